@@ -1,0 +1,123 @@
+"""Time recctl's commands against the floor, in one run, alternating, as whole processes.
+
+    python bench/bench.py                      # every scenario on ../shared/corpus
+    python bench/bench.py --rounds 15 validate # one scenario, more rounds
+
+Each round runs every command once, in turn, so that drift in the machine's load touches
+all of them alike. Prints the median and minimum wall time of each command and its ratio to
+the floor's median (one Python process that reads and orjson-parses every file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+SCHEMA = REPO / "schemas" / "recording.schema.json"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argv: list[str]
+
+
+def recctl(*args: str) -> list[str]:
+    return [sys.executable, "-m", "recctl", *args]
+
+
+def json_files(corpus: Path) -> list[str]:
+    return sorted(str(path) for path in corpus.rglob("*.json"))
+
+
+def validate_scenario(corpus: Path) -> list[Command]:
+    commands = [
+        Command(
+            "floor (read + orjson.loads)", [sys.executable, str(HERE / "floor.py"), str(corpus)]
+        ),
+        Command("recctl validate", recctl("validate", str(corpus))),
+        Command("recctl validate --jobs 1", recctl("validate", "--jobs", "1", str(corpus))),
+    ]
+    checker = shutil.which("check-jsonschema")
+    if checker:
+        files = json_files(corpus)
+        commands.append(Command("check-jsonschema", [checker, "--schemafile", str(SCHEMA), *files]))
+    return commands
+
+
+SCENARIOS: dict[str, Callable[[Path], list[Command]]] = {
+    "validate": validate_scenario,
+}
+
+
+# Users' Python caches compiled modules; a sandbox that sets PYTHONDONTWRITEBYTECODE would
+# make every run recompile recctl's own source and measure that instead.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run(command: Command) -> float:
+    start = time.perf_counter()
+    completed = subprocess.run(
+        command.argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=ENV,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if completed.returncode not in (0, 1):
+        raise SystemExit(
+            f"{command.name} exited {completed.returncode}: {completed.stderr.decode()[-500:]}"
+        )
+    return elapsed
+
+
+def measure(commands: list[Command], rounds: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {command.name: [] for command in commands}
+    for command in commands:  # warm the page cache and the imports once
+        run(command)
+    for _ in range(rounds):
+        for command in commands:
+            times[command.name].append(run(command))
+    return times
+
+
+def report(title: str, times: dict[str, list[float]]) -> None:
+    names = list(times)
+    floor = statistics.median(times[names[0]])
+    print(f"\n## {title}")
+    print(f"{'command':<34} {'median':>9} {'min':>9} {'x floor':>8}")
+    for name in names:
+        median = statistics.median(times[name])
+        print(f"{name:<34} {median:>8.3f}s {min(times[name]):>8.3f}s {median / floor:>7.2f}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], default=[])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        parser.error(f"no corpus at {args.corpus}")
+    files = len(json_files(args.corpus))
+    print(f"corpus: {args.corpus} ({files} files); {os.cpu_count()} CPUs; rounds: {args.rounds}")
+    for name in args.scenarios or list(SCENARIOS):
+        report(name, measure(SCENARIOS[name](args.corpus), args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

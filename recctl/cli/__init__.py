@@ -1,0 +1,78 @@
+"""The command line: options are parsed here and handed to one core function per command."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from recctl import __version__
+from recctl.cli import _pending, validate
+from recctl.errors import ExitCode, RecctlError
+
+
+class RecctlGroup(TyperGroup):
+    """Maps recctl's errors to exit codes in one place, for every command."""
+
+    # ctx is typer's vendored click Context, which typer does not export: hence Any.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RecctlError as error:
+            typer.echo(f"recctl: error: {error}", err=True)
+            raise typer.Exit(int(error.exit_code)) from None
+
+
+app = typer.Typer(
+    cls=RecctlGroup,
+    name="recctl",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"recctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Show the version and exit.",
+    ),
+) -> None:
+    """Validate, rehash, read, diff and prune LLM API recordings.
+
+    Exit codes: 0 clean, 1 findings, 2 usage error, 130 interrupted.
+    """
+
+
+for _module in (validate, _pending):
+    _module.register(app)
+
+
+def main() -> int:
+    """Console-script entry point."""
+    try:
+        app(prog_name="recctl")
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else int(ExitCode.USAGE))
+    except KeyboardInterrupt:
+        return int(ExitCode.INTERRUPTED)
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Options shared by several commands, so each is spelt and documented once."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recctl.config import Config, load_config
+from recctl.reporters import default_format
+
+
+class OutputFormat(str, enum.Enum):
+    """How findings are written."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+Paths = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Recording files or directories (default: [tool.recctl] paths, else ./recordings).",
+        show_default=False,
+    ),
+]
+
+Format = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (default: github under GitHub Actions, else text).",
+        show_default=False,
+    ),
+]
+
+Schema = Annotated[
+    Path | None,
+    typer.Option(
+        "--schema",
+        help="Validate against this JSON Schema instead of the bundled one.",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+
+Jobs = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Worker processes for many files (default: one per CPU; 1 runs serially).",
+        show_default=False,
+    ),
+]
+
+
+def format_name(chosen: OutputFormat | None) -> str:
+    """The format the user chose, else the environment's default."""
+    return chosen.value if chosen is not None else default_format()
+
+
+def config() -> Config:
+    """The configuration for the current directory."""
+    return load_config(Path.cwd())

@@ -1,0 +1,38 @@
+"""Exit codes and the errors that map to them: the one place that decides how recctl exits."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """What the process tells its caller (a shell, CI, pre-commit)."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+class RecctlError(Exception):
+    """An error the user can act on; shown as one line, never as a traceback."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class UsageError(RecctlError):
+    """Bad options, paths, configuration or references."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NotFoundError(RecctlError):
+    """A reference that names nothing (``recctl show`` of an unknown hash)."""
+
+    exit_code = ExitCode.FINDINGS
+
+
+class NotImplementedYet(RecctlError):
+    """A command whose issue has not landed: it says so instead of faking output."""
+
+    exit_code = ExitCode.USAGE

@@ -1,0 +1,114 @@
+"""Find the line and column of JSON pointers in the raw bytes of a document.
+
+Parsers that build Python objects forget positions, and a second full parse that keeps
+them is slow. Only files with findings need positions, so this scanner tokenizes the raw
+bytes once, descends only into containers on the way to a wanted pointer, and stops when
+every wanted pointer has been found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# A JSON token: a string (escapes kept), a structural character, or a bare scalar.
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.DOTALL)
+
+Position = tuple[int, int]
+
+
+def escape_segment(segment: str) -> str:
+    """Escape one reference token as RFC 6901 says."""
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+def pointer(parts: Iterable[str | int]) -> str:
+    """The JSON pointer of a path given as keys and indexes."""
+    return "".join("/" + escape_segment(str(part)) for part in parts)
+
+
+def _prefixes(pointers: set[str]) -> set[str]:
+    found = {""}
+    for ptr in pointers:
+        index = ptr.find("/", 1)
+        while index != -1:
+            found.add(ptr[:index])
+            index = ptr.find("/", index + 1)
+        found.add(ptr)
+    return found
+
+
+class _Frame:
+    __slots__ = ("index", "is_object", "key", "live", "ptr", "want_key")
+
+    def __init__(self, ptr: str, is_object: bool, live: bool) -> None:
+        self.ptr = ptr
+        self.is_object = is_object
+        self.live = live
+        self.key = ""
+        self.index = 0
+        self.want_key = is_object
+
+
+def locate(raw: bytes, pointers: Iterable[str]) -> dict[str, Position]:
+    """Map each pointer that exists in ``raw`` to its 1-based (line, column)."""
+    import json  # only files with findings come here
+
+    wanted = set(pointers)
+    prefixes = _prefixes(wanted)
+    found: dict[str, Position] = {}
+    stack: list[_Frame] = []
+    line, line_start, scanned = 1, 0, 0
+
+    for match in _TOKEN.finditer(raw):
+        token = match.group()
+        first = token[:1]
+        frame = stack[-1] if stack else None
+        if first in (b",", b":"):
+            if frame is not None and first == b",":
+                if frame.is_object:
+                    frame.want_key = True
+                else:
+                    frame.index += 1
+            continue
+        if first in (b"}", b"]"):
+            if stack:
+                stack.pop()
+            continue
+        if frame is not None and frame.is_object and frame.want_key:
+            if frame.live and first == b'"':
+                try:
+                    frame.key = str(json.loads(token))
+                except ValueError:
+                    frame.key = token.decode("utf-8", "replace").strip('"')
+            frame.want_key = False
+            continue
+        # A value starts here: work out its pointer only when its parent is on a wanted path.
+        if frame is None:
+            ptr: str | None = ""
+        elif frame.live:
+            segment = frame.key if frame.is_object else str(frame.index)
+            ptr = frame.ptr + "/" + escape_segment(segment)
+        else:
+            ptr = None
+        if ptr is not None and ptr in wanted and ptr not in found:
+            start = match.start()
+            newlines = raw.count(b"\n", scanned, start)
+            if newlines:
+                line += newlines
+                line_start = raw.rfind(b"\n", scanned, start) + 1
+            scanned = start
+            found[ptr] = (line, start - line_start + 1)
+            if len(found) == len(wanted):
+                break
+        if first in (b"{", b"["):
+            live = ptr is not None and ptr in prefixes
+            stack.append(_Frame(ptr or "", first == b"{", live))
+    return found
+
+
+def line_of_offset(raw: bytes, offset: int) -> Position:
+    """1-based (line, column) of a byte offset."""
+    offset = max(0, min(offset, len(raw)))
+    line = raw.count(b"\n", 0, offset) + 1
+    return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1

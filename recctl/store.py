@@ -1,0 +1,222 @@
+"""The one loader and the one writer of recordings.
+
+Reading is fast (orjson) with a standard-library fallback for what orjson refuses (NaN,
+lone surrogates). orjson does not refuse integers beyond 64 bits: it silently turns them
+into floats, so callers for whom that matters (writers, hashing, schema findings) use
+``parse_exact``, which keeps every integer.
+
+Writing reproduces the recorder's bytes exactly, ``json.dumps(data, indent=2) + "\\n"``,
+through a temporary file in the same directory and ``os.replace``, so a file nobody changed
+stays byte-identical and a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from recctl.locate import line_of_offset
+
+# Big enough for any real recording (the largest in llama-stack's tree is under 2 MB), small
+# enough that a stray dump or a log file named *.json is refused before it is read.
+DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
+
+# Every temporary file recctl writes carries this prefix and suffix: discovery never takes
+# it for a recording (it does not end in .json) and a later run can tell it is ours.
+TEMP_PREFIX = ".recctl-"
+TEMP_SUFFIX = ".tmp"
+
+
+class LoadError(Exception):
+    """A file that could not be read or parsed, with where the parser stopped."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+class WriteError(Exception):
+    """A write that recctl refused or the system failed; the original is untouched."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording file: where it is, its exact bytes, and its parsed JSON."""
+
+    path: Path
+    raw: bytes
+    data: Any
+
+    @property
+    def name_hash(self) -> str:
+        """The file name without ``.json``: the hash (or hash prefix) the recorder named it by."""
+        return self.path.name.removesuffix(".json")
+
+
+def read_bytes(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """Read a regular file, refusing directories, devices, FIFOs and oversized files.
+
+    The size is checked on the open descriptor before anything is read, so a huge file costs
+    one ``fstat``; O_NONBLOCK keeps a FIFO from hanging the open.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise LoadError(f"dangling symlink to {os.readlink(path)}") from None
+        raise LoadError("no such file") from None
+    except IsADirectoryError:
+        raise LoadError("is a directory, not a recording") from None
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise LoadError("is a directory, not a recording")
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError("is not a regular file")
+        if info.st_size > max_size:
+            raise LoadError(
+                f"file is {info.st_size / 2**20:.1f} MiB, over the "
+                f"{max_size / 2**20:.0f} MiB limit (max-file-size in [tool.recctl])"
+            )
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            wanted = max(info.st_size + 1 - total, 65536)
+            block = os.read(fd, wanted)
+            parts.append(block)
+            total += len(block)
+            if total > max_size:
+                raise LoadError(f"file grew past the {max_size / 2**20:.0f} MiB limit while read")
+            if len(block) < wanted:
+                break  # a short read of a regular file is its end: no extra read(2) for EOF
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+# Any float this large may be an integer beyond 64 bits that orjson made lossy.
+LOSSY_FLOAT = float(2**63)
+
+
+def parse(raw: bytes) -> Any:
+    """Parse JSON bytes fast; every failure becomes a LoadError with line and column.
+
+    Integers beyond 64 bits come back as floats (orjson's choice): see ``parse_exact``.
+    """
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return parse_exact(raw, exc)
+
+
+def parse_exact(raw: bytes, fast_error: orjson.JSONDecodeError | None = None) -> Any:
+    """Parse JSON bytes keeping every integer exact (the standard library's parser)."""
+    if not raw.strip():
+        raise LoadError("file is empty", 1, 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = line_of_offset(raw, exc.start)
+        raise LoadError(f"not UTF-8: byte 0x{raw[exc.start]:02x}", line, column) from None
+    if text.startswith("\ufeff"):
+        raise LoadError("starts with a byte order mark; recordings are plain UTF-8", 1, 1)
+    import json  # the fallback path only
+
+    try:
+        # The standard library takes what orjson refuses: huge integers, NaN, lone surrogates.
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        if fast_error is None:
+            raise LoadError("invalid JSON: nested too deeply") from None
+        raise LoadError(
+            f"invalid JSON: nested too deeply ({fast_error.msg})",
+            fast_error.lineno,
+            fast_error.colno,
+        ) from None
+
+
+def load(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE, *, exact: bool = False) -> Recording:
+    """Read and parse one recording; ``exact`` for callers that write or hash every integer."""
+    raw = read_bytes(path, max_size)
+    return Recording(path=path, raw=raw, data=parse_exact(raw) if exact else parse(raw))
+
+
+def dumps(data: Any) -> bytes:
+    """The recorder's exact serialization."""
+    import json
+
+    return (json.dumps(data, indent=2) + "\n").encode("utf-8")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | None = None) -> bool:
+    """Atomically replace ``path`` with ``content``; return False when nothing had to change.
+
+    ``expected`` is what the caller read: if the file now holds anything else, someone changed
+    it in between and the write is refused. ``expected=None`` means the file must not exist.
+    A symlink is written through only when its target stays inside ``root``.
+    """
+    target = Path(os.path.realpath(path))
+    if root is not None and not _inside(target, Path(os.path.realpath(root))):
+        raise WriteError(f"{path} resolves to {target}, outside {root}; not writing there")
+    try:
+        current: bytes | None = target.read_bytes()
+    except FileNotFoundError:
+        current = None
+    except OSError as exc:
+        raise WriteError(f"cannot read {path} before writing: {exc.strerror or exc}") from None
+    if current != expected:
+        if expected is None:
+            raise WriteError(f"{path} already exists; not overwriting it")
+        raise WriteError(f"{path} changed since it was read; not overwriting it")
+    if current == content:
+        return False
+    mode = stat.S_IMODE(target.stat().st_mode) if current is not None else 0o644
+    temp = target.parent / f"{TEMP_PREFIX}{target.name}.{os.urandom(4).hex()}{TEMP_SUFFIX}"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _fsync_directory(target.parent)
+    return True
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable; some filesystems refuse, which costs only durability.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

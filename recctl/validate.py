@@ -1,0 +1,78 @@
+"""``recctl validate``: check recordings against the JSON schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from recctl import store
+from recctl.discovery import display_path
+from recctl.findings import CheckReport, FileResult, Finding
+from recctl.locate import locate
+from recctl.parallel import process_map
+from recctl.schema import SchemaValidator
+
+CHECK = "schema"
+
+
+def load_finding(display: str, error: store.LoadError) -> Finding:
+    """A file that could not be read or parsed, as a schema finding."""
+    return Finding(display, error.line, error.column, None, CHECK, error.message)
+
+
+def schema_findings(
+    display: str, recording: store.Recording, validator: SchemaValidator
+) -> list[Finding]:
+    """Every schema violation of one parsed recording, with line numbers."""
+    errors = validator.errors(recording.data)
+    if not errors:
+        return []
+    # orjson turns integers beyond 64 bits into floats: judge a failing file on exact values.
+    errors = validator.errors(store.parse_exact(recording.raw))
+    if not errors:
+        return []
+    positions = locate(recording.raw, {error.pointer for error in errors})
+    findings = []
+    for error in errors:
+        line, column = positions.get(error.pointer, (None, None))
+        findings.append(Finding(display, line, column, error.pointer, CHECK, error.message))
+    return findings
+
+
+def validate_file(
+    path: Path, display: str, validator: SchemaValidator, max_size: int
+) -> FileResult:
+    """Load and validate one file; a file that cannot be read is one finding."""
+    try:
+        recording = store.load(path, max_size)
+    except store.LoadError as error:
+        return FileResult(display, [load_finding(display, error)])
+    return FileResult(display, schema_findings(display, recording, validator))
+
+
+# Per-process state of the workers: a compiled validator cannot be pickled, so each
+# process compiles its own (about 3 ms) from the schema document.
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(schema: Any, source: str, max_size: int) -> None:
+    _worker["validator"] = SchemaValidator(schema, source)
+    _worker["max_size"] = max_size
+
+
+def _validate_item(item: tuple[Path, str]) -> FileResult:
+    return validate_file(item[0], item[1], _worker["validator"], _worker["max_size"])
+
+
+def validate_paths(
+    paths: Sequence[Path],
+    validator: SchemaValidator,
+    cwd: Path,
+    max_size: int,
+    jobs: int | None = None,
+) -> CheckReport:
+    """Validate every file, in path order; one file's problem never stops the others."""
+    items = [(path, display_path(path, cwd)) for path in paths]
+    initargs = (validator.schema, validator.source, max_size)
+    return CheckReport(list(process_map(_validate_item, items, jobs, _init_worker, initargs)))

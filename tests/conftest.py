@@ -1,0 +1,56 @@
+"""Shared fixtures: the CLI runner with a fixed width, hand-made data, and the real corpus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from recctl.cli import app
+
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
+REPO = TESTS.parent
+CORPUS = Path(os.environ.get("RECCTL_CORPUS", REPO.parent / "shared" / "corpus"))
+
+# A fixed width and no colour keep rich and typer output stable across terminals.
+CLI_ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "GITHUB_ACTIONS": "false"}
+
+
+def invoke(
+    args: Sequence[str], input: str | None = None, env: dict[str, str] | None = None
+) -> Result:
+    """Run recctl in-process as a user would, in the current directory."""
+    return CliRunner().invoke(
+        app, list(args), env={**CLI_ENV, **(env or {})}, input=input, catch_exceptions=True
+    )
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The shared corpus; skipped when absent, except under CI where it must be there."""
+    if not CORPUS.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared corpus is missing at {CORPUS} and CI=true")
+        pytest.skip(f"no shared corpus at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty project directory (with a pyproject.toml) that the test stands in."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+@pytest.fixture
+def recordings(project: Path) -> Path:
+    """``project/recordings`` holding copies of the hand-made recordings."""
+    target = project / "recordings"
+    shutil.copytree(DATA / "recordings", target)
+    return target

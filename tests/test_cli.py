@@ -1,0 +1,84 @@
+"""The command skeleton: help, version, exit codes, and no traceback for bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from recctl import __version__
+from recctl.cli import _pending
+from tests.conftest import invoke
+
+COMMANDS = ["validate", "rehash", "show", "ls", "diff", "prune", "check", "normalize"]
+
+
+def test_help_lists_every_command_with_its_help() -> None:
+    result = invoke(["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert f" {command} " in result.stdout, command
+    assert "Check recordings against the JSON schema" in result.stdout
+
+
+def test_no_arguments_shows_help() -> None:
+    result = invoke([])
+    assert "Usage: recctl" in result.output
+
+
+def test_version() -> None:
+    result = invoke(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"recctl {__version__}"
+
+
+@pytest.mark.parametrize("command", sorted(_pending.PENDING))
+def test_pending_commands_say_so_and_exit_2(command: str) -> None:
+    result = invoke([command])
+    assert result.exit_code == 2
+    assert f"`recctl {command}` is not available yet" in result.stderr
+    assert result.stdout == ""
+    assert invoke([command, "--help"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["nonsense"], ["validate", "--format", "xml"], ["validate", "--jobs", "0"], ["--bogus"]],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = invoke(args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_interrupt_exits_130(recordings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("recctl.validate.validate_paths", interrupted)
+    assert invoke(["validate"]).exit_code == 130
+
+
+def test_python_dash_m_runs_the_same_cli(recordings: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "recctl", "validate"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"NO_COLOR": "1"},
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "✓ 2 recordings valid" in completed.stdout
+
+
+def test_console_script_main_returns_exit_codes(
+    recordings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recctl.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["recctl", "rehash"])
+    assert main() == 2
+    monkeypatch.setattr(sys, "argv", ["recctl", "validate"])
+    assert main() == 0

@@ -1,0 +1,60 @@
+"""The README and ``--help`` agree: every command and option is documented in both."""
+
+from __future__ import annotations
+
+import re
+
+import typer.main
+
+from recctl.cli import app
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> dict[str, list[str]]:
+    group = typer.main.get_command(app)
+    commands = {}
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        options = [
+            option
+            for param in command.params
+            for option in param.opts
+            if option.startswith("--") and option != "--help"
+        ]
+        commands[name] = options
+    return commands
+
+
+def test_every_command_is_in_the_readme() -> None:
+    for name in _commands():
+        assert f"`recctl {name}" in README, name
+
+
+def test_every_option_is_in_the_readme_under_its_command() -> None:
+    for name, options in _commands().items():
+        section = README.split(f"### `recctl {name}", 1)
+        assert options == [] or len(section) == 2, f"no README section for {name}"
+        body = section[-1].split("\n### ", 1)[0]
+        for option in options:
+            assert f"`{option}" in body, f"{name} {option}"
+
+
+def test_every_command_in_the_readme_exists() -> None:
+    mentioned = set(re.findall(r"`recctl ([a-z]+)", README))
+    assert mentioned <= set(_commands()) | {"--help", "--version"}, mentioned - set(_commands())
+
+
+def test_quickstart_is_two_command_lines_and_ci_runs_the_test_line() -> None:
+    quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", quickstart, re.S)
+    assert len(blocks) == 2
+    assert all(len(block.strip().splitlines()) == 1 for block in blocks)
+    install_and_run, install_and_test = (block.strip() for block in blocks)
+    assert install_and_run.endswith("recctl validate")
+    assert "[test]" in install_and_test
+    assert install_and_test in (REPO / ".ci" / "run").read_text()
+
+
+def test_root_options_are_documented() -> None:
+    assert "`recctl --version`" in README
