@@ -1,0 +1,74 @@
+"""Per-file work over several processes: same results, same order, failures reported."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from recctl.parallel import WorkerError, process_map
+from tests.conftest import invoke
+
+
+def square(value: int) -> int:
+    return value * value
+
+
+def pid_of(_: int) -> int:
+    return os.getpid()
+
+
+def fail_in_a_child(value: int) -> int:
+    if os.getpid() != PARENT:
+        raise ValueError(f"child failed on {value}")
+    return value
+
+
+def die_on_seven(value: int) -> int:
+    if value == 7 and os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return value
+
+
+PARENT = os.getpid()
+
+
+@pytest.mark.parametrize("jobs", [None, 1, 2, 3, 50])
+@pytest.mark.parametrize("count", [0, 1, 5, 63, 64, 200])
+def test_results_keep_input_order(jobs: int | None, count: int) -> None:
+    assert list(process_map(square, range(count), jobs)) == [i * i for i in range(count)]
+
+
+def test_work_is_spread_over_processes() -> None:
+    assert len(set(process_map(pid_of, range(200), jobs=2))) == 2
+    assert set(process_map(pid_of, range(200), jobs=1)) == {os.getpid()}
+
+
+def test_initializer_prepares_every_worker() -> None:
+    seen: list[int] = []
+    assert list(process_map(square, range(100), 2, seen.append, (1,))) == [
+        i * i for i in range(100)
+    ]
+    assert seen == [1]  # run once, before forking; the children inherit its effect
+
+
+def test_a_failing_worker_is_reported() -> None:
+    with pytest.raises(WorkerError, match="failed: ValueError: child failed on"):
+        list(process_map(fail_in_a_child, range(100), jobs=2))
+
+
+def test_a_killed_worker_is_reported_not_hidden() -> None:
+    with pytest.raises(WorkerError, match="died"):
+        list(process_map(die_on_seven, list(range(8)) * 20, jobs=2))
+
+
+def test_parallel_and_serial_validate_print_the_same(recordings: Path) -> None:
+    for index in range(70):
+        (recordings / f"bad-{index:02d}.json").write_text('{"test_id": 1}')
+    serial = invoke(["validate", "--format", "json", "--jobs", "1"])
+    parallel = invoke(["validate", "--format", "json", "--jobs", "2"])
+    assert serial.exit_code == parallel.exit_code == 1
+    assert serial.stdout == parallel.stdout
+    assert len(serial.stdout.splitlines()) == 70 * 3
