@@ -31,6 +31,7 @@ class Config:
     paths: tuple[Path, ...] = ()
     schema: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    hash_scheme: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -57,6 +58,7 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "paths": _string_list,
     "schema": _string,
     "max-file-size": _positive_int,
+    "hash-scheme": _string,
 }
 
 
@@ -111,5 +113,6 @@ def load_config(cwd: Path | None = None) -> Config:
         paths=tuple(_project_path(root, "paths", item) for item in table.get("paths", [])),
         schema=_project_path(root, "schema", table["schema"]) if "schema" in table else None,
         max_file_size=table.get("max-file-size", DEFAULT_MAX_FILE_SIZE),
+        hash_scheme=table.get("hash-scheme"),
         raw=dict(table),
     )

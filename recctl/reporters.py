@@ -6,8 +6,9 @@ Core code returns results; only reporters write. They are chosen by name from RE
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import TextIO
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 import orjson
 
@@ -101,4 +102,102 @@ REPORTERS: dict[str, Renderer] = {
     "text": render_text,
     "json": render_json,
     "github": render_github,
+}
+
+
+# --- rehash ---------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from recctl.rehash import RehashResult
+
+REHASH_ADVICE = {
+    "outdated": "named by an older scheme",
+    "mismatch": "named by no scheme: replay will never find these",
+    "unhashable": "no known hash recipe",
+    "invalid": "not readable as a recording",
+}
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def render_rehash_text(result: RehashResult, out: TextIO) -> None:
+    from typer import echo, style
+
+    color = _color(out)
+    verdicts = result.verdicts
+    counts = Counter(verdict.status for verdict in verdicts)
+    echo(
+        f"{_plural(len(verdicts), 'recording')}, target scheme {result.target}:",
+        file=out,
+        color=color,
+    )
+    for status in ("ok", "outdated", "mismatch", "unhashable", "invalid"):
+        if counts[status]:
+            colour = "green" if status == "ok" else "yellow" if status == "outdated" else "red"
+            echo(
+                f"  {style(f'{status:<10}', fg=colour)} {counts[status]:>6}", file=out, color=color
+            )
+    renames = {rename.verdict.path: rename for rename in result.renames}
+    for status, advice in REHASH_ADVICE.items():
+        group = [verdict for verdict in verdicts if verdict.status == status]
+        if not group:
+            continue
+        if status == "outdated":
+            fixable = sum(verdict.repair == "rename" for verdict in group)
+            advice += f": {fixable} can be renamed, {len(group) - fixable} need a new recording"
+        echo(f"\n{style(status, bold=True)} ({len(group)}): {advice}", file=out, color=color)
+        for verdict in group:
+            rename = renames.get(verdict.path)
+            action = f"{rename.action}: " if rename else ""
+            target_name = f" -> {verdict.expected}" if verdict.expected else ""
+            echo(f"  {action}{verdict.path}{target_name}", file=out, color=color)
+            notes = [verdict.detail] if verdict.detail else []
+            if rename and rename.detail:
+                notes.append(rename.detail)
+            if rename and verdict.status == "mismatch":
+                notes.append("named after the stored request: the test may no longer send it")
+            scheme = f"scheme {verdict.scheme}: " if verdict.scheme else ""
+            for note in notes:
+                echo(style(f"      {scheme}{note}", dim=True), file=out, color=color)
+                scheme = ""
+    planned = sum(rename.action == "would rename" for rename in result.renames)
+    if planned:
+        echo(
+            f"\n{_plural(planned, 'file')} would be renamed: recctl rehash --write",
+            file=out,
+            color=color,
+        )
+    if result.write:
+        actions = Counter(rename.action for rename in result.renames)
+        summary = ", ".join(f"{count} {action}" for action, count in sorted(actions.items()))
+        echo(f"\n{summary or 'nothing to rename'}", file=out, color=color)
+
+
+def render_rehash_json(result: RehashResult, out: TextIO) -> None:
+    renames = {rename.verdict.path: rename for rename in result.renames}
+    for verdict in result.verdicts:
+        rename = renames.get(verdict.path)
+        record = rename.record() if rename else verdict.record()
+        out.write(orjson.dumps(record).decode() + "\n")
+
+
+def render_rehash_github(result: RehashResult, out: TextIO) -> None:
+    for verdict in result.verdicts:
+        if verdict.status == "ok":
+            continue
+        level = "warning" if verdict.status in ("outdated", "unhashable") else "error"
+        title = _escape_property(f"recctl hash: {verdict.status}")
+        message = f"{verdict.actual} should be {verdict.expected}: {verdict.detail}"
+        out.write(
+            f"::{level} file={_escape_property(verdict.path)},title={title}::"
+            f"{_escape_data(message)}\n"
+        )
+
+
+REHASH_REPORTERS: dict[str, Callable[[RehashResult, TextIO], None]] = {
+    "text": render_rehash_text,
+    "json": render_rehash_json,
+    "github": render_rehash_github,
 }

@@ -170,6 +170,29 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+def _write_temp(directory: Path, name: str, content: bytes, mode: int) -> Path:
+    """Write ``content`` to a new temporary file beside ``name``, synced to disk."""
+    temp = directory / f"{TEMP_PREFIX}{name}.{os.urandom(4).hex()}{TEMP_SUFFIX}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    os.close(fd)
+    return temp
+
+
+def _check_root(path: Path, real: Path, root: Path | None) -> None:
+    if root is not None and not _inside(real, Path(os.path.realpath(root))):
+        raise WriteError(f"{path} resolves to {real}, outside {root}; not writing there")
+
+
 def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | None = None) -> bool:
     """Atomically replace ``path`` with ``content``; return False when nothing had to change.
 
@@ -178,8 +201,7 @@ def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | No
     A symlink is written through only when its target stays inside ``root``.
     """
     target = Path(os.path.realpath(path))
-    if root is not None and not _inside(target, Path(os.path.realpath(root))):
-        raise WriteError(f"{path} resolves to {target}, outside {root}; not writing there")
+    _check_root(path, target, root)
     try:
         current: bytes | None = target.read_bytes()
     except FileNotFoundError:
@@ -193,23 +215,43 @@ def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | No
     if current == content:
         return False
     mode = stat.S_IMODE(target.stat().st_mode) if current is not None else 0o644
-    temp = target.parent / f"{TEMP_PREFIX}{target.name}.{os.urandom(4).hex()}{TEMP_SUFFIX}"
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        temp = _write_temp(target.parent, target.name, content, mode)
         try:
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, target)
+            os.replace(temp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     _fsync_directory(target.parent)
     return True
+
+
+def create(path: Path, content: bytes, *, root: Path | None = None) -> None:
+    """Atomically create ``path`` with ``content``; refuse if anything is already there.
+
+    The content goes to a temporary file first, which is then hard-linked to its name: a link
+    fails instead of replacing an existing file, so ``path`` never holds half a file and no
+    race overwrites one.
+    """
+    directory = Path(os.path.realpath(path.parent))
+    _check_root(path, directory / path.name, root)
+    try:
+        temp = _write_temp(directory, path.name, content, 0o644)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        os.link(temp, directory / path.name)
+    except FileExistsError:
+        raise WriteError(f"{path} already exists; not overwriting it") from None
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+    _fsync_directory(directory)
 
 
 def _fsync_directory(directory: Path) -> None:

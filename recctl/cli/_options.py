@@ -59,6 +59,16 @@ Jobs = Annotated[
     ),
 ]
 
+Scheme = Annotated[
+    str | None,
+    typer.Option(
+        "--scheme",
+        help="Target hash scheme: 1, 2, 3, 4a, 4b or 4 (default: hash-scheme in "
+        "[tool.recctl], else the newest, 4).",
+        show_default=False,
+    ),
+]
+
 
 def format_name(chosen: OutputFormat | None) -> str:
     """The format the user chose, else the environment's default."""

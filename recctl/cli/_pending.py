@@ -14,7 +14,6 @@ import typer
 from recctl.errors import NotImplementedYet
 
 PENDING: dict[str, tuple[str, int]] = {
-    "rehash": ("Verify and repair request hashes", 3),
     "show": ("Show a recording as a conversation", 4),
     "ls": ("List and sum up recordings", 4),
     "diff": ("Review changes between versions", 5),

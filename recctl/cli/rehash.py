@@ -1,0 +1,106 @@
+"""``recctl rehash`` and ``recctl hash``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recctl.cli._options import Format, Jobs, Paths, Scheme, config, format_name
+from recctl.errors import ExitCode, UsageError
+
+
+def rehash(
+    paths: Paths = None,
+    scheme: Scheme = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Rename outdated files (default: a dry run).")
+    ] = False,
+    include_mismatch: Annotated[
+        bool,
+        typer.Option(
+            "--include-mismatch",
+            help="With --write, also rename files no scheme names, after their stored request.",
+        ),
+    ] = False,
+    explain: Annotated[
+        Path | None,
+        typer.Option(
+            "--explain",
+            help="Explain one file's verdict with the canonical forms that were hashed.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when files are not ok.")
+    ] = False,
+    output: Format = None,
+    jobs: Jobs = None,
+) -> None:
+    """Verify and repair the request hashes in file names.
+
+    Hashes every recording under every scheme the recorder ever used and says whether its
+    name is the target scheme's hash (ok), an older scheme's (outdated), no scheme's
+    (mismatch), or whether its kind has no hash recipe (unhashable). --write renames
+    outdated files and rewrites the rec- ids derived from the hash; it never overwrites.
+    """
+    from recctl import rehash as core
+    from recctl.discovery import find_recordings
+    from recctl.hashing import get_scheme
+    from recctl.reporters import REHASH_REPORTERS
+
+    settings = config()
+    target = get_scheme(scheme or settings.hash_scheme)
+    cwd = Path.cwd()
+    if explain is not None:
+        typer.echo(core.explain_file(explain, target, cwd, settings.max_file_size), nl=False)
+        raise typer.Exit()
+    if include_mismatch and not write:
+        raise UsageError("--include-mismatch only makes sense with --write")
+    files = find_recordings(paths or [], settings, cwd)
+    result = core.rehash(
+        files, target, settings.root, cwd, settings.max_file_size, jobs, write, include_mismatch
+    )
+    name = format_name(output)
+    REHASH_REPORTERS[name](result, sys.stdout)
+    raise typer.Exit(int(ExitCode.FINDINGS if result.problems and not exit_zero else ExitCode.OK))
+
+
+def hash_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A recording file, or - for a recording or bare request JSON on stdin.",
+            show_default=False,
+        ),
+    ] = "-",
+    test_id: Annotated[
+        str | None,
+        typer.Option(
+            "--test-id", help="The test id to hash with (default: the file's).", show_default=False
+        ),
+    ] = None,
+    scheme: Scheme = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Also print the canonical JSON that was hashed.")
+    ] = False,
+) -> None:
+    """Print the request hash of a recording or of a bare request."""
+    from recctl import rehash as core
+    from recctl.hashing import get_scheme
+
+    settings = config()
+    target = get_scheme(scheme or settings.hash_scheme)
+    raw = sys.stdin.buffer.read() if source == "-" else None
+    result = core.hash_request(source, raw, target, test_id, settings.max_file_size)
+    if explain:
+        typer.echo(result.canonical)
+    typer.echo(result.hash)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rehash")(rehash)
+    app.command("hash")(hash_command)

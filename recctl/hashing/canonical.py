@@ -1,0 +1,207 @@
+"""The pieces every hash scheme is made of: request kinds and value normalizations.
+
+Everything here reproduces llama-stack's recorder exactly, byte for byte: the canonical JSON
+is ``json.dumps(obj, sort_keys=True)`` with its defaults, because that is what the recorder
+hashed (float repr, ``ensure_ascii`` and separators all matter).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import json.encoder
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+from urllib.parse import urlparse
+
+from recctl.store import LOSSY_FLOAT
+
+
+class RequestKind(str, enum.Enum):
+    """What was recorded, told apart by the request's keys (the schema uses the same order)."""
+
+    INFERENCE = "inference"
+    TOOL = "tool invocation"
+    RAW_HTTP = "raw HTTP"
+    FILE_PROCESSOR = "file processor"
+
+
+def request_kind(request: Mapping[str, Any]) -> RequestKind:
+    if "tool_name" in request:
+        return RequestKind.TOOL
+    if "payload" in request:
+        return RequestKind.RAW_HTTP
+    if "file_id" in request:
+        return RequestKind.FILE_PROCESSOR
+    return RequestKind.INFERENCE
+
+
+def canonical_json(value: Any, memo: Memo | None = None) -> str:
+    """The recorder's canonical JSON: ``json.dumps(value, sort_keys=True)``, byte for byte.
+
+    With a memo, a top-level object is assembled the way ``json.dumps`` assembles it, from
+    the memoized text of each member, so that schemes sharing a body serialize it once.
+    """
+    if memo is None or not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        return json.dumps(value, sort_keys=True)
+    members = (f"{_encode_string(key)}: {memo.text(value[key])}" for key in sorted(value))
+    return "{" + ", ".join(members) + "}"
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+StringRule = Callable[[str], str]
+
+
+def _decimal(match: re.Match[str]) -> str:
+    return f"{float(match.group()):.5f}"
+
+
+_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
+
+
+def round_decimal_literals(text: str) -> str:
+    """Scheme 3: every decimal literal with 4+ places in a string, printed with 5."""
+    return _DECIMAL.sub(_decimal, text)
+
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_FILE_SEARCH = (
+    (re.compile(r"score:\s*[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?"), "score: __NORMALIZED__"),
+    (re.compile(r",?\s*attributes:\s*\{[^}]*\}"), ""),
+    (re.compile(r"document_id:\s*" + _UUID), "document_id: __NORMALIZED__"),
+    (re.compile(r"<\|" + _UUID + r"\|>"), "<|__NORMALIZED__|>"),
+)
+
+
+def normalize_file_search(text: str) -> str:
+    """Scheme 4 (2026-04-09): file-search scores, attributes and document ids in strings."""
+    for pattern, replacement in _FILE_SEARCH:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def normalize_values(value: Any, string_rules: tuple[StringRule, ...], round_floats: bool) -> Any:
+    """A copy of ``value`` with every string passed through the rules, in order, and every
+    float rounded to 5 places when ``round_floats``; keys are left alone, as the recorder did."""
+    if isinstance(value, str):
+        for rule in string_rules:
+            value = rule(value)
+        return value
+    if isinstance(value, float):
+        return round(value, 5) if round_floats else value
+    if isinstance(value, dict):
+        return {
+            key: normalize_values(item, string_rules, round_floats) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [normalize_values(item, string_rules, round_floats) for item in value]
+    return value
+
+
+def apply_id_mapping(value: Any, mapping: Mapping[str, str]) -> Any:
+    """Replace every occurrence of each mapped value by its key, in keys and strings alike,
+    as the recorder does to the whole file when it loads it."""
+    if not mapping:
+        return value
+    if isinstance(value, str):
+        for normalized, original in mapping.items():
+            if original:
+                value = value.replace(original, normalized)
+        return value
+    if isinstance(value, dict):
+        return {
+            apply_id_mapping(key, mapping): apply_id_mapping(item, mapping)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [apply_id_mapping(item, mapping) for item in value]
+    return value
+
+
+# A value that the decimal rules or float rounding could change shows one of these in its
+# JSON text: a dot before 4 digits (a decimal with 4+ places), or a float in exponent notation
+# such as 1e-07. A regex that starts with a literal is ten times quicker to scan with.
+_DOT_FOUR_DIGITS = re.compile(rb"\.[0-9]{4}")
+_NEGATIVE_EXPONENT = re.compile(rb"[0-9][eE]-")
+_FILE_SEARCH_HINTS = (b"score:", b"attributes:", b"document_id:", b"<|")
+
+
+class Memo:
+    """Per-recording memory shared by the schemes, so that equal work is done once.
+
+    Most requests have no decimals and no file-search text: one scan of their JSON text shows
+    that, and every scheme then reuses the body as it is instead of walking it again.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._urls: dict[str, tuple[str, str]] = {}
+
+    def get(self, kind: str, value: Any, compute: Callable[[Any], Any]) -> Any:
+        key = (kind, id(value))
+        hit = self._values.get(key)
+        if hit is None:
+            # Keep ``value`` alive with its result, so that its id cannot be reused.
+            hit = self._values[key] = (value, compute(value))
+        return hit[1]
+
+    def text(self, value: Any) -> str:
+        """``json.dumps(value, sort_keys=True)``, once per object."""
+        if isinstance(value, str):
+            return _encode_string(value)
+        if value is None:
+            return "null"
+        if isinstance(value, (dict, list)):
+            return str(self.get("text", value, _sorted_json))
+        return json.dumps(value, sort_keys=True)
+
+    def json_bytes(self, value: Any) -> bytes:
+        return bytes(self.get("json", value, _json_bytes))
+
+    def url(self, url: str) -> tuple[str, str]:
+        """The url's path and host."""
+        parts = self._urls.get(url)
+        if parts is None:
+            parsed = urlparse(url)
+            parts = self._urls[url] = (parsed.path, parsed.hostname or "")
+        return parts
+
+
+# What json.dumps uses for strings with ensure_ascii=True (its C implementation).
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+
+
+def _sorted_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _json_bytes(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps(value).encode()
+
+
+def may_change_by_rounding(value: Any, memo: Memo) -> bool:
+    text = memo.json_bytes(value)
+    if _DOT_FOUR_DIGITS.search(text):
+        return True
+    return (b"e-" in text or b"E-" in text) and _NEGATIVE_EXPONENT.search(text) is not None
+
+
+def may_hold_file_search_text(value: Any, memo: Memo) -> bool:
+    text = memo.json_bytes(value)
+    return any(hint in text for hint in _FILE_SEARCH_HINTS)
+
+
+def may_be_lossy(canonical_text: str) -> bool:
+    """Whether a canonical form may hold an integer beyond 64 bits that a fast parse turned
+    into a float: Python prints every float of that size with an exponent (``9.2e+18``)."""
+    return "e+" in canonical_text

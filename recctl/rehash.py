@@ -1,0 +1,465 @@
+"""``recctl rehash`` and ``recctl hash``: check file names against request hashes, repair them.
+
+Every recording is hashed under every scheme in the registry; its name then says which
+scheme (if any) the recorder used, and whether the target scheme's recorder would find it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from recctl import store
+from recctl.discovery import display_path
+from recctl.errors import UsageError
+from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
+from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
+from recctl.hashing.names import RecordingName, file_name, models_digest, parse_name
+from recctl.parallel import process_map
+
+Status = Literal["ok", "outdated", "mismatch", "unhashable", "invalid"]
+STATUSES: tuple[Status, ...] = ("ok", "outdated", "mismatch", "unhashable", "invalid")
+Repair = Literal["rename", "re-record"]
+
+_REC_ID = re.compile(rb'"rec-([0-9a-f]{12})"')
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a recording's name says about its request, under the target scheme."""
+
+    path: str
+    status: Status
+    scheme: str | None
+    """The scheme whose hash the name carries (the newest, when several agree)."""
+    expected: str | None
+    """The name the target scheme's recorder gives this request."""
+    actual: str
+    detail: str = ""
+    repair: Repair | None = None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "scheme": self.scheme,
+            "expected": self.expected,
+            "actual": self.actual,
+            "detail": self.detail,
+            "repair": self.repair,
+        }
+
+
+@dataclass(frozen=True)
+class Hashes:
+    """A recording's canonical JSON and hash under each scheme that knows its kind."""
+
+    kind: RequestKind
+    canonical: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+
+def compute_hashes(data: Mapping[str, Any], schemes: Sequence[HashScheme]) -> Hashes:
+    """Hash ``data`` under every scheme; equal canonical forms are hashed once."""
+    request = data.get("request")
+    kind = request_kind(request) if isinstance(request, Mapping) else RequestKind.INFERENCE
+    result = Hashes(kind)
+    seen: dict[str, str] = {}
+    memo = Memo()
+    for scheme in schemes:
+        canonical = scheme.canonical(data, memo)
+        if canonical is None:
+            continue
+        text = canonical_json(canonical, memo)
+        result.canonical[scheme.name] = text
+        result.hashes[scheme.name] = seen.get(text) or seen.setdefault(text, sha256_hex(text))
+    return result
+
+
+def hashes_of(recording: store.Recording, schemes: Sequence[HashScheme]) -> tuple[Any, Hashes]:
+    """The recording's data and hashes, from an exact parse when a fast one may have lost an
+    integer beyond 64 bits (the hashes would be wrong)."""
+    hashes = compute_hashes(recording.data, schemes)
+    if any(map(may_be_lossy, hashes.canonical.values())):
+        data = store.parse_exact(recording.raw)
+        return data, compute_hashes(data, schemes)
+    return recording.data, hashes
+
+
+def _changes(hashes: Hashes, older: str, newer: str) -> str:
+    """What the schemes after ``older`` up to ``newer`` changed in this request's form."""
+    names = list(SCHEMES)
+    changed = []
+    previous = hashes.canonical.get(older)
+    for name in names[names.index(older) + 1 : names.index(newer) + 1]:
+        text = hashes.canonical.get(name)
+        if text is not None and text != previous:
+            changed.append(f"{SCHEMES[name].adds} (scheme {name})")
+        previous = text if text is not None else previous
+    return "; ".join(changed)
+
+
+def _matching(name: RecordingName, hashes: Hashes) -> list[str]:
+    assert name.hash is not None
+    return [
+        scheme
+        for scheme, digest in hashes.hashes.items()
+        if len(name.hash) == SCHEMES[scheme].name_length and digest.startswith(name.hash)
+    ]
+
+
+def _recorded_ids_hint(raw: bytes, hashes: Hashes) -> str:
+    ids = {match.decode() for match in _REC_ID.findall(raw)}
+    for scheme, digest in reversed(hashes.hashes.items()):
+        if digest[:12] in ids:
+            return (
+                f"; its response ids (rec-{digest[:12]}) were made under scheme {scheme}, "
+                "so the file was renamed or edited after recording"
+            )
+    return ""
+
+
+def classify(recording: store.Recording, display: str, target: HashScheme) -> Verdict:
+    """The verdict on one parsed recording."""
+    actual = recording.path.name
+    data = recording.data
+    if not isinstance(data, dict) or not isinstance(data.get("request"), dict):
+        return Verdict(display, "invalid", None, None, actual, "not a recording (no request)")
+    data, hashes = hashes_of(recording, list(SCHEMES.values()))
+    name = parse_name(actual)
+    if hashes.kind is RequestKind.FILE_PROCESSOR:
+        return Verdict(
+            display, "unhashable", None, None, actual, "file-processor requests have no hash recipe"
+        )
+    if target.name not in hashes.hashes:
+        return Verdict(
+            display,
+            "unhashable",
+            None,
+            None,
+            actual,
+            f"scheme {target.name} has no recipe for {hashes.kind.value} requests",
+        )
+    response = data.get("response")
+    body = response.get("body") if isinstance(response, dict) else None
+    digest = models_digest(body) if name.models else None
+    expected = file_name(hashes.hashes[target.name], target.name_length, digest)
+    if not name.is_hash:
+        return Verdict(
+            display, "mismatch", None, expected, actual, "the file name is not a request hash"
+        )
+    if actual == expected:
+        return Verdict(display, "ok", target.name, expected, actual)
+    matching = _matching(name, hashes)
+    if not matching:
+        return Verdict(
+            display,
+            "mismatch",
+            None,
+            expected,
+            actual,
+            "no scheme gives this name: the request was edited or the test_id changed"
+            + _recorded_ids_hint(recording.raw, hashes),
+        )
+    if name.models and name.digest != digest:
+        return Verdict(
+            display,
+            "mismatch",
+            matching[-1],
+            expected,
+            actual,
+            f"the hash is scheme {matching[-1]}'s but the model digest is {name.digest}; "
+            f"the listed models give {digest}",
+        )
+    older = [scheme for scheme in matching if scheme != target.name]
+    scheme = older[-1] if older else target.name
+    detail = _changes(hashes, scheme, target.name) or "the recorder spells this name differently"
+    repair: Repair = "rename"
+    if "test_id" not in data and '"test_id"' in hashes.canonical[target.name]:
+        repair = "re-record"
+        detail = (
+            f"needs a new recording: it has no test_id, and scheme {target.name} hashes "
+            "the test's id"
+        )
+    elif SCHEMES[scheme].name_length != target.name_length:
+        repair = "re-record"
+        detail = f"needs a new recording: the recorder no longer reads the scheme-{scheme} layout"
+    return Verdict(display, "outdated", scheme, expected, actual, detail, repair)
+
+
+def classify_file(path: Path, display: str, target: HashScheme, max_size: int) -> Verdict:
+    try:
+        recording = store.load(path, max_size)
+    except store.LoadError as error:
+        return Verdict(display, "invalid", None, None, path.name, error.message)
+    return classify(recording, display, target)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(target: str, max_size: int) -> None:
+    _worker["target"] = SCHEMES[target]
+    _worker["max_size"] = max_size
+
+
+def _classify_item(item: tuple[Path, str]) -> Verdict:
+    return classify_file(item[0], item[1], _worker["target"], _worker["max_size"])
+
+
+def rehash_paths(
+    paths: Sequence[Path], target: HashScheme, cwd: Path, max_size: int, jobs: int | None = None
+) -> list[Verdict]:
+    """A verdict for every file, in path order."""
+    items = [(path, display_path(path, cwd)) for path in paths]
+    return list(process_map(_classify_item, items, jobs, _init_worker, (target.name, max_size)))
+
+
+# --- repairs -------------------------------------------------------------------------------
+
+Action = Literal["renamed", "would rename", "duplicate", "conflict", "failed", "completed"]
+
+
+@dataclass(frozen=True)
+class Rename:
+    """What ``--write`` did (or would do) to one file."""
+
+    verdict: Verdict
+    action: Action
+    new_path: str | None
+    detail: str = ""
+
+    def record(self) -> dict[str, Any]:
+        return {
+            **self.verdict.record(),
+            "action": self.action,
+            "new_path": self.new_path,
+            "action_detail": self.detail,
+        }
+
+
+def _rewrite_ids(value: Any, old: str, new: str) -> Any:
+    """Every ``rec-<old>`` id in the response becomes ``rec-<new>``."""
+    if isinstance(value, str):
+        return new if value == old else value
+    if isinstance(value, dict):
+        return {key: _rewrite_ids(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rewrite_ids(item, old, new) for item in value]
+    return value
+
+
+def repaired_content(data: dict[str, Any], old_name: RecordingName, new_hash: str) -> bytes:
+    """The file as the target recorder would have written it."""
+    repaired = dict(data)
+    if old_name.hash is not None and "response" in data:
+        repaired["response"] = _rewrite_ids(
+            data["response"], f"rec-{old_name.hash[:12]}", f"rec-{new_hash[:12]}"
+        )
+    return store.dumps(repaired)
+
+
+def repair_file(
+    path: Path, verdict: Verdict, target: HashScheme, root: Path, cwd: Path, write: bool
+) -> Rename:
+    """Rename one file to its target name (dry run unless ``write``), never overwriting."""
+    assert verdict.expected is not None
+    new_path = path.with_name(verdict.expected)
+    new_display = display_path(new_path, cwd)
+    try:
+        recording = store.load(path, exact=True)
+    except store.LoadError as error:
+        return Rename(verdict, "failed", new_display, error.message)
+    data = recording.data
+    hashes = compute_hashes(data, [target])
+    content = repaired_content(data, parse_name(path.name), hashes.hashes[target.name])
+    if os.path.lexists(new_path):
+        try:
+            existing = store.load(new_path, exact=True)
+        except store.LoadError as error:
+            return Rename(verdict, "conflict", new_display, f"{new_display}: {error.message}")
+        if existing.raw == content:
+            # An earlier run wrote the new file and stopped before removing the old one.
+            if write:
+                _remove(path, recording.raw)
+            return Rename(verdict, "completed", new_display, "finished an interrupted rename")
+        same = compute_hashes(existing.data, [target]).hashes.get(target.name)
+        if same == hashes.hashes[target.name]:
+            return Rename(verdict, "duplicate", new_display, "the target holds the same request")
+        return Rename(verdict, "conflict", new_display, "the target holds another request")
+    if not write:
+        return Rename(verdict, "would rename", new_display)
+    try:
+        store.create(new_path, content, root=root)
+        _remove(path, recording.raw)
+    except store.WriteError as error:
+        return Rename(verdict, "failed", new_display, str(error))
+    return Rename(verdict, "renamed", new_display)
+
+
+def _remove(path: Path, expected: bytes) -> None:
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        return
+    if current != expected:
+        raise store.WriteError(f"{path} changed since it was read; not removing it")
+    path.unlink()
+
+
+def repairs(
+    verdicts: Sequence[Verdict],
+    paths: Mapping[str, Path],
+    target: HashScheme,
+    root: Path,
+    cwd: Path,
+    write: bool,
+    include_mismatch: bool,
+) -> Iterator[Rename]:
+    """Repair every file that a rename can repair, one file at a time.
+
+    Two files of one request (recorded under two schemes) both want the same new name: the
+    first takes it, the second is a duplicate, in a dry run as in a real one.
+    """
+    claimed: dict[Path, str] = {}
+    for verdict in verdicts:
+        renamable = verdict.status == "outdated" and verdict.repair == "rename"
+        if include_mismatch and verdict.status == "mismatch" and verdict.expected:
+            renamable = True
+        if not renamable or verdict.expected is None:
+            continue
+        path = paths[verdict.path]
+        new_path = path.with_name(verdict.expected)
+        if new_path in claimed:
+            yield Rename(
+                verdict,
+                "duplicate",
+                display_path(new_path, cwd),
+                f"{claimed[new_path]} takes that name first",
+            )
+            continue
+        rename = repair_file(path, verdict, target, root, cwd, write)
+        if rename.action in ("renamed", "would rename", "completed"):
+            claimed[new_path] = verdict.path
+        yield rename
+
+
+@dataclass(frozen=True)
+class RehashResult:
+    """Verdicts on every file and what was (or would be) renamed."""
+
+    target: str
+    verdicts: list[Verdict]
+    renames: list[Rename]
+    write: bool
+
+    @property
+    def problems(self) -> list[Verdict]:
+        """Verdicts still not ok once the renames that were done are counted."""
+        fixed = {
+            rename.verdict.path
+            for rename in self.renames
+            if rename.action in ("renamed", "completed") and self.write
+        }
+        failed = {
+            rename.verdict.path
+            for rename in self.renames
+            if rename.action in ("failed", "conflict")
+        }
+        return [
+            verdict
+            for verdict in self.verdicts
+            if (verdict.status != "ok" and verdict.path not in fixed) or verdict.path in failed
+        ]
+
+
+def rehash(
+    paths: Sequence[Path],
+    target: HashScheme,
+    root: Path,
+    cwd: Path,
+    max_size: int,
+    jobs: int | None,
+    write: bool,
+    include_mismatch: bool,
+) -> RehashResult:
+    """Classify every file, then rename (or plan to rename) the ones a rename repairs."""
+    verdicts = rehash_paths(paths, target, cwd, max_size, jobs)
+    by_display = {display_path(path, cwd): path for path in paths}
+    renames = list(repairs(verdicts, by_display, target, root, cwd, write, include_mismatch))
+    return RehashResult(target.name, verdicts, renames, write)
+
+
+# --- hash and explain -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HashResult:
+    hash: str
+    canonical: str
+
+
+def _as_recording(document: Any, test_id: str | None) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise UsageError("expected a JSON object: a recording or a bare request")
+    recording = dict(document) if "request" in document else {"request": document}
+    if not isinstance(recording.get("request"), dict):
+        raise UsageError("the recording's request is not a JSON object")
+    if test_id is not None:
+        recording["test_id"] = test_id
+    elif "request" not in document:
+        recording["test_id"] = document.get("test_id")
+    return recording
+
+
+def hash_request(
+    source: str, raw: bytes | None, target: HashScheme, test_id: str | None, max_size: int
+) -> HashResult:
+    """The hash of a recording file, or of a recording or bare request given as bytes."""
+    try:
+        raw = store.read_bytes(Path(source), max_size) if raw is None else raw
+        document = store.parse_exact(raw)
+    except store.LoadError as error:
+        where = f":{error.line}" if error.line else ""
+        raise UsageError(f"{source}{where}: {error.message}") from None
+    recording = _as_recording(document, test_id)
+    hashes = compute_hashes(recording, [target])
+    if target.name not in hashes.hashes:
+        kind = hashes.kind.value
+        raise UsageError(f"scheme {target.name} has no hash recipe for {kind} requests")
+    return HashResult(hashes.hashes[target.name], hashes.canonical[target.name])
+
+
+def explain_file(path: Path, target: HashScheme, cwd: Path, max_size: int) -> str:
+    """One file's verdict, then each distinct canonical form with the schemes that hash it."""
+    display = display_path(path.resolve(), cwd)
+    try:
+        recording = store.load(path, max_size, exact=True)
+    except store.LoadError as error:
+        raise UsageError(f"{display}: {error.message}") from None
+    verdict = classify(recording, display, target)
+    lines = [
+        f"{display}: {verdict.status}"
+        + (f" (scheme {verdict.scheme})" if verdict.scheme else "")
+        + f", target scheme {target.name}",
+        f"  actual:   {verdict.actual}",
+        f"  expected: {verdict.expected}",
+    ]
+    if verdict.detail:
+        lines.append(f"  {verdict.detail}")
+    if isinstance(recording.data, dict):
+        hashes = compute_hashes(recording.data, list(SCHEMES.values()))
+        forms: dict[str, list[str]] = {}
+        for scheme, text in hashes.canonical.items():
+            forms.setdefault(text, []).append(scheme)
+        for text, schemes in forms.items():
+            digest = hashes.hashes[schemes[0]]
+            marks = " (target)" if target.name in schemes else ""
+            lines.append(f"\nschemes {', '.join(schemes)}{marks}: {digest}")
+            lines.append(json.dumps(json.loads(text), indent=2, sort_keys=True))
+    return "\n".join(lines) + "\n"
