@@ -56,8 +56,23 @@ def validate_scenario(corpus: Path) -> list[Command]:
     return commands
 
 
+def floor(corpus: Path) -> Command:
+    return Command(
+        "floor (read + orjson.loads)", [sys.executable, str(HERE / "floor.py"), str(corpus)]
+    )
+
+
+def rehash_scenario(corpus: Path) -> list[Command]:
+    return [
+        floor(corpus),
+        Command("recctl rehash", recctl("rehash", "--exit-zero", str(corpus))),
+        Command("recctl rehash --jobs 1", recctl("rehash", "--exit-zero", "-j", "1", str(corpus))),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Path], list[Command]]] = {
     "validate": validate_scenario,
+    "rehash": rehash_scenario,
 }
 
 

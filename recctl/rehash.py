@@ -64,14 +64,24 @@ class Hashes:
     hashes: dict[str, str] = field(default_factory=dict)
 
 
-def compute_hashes(data: Mapping[str, Any], schemes: Sequence[HashScheme]) -> Hashes:
-    """Hash ``data`` under every scheme; equal canonical forms are hashed once."""
+def compute_hashes(
+    data: Mapping[str, Any],
+    schemes: Sequence[HashScheme],
+    memo: Memo | None = None,
+    into: Hashes | None = None,
+) -> Hashes:
+    """Hash ``data`` under every scheme; equal canonical forms are hashed once.
+
+    Pass the ``memo`` and the Hashes of an earlier call on the same data to add schemes.
+    """
     request = data.get("request")
     kind = request_kind(request) if isinstance(request, Mapping) else RequestKind.INFERENCE
-    result = Hashes(kind)
-    seen: dict[str, str] = {}
-    memo = Memo()
+    result = into or Hashes(kind)
+    memo = memo or Memo()
+    seen = {text: result.hashes[name] for name, text in result.canonical.items()}
     for scheme in schemes:
+        if scheme.name in result.hashes:
+            continue
         canonical = scheme.canonical(data, memo)
         if canonical is None:
             continue
@@ -81,14 +91,16 @@ def compute_hashes(data: Mapping[str, Any], schemes: Sequence[HashScheme]) -> Ha
     return result
 
 
-def hashes_of(recording: store.Recording, schemes: Sequence[HashScheme]) -> tuple[Any, Hashes]:
-    """The recording's data and hashes, from an exact parse when a fast one may have lost an
-    integer beyond 64 bits (the hashes would be wrong)."""
-    hashes = compute_hashes(recording.data, schemes)
+def hashes_of(recording: store.Recording, target: HashScheme) -> tuple[Any, Memo, Hashes]:
+    """The recording's data, memo and target hash, from an exact parse when a fast one may
+    have lost an integer beyond 64 bits (the hash would be wrong)."""
+    memo = Memo()
+    hashes = compute_hashes(recording.data, [target], memo)
     if any(map(may_be_lossy, hashes.canonical.values())):
         data = store.parse_exact(recording.raw)
-        return data, compute_hashes(data, schemes)
-    return recording.data, hashes
+        memo = Memo()
+        return data, memo, compute_hashes(data, [target], memo)
+    return recording.data, memo, hashes
 
 
 def _changes(hashes: Hashes, older: str, newer: str) -> str:
@@ -130,7 +142,8 @@ def classify(recording: store.Recording, display: str, target: HashScheme) -> Ve
     data = recording.data
     if not isinstance(data, dict) or not isinstance(data.get("request"), dict):
         return Verdict(display, "invalid", None, None, actual, "not a recording (no request)")
-    data, hashes = hashes_of(recording, list(SCHEMES.values()))
+    # Most names are right: hash under the target first, and under the others only if not.
+    data, memo, hashes = hashes_of(recording, target)
     name = parse_name(actual)
     if hashes.kind is RequestKind.FILE_PROCESSOR:
         return Verdict(
@@ -155,6 +168,7 @@ def classify(recording: store.Recording, display: str, target: HashScheme) -> Ve
         )
     if actual == expected:
         return Verdict(display, "ok", target.name, expected, actual)
+    hashes = compute_hashes(data, list(SCHEMES.values()), memo, hashes)
     matching = _matching(name, hashes)
     if not matching:
         return Verdict(
@@ -222,7 +236,9 @@ def rehash_paths(
 
 # --- repairs -------------------------------------------------------------------------------
 
-Action = Literal["renamed", "would rename", "duplicate", "conflict", "failed", "completed"]
+Action = Literal[
+    "renamed", "would rename", "completed", "would complete", "duplicate", "conflict", "failed"
+]
 
 
 @dataclass(frozen=True)
@@ -271,29 +287,33 @@ def repair_file(
     assert verdict.expected is not None
     new_path = path.with_name(verdict.expected)
     new_display = display_path(new_path, cwd)
+    exists = os.path.lexists(new_path)
+    if not exists and not write:
+        return Rename(verdict, "would rename", new_display)
+    new_hash = parse_name(verdict.expected).hash
+    assert new_hash is not None
     try:
         recording = store.load(path, exact=True)
     except store.LoadError as error:
         return Rename(verdict, "failed", new_display, error.message)
-    data = recording.data
-    hashes = compute_hashes(data, [target])
-    content = repaired_content(data, parse_name(path.name), hashes.hashes[target.name])
-    if os.path.lexists(new_path):
+    content = repaired_content(recording.data, parse_name(path.name), new_hash)
+    if exists:
         try:
             existing = store.load(new_path, exact=True)
         except store.LoadError as error:
             return Rename(verdict, "conflict", new_display, f"{new_display}: {error.message}")
         if existing.raw == content:
             # An earlier run wrote the new file and stopped before removing the old one.
-            if write:
+            if not write:
+                return Rename(verdict, "would complete", new_display, "the target is this file")
+            try:
                 _remove(path, recording.raw)
-            return Rename(verdict, "completed", new_display, "finished an interrupted rename")
-        same = compute_hashes(existing.data, [target]).hashes.get(target.name)
-        if same == hashes.hashes[target.name]:
+            except store.WriteError as error:
+                return Rename(verdict, "failed", new_display, str(error))
+            return Rename(verdict, "completed", new_display, "the target already held this file")
+        if compute_hashes(existing.data, [target]).hashes.get(target.name) == new_hash:
             return Rename(verdict, "duplicate", new_display, "the target holds the same request")
         return Rename(verdict, "conflict", new_display, "the target holds another request")
-    if not write:
-        return Rename(verdict, "would rename", new_display)
     try:
         store.create(new_path, content, root=root)
         _remove(path, recording.raw)
@@ -344,7 +364,7 @@ def repairs(
             )
             continue
         rename = repair_file(path, verdict, target, root, cwd, write)
-        if rename.action in ("renamed", "would rename", "completed"):
+        if rename.action in ("renamed", "would rename", "completed", "would complete"):
             claimed[new_path] = verdict.path
         yield rename
 

@@ -78,7 +78,7 @@ def test_console_script_main_returns_exit_codes(
 ) -> None:
     from recctl.cli import main
 
-    monkeypatch.setattr(sys, "argv", ["recctl", "rehash"])
+    monkeypatch.setattr(sys, "argv", ["recctl", "show"])
     assert main() == 2
     monkeypatch.setattr(sys, "argv", ["recctl", "validate"])
     assert main() == 0

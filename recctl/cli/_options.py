@@ -54,7 +54,7 @@ Jobs = Annotated[
         "--jobs",
         "-j",
         min=1,
-        help="Worker processes for many files (default: one per CPU; 1 runs serially).",
+        help="Worker processes (default: one per CPU from 64 files on; 1 runs serially).",
         show_default=False,
     ),
 ]

@@ -14,11 +14,7 @@ import json.encoder
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-
-import orjson
 from urllib.parse import urlparse
-
-from recctl.store import LOSSY_FLOAT
 
 
 class RequestKind(str, enum.Enum):
@@ -68,7 +64,7 @@ _DECIMAL = re.compile(r"-?\d+\.\d{4,}")
 
 def round_decimal_literals(text: str) -> str:
     """Scheme 3: every decimal literal with 4+ places in a string, printed with 5."""
-    return _DECIMAL.sub(_decimal, text)
+    return _DECIMAL.sub(_decimal, text) if "." in text else text
 
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -82,6 +78,8 @@ _FILE_SEARCH = (
 
 def normalize_file_search(text: str) -> str:
     """Scheme 4 (2026-04-09): file-search scores, attributes and document ids in strings."""
+    if ":" not in text and "<|" not in text:
+        return text
     for pattern, replacement in _FILE_SEARCH:
         text = pattern.sub(replacement, text)
     return text
@@ -128,9 +126,9 @@ def apply_id_mapping(value: Any, mapping: Mapping[str, str]) -> Any:
 # A value that the decimal rules or float rounding could change shows one of these in its
 # JSON text: a dot before 4 digits (a decimal with 4+ places), or a float in exponent notation
 # such as 1e-07. A regex that starts with a literal is ten times quicker to scan with.
-_DOT_FOUR_DIGITS = re.compile(rb"\.[0-9]{4}")
-_NEGATIVE_EXPONENT = re.compile(rb"[0-9][eE]-")
-_FILE_SEARCH_HINTS = (b"score:", b"attributes:", b"document_id:", b"<|")
+_DOT_FOUR_DIGITS = re.compile(r"\.[0-9]{4}")
+_NEGATIVE_EXPONENT = re.compile(r"[0-9][eE]-")
+_FILE_SEARCH_HINTS = ("score:", "attributes:", "document_id:", "<|")
 
 
 class Memo:
@@ -162,9 +160,6 @@ class Memo:
             return str(self.get("text", value, _sorted_json))
         return json.dumps(value, sort_keys=True)
 
-    def json_bytes(self, value: Any) -> bytes:
-        return bytes(self.get("json", value, _json_bytes))
-
     def url(self, url: str) -> tuple[str, str]:
         """The url's path and host."""
         parts = self._urls.get(url)
@@ -175,29 +170,23 @@ class Memo:
 
 
 # What json.dumps uses for strings with ensure_ascii=True (its C implementation).
-_encode_string: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
 def _sorted_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _json_bytes(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # integers beyond 64 bits
-        return json.dumps(value).encode()
-
-
 def may_change_by_rounding(value: Any, memo: Memo) -> bool:
-    text = memo.json_bytes(value)
+    # The canonical text serves as the scan's input: it is needed for the hash anyway.
+    text = memo.text(value)
     if _DOT_FOUR_DIGITS.search(text):
         return True
-    return (b"e-" in text or b"E-" in text) and _NEGATIVE_EXPONENT.search(text) is not None
+    return ("e-" in text or "E-" in text) and _NEGATIVE_EXPONENT.search(text) is not None
 
 
 def may_hold_file_search_text(value: Any, memo: Memo) -> bool:
-    text = memo.json_bytes(value)
+    text = memo.text(value)
     return any(hint in text for hint in _FILE_SEARCH_HINTS)
 
 
