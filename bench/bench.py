@@ -5,7 +5,8 @@
 
 Each round runs every command once, in turn, so that drift in the machine's load touches
 all of them alike. Prints the median and minimum wall time of each command and its ratio to
-the floor's median (one Python process that reads and orjson-parses every file).
+the first command's median: the floor (one Python process that reads and orjson-parses every
+file), or for ``show`` the validation of the one file that it shows.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ SCHEMA = REPO / "schemas" / "recording.schema.json"
 class Command:
     name: str
     argv: list[str]
+    cwd: Path = REPO
 
 
 def recctl(*args: str) -> list[str]:
@@ -70,9 +72,35 @@ def rehash_scenario(corpus: Path) -> list[Command]:
     ]
 
 
+CC0156 = "cc0156eadb588e2cdfb9d4d0db0355b6a1d6c57e467f136f45586b73bf95766d"
+
+
+def show_scenario(corpus: Path) -> list[Command]:
+    # One file among all the corpus's: the prefix lookup reads names, then parses one file.
+    [one] = list(corpus.rglob(f"{CC0156}.json"))
+    return [
+        Command("recctl validate ONE_FILE", recctl("validate", str(one)), corpus),
+        Command("recctl show cc0156 (prefix lookup)", recctl("show", "cc0156"), corpus),
+        Command("recctl show -f json cc0156", recctl("show", "-f", "json", "cc0156"), corpus),
+    ]
+
+
+def ls_scenario(corpus: Path) -> list[Command]:
+    return [
+        floor(corpus),
+        Command(
+            "recctl ls --summary --by model",
+            recctl("ls", "--summary", "--by", "model", str(corpus)),
+        ),
+        Command("recctl show -f json CORPUS", recctl("show", "-f", "json", str(corpus))),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Path], list[Command]]] = {
     "validate": validate_scenario,
     "rehash": rehash_scenario,
+    "show": show_scenario,
+    "ls": ls_scenario,
 }
 
 
@@ -87,7 +115,7 @@ def run(command: Command) -> float:
         command.argv,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        cwd=REPO,
+        cwd=command.cwd,
         env=ENV,
         check=False,
     )
@@ -111,12 +139,12 @@ def measure(commands: list[Command], rounds: int) -> dict[str, list[float]]:
 
 def report(title: str, times: dict[str, list[float]]) -> None:
     names = list(times)
-    floor = statistics.median(times[names[0]])
+    base = statistics.median(times[names[0]])
     print(f"\n## {title}")
-    print(f"{'command':<34} {'median':>9} {'min':>9} {'x floor':>8}")
+    print(f"{'command':<36} {'median':>9} {'min':>9} {'x first':>8}")
     for name in names:
         median = statistics.median(times[name])
-        print(f"{name:<34} {median:>8.3f}s {min(times[name]):>8.3f}s {median / floor:>7.2f}x")
+        print(f"{name:<36} {median:>8.3f}s {min(times[name]):>8.3f}s {median / base:>7.2f}x")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,6 @@ import typer
 from recctl.errors import NotImplementedYet
 
 PENDING: dict[str, tuple[str, int]] = {
-    "show": ("Show a recording as a conversation", 4),
-    "ls": ("List and sum up recordings", 4),
     "diff": ("Review changes between versions", 5),
     "prune": ("Find and remove stale recordings", 5),
     "check": ("Run every per-file check at once", 6),

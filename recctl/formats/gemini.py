@@ -1,0 +1,94 @@
+"""Gemini ``generate_content`` and ``generate_content_stream`` (plain dicts, no ``__type__``).
+
+One candidate per chunk, by list position; function calls arrive whole, with no id, and the
+finish reason stays STOP even then, so a tool call is inferred from the parts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recctl.formats.base import (
+    Choice,
+    Reassembled,
+    RecordingView,
+    ResponseFormat,
+    ToolCall,
+    Usage,
+    append,
+    compact_json,
+    count,
+)
+
+_COUNTS = (
+    "prompt_token_count",
+    "candidates_token_count",
+    "total_token_count",
+    "cached_content_token_count",
+    "thoughts_token_count",
+)
+
+
+def _usage(items: list[Any]) -> Usage:
+    # Every chunk has usage_metadata; only the last has counts: never the first, never a sum.
+    for item in reversed(items):
+        metadata = item.get("usage_metadata") if isinstance(item, dict) else None
+        if isinstance(metadata, dict) and any(metadata.get(key) is not None for key in _COUNTS):
+            return Usage(
+                prompt_tokens=count(metadata.get("prompt_token_count")),
+                completion_tokens=count(metadata.get("candidates_token_count")),
+                total_tokens=count(metadata.get("total_token_count")),
+                cached_tokens=count(metadata.get("cached_content_token_count")),
+                reasoning_tokens=count(metadata.get("thoughts_token_count")),
+            )
+    return Usage()
+
+
+def reassemble(view: RecordingView) -> Reassembled:
+    items = [item for item in view.items if isinstance(item, dict)]
+    choices: dict[int, Choice] = {}
+    for item in items:
+        for position, candidate in enumerate(item.get("candidates") or []):
+            choice = choices.setdefault(position, Choice(position))
+            content = candidate.get("content") or {}
+            choice.role = choice.role or content.get("role")
+            for part in content.get("parts") or []:
+                if not isinstance(part, dict):
+                    continue
+                if part.get("thought"):
+                    choice.reasoning = append(choice.reasoning, part.get("text"))
+                elif part.get("text") is not None:
+                    choice.text = append(choice.text, part.get("text"))
+                call = part.get("function_call")
+                if isinstance(call, dict):
+                    arguments = compact_json(call.get("args") or {})
+                    choice.tool_calls.append(
+                        ToolCall(call.get("id"), "function", call.get("name"), arguments)
+                    )
+            if candidate.get("finish_reason") is not None:
+                choice.finish_reason = candidate["finish_reason"]
+    for choice in choices.values():
+        if choice.tool_calls and choice.finish_reason in (None, "STOP"):
+            choice.finish_reason = "tool_calls"
+    model = next((item.get("model_version") for item in items if item.get("model_version")), None)
+    return Reassembled.from_choices(
+        "gemini-stream" if view.streaming else "gemini",
+        [choice for _, choice in sorted(choices.items())],
+        usage=_usage(items),
+        model=model,
+        chunks=len(view.items) if view.streaming else None,
+    )
+
+
+def _matches(view: RecordingView) -> bool:
+    return (
+        "generate_content" in view.endpoint
+        or "generate_content" in view.url_path
+        or (
+            bool(view.items)
+            and all(isinstance(item, dict) and "candidates" in item for item in view.items)
+        )
+    )
+
+
+FORMAT = ResponseFormat("gemini", _matches, reassemble)

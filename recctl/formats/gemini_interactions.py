@@ -1,0 +1,123 @@
+"""Gemini Interactions (``/v1beta/interactions``): SSE events, or one interaction body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recctl.formats.base import (
+    Reassembled,
+    RecordingView,
+    ResponseFormat,
+    ToolCall,
+    Usage,
+    append,
+    compact_json,
+    count,
+    sse_events,
+)
+from recctl.formats.exception import error_message
+
+
+def _usage(usage: Any) -> Usage:
+    if not isinstance(usage, dict):
+        return Usage()
+    return Usage(
+        prompt_tokens=count(usage.get("total_input_tokens")),
+        completion_tokens=count(usage.get("total_output_tokens")),
+        total_tokens=count(usage.get("total_tokens")),
+        cached_tokens=count(usage.get("total_cached_tokens")),
+        reasoning_tokens=count(usage.get("total_thought_tokens")),
+    )
+
+
+def _call(output: dict[str, Any]) -> ToolCall:
+    return ToolCall(
+        output.get("id"),
+        "function",
+        output.get("name"),
+        compact_json(output.get("arguments") or {}),
+    )
+
+
+def reassemble_stream(view: RecordingView) -> Reassembled:
+    blocks: dict[int, dict[str, Any]] = {}
+    usage: Any = None
+    status = model = None
+    for _, event in sse_events(view.body):
+        if not isinstance(event, dict):
+            continue  # data: [DONE]
+        kind = event.get("event_type")
+        if kind == "interaction.start":
+            model = (event.get("interaction") or {}).get("model")
+        elif kind == "content.start":
+            content = event.get("content") or {}
+            blocks[event.get("index", len(blocks))] = {"type": content.get("type"), **content}
+        elif kind == "content.delta":
+            block = blocks.setdefault(event.get("index", 0), {"type": None})
+            delta = event.get("delta") or {}
+            if delta.get("type") == "text":
+                block["text"] = append(block.get("text"), delta.get("text"))
+            elif delta.get("type") in ("thought_summary", "thought"):
+                block["thought"] = append(block.get("thought"), delta.get("text"))
+            elif delta.get("type") == "function_call":
+                block.update(delta)
+        elif kind == "interaction.complete":
+            interaction = event.get("interaction") or {}
+            usage, status = interaction.get("usage"), interaction.get("status")
+    text = reasoning = None
+    calls = []
+    for _, block in sorted(blocks.items()):
+        if block.get("type") == "text":
+            text = append(text, block.get("text") or "")
+        elif block.get("type") == "function_call":
+            calls.append(_call(block))
+        reasoning = append(reasoning, block.get("thought"))
+    return Reassembled(
+        "gemini-interactions-stream",
+        text=text,
+        reasoning=reasoning,
+        tool_calls=calls,
+        finish_reason=status,
+        usage=_usage(usage),
+        model=model,
+        chunks=len(view.body),
+    )
+
+
+def reassemble_body(view: RecordingView) -> Reassembled:
+    body = view.body if isinstance(view.body, dict) else {}
+    status = view.response.get("status")
+    if (isinstance(status, int) and status >= 400) or "error" in body:
+        message = error_message(body) or "error"
+        return Reassembled("gemini-interactions", error=f"HTTP {status}: {message}", data=body)
+    text = reasoning = None
+    calls = []
+    for output in body.get("outputs") or []:
+        if not isinstance(output, dict):
+            continue
+        if output.get("type") == "text":
+            text = append(text, output.get("text"))
+        elif output.get("type") == "thought":
+            reasoning = append(reasoning, output.get("summary") or output.get("text"))
+        elif output.get("type") == "function_call":
+            calls.append(_call(output))
+    return Reassembled(
+        "gemini-interactions",
+        text=text,
+        reasoning=reasoning,
+        tool_calls=calls,
+        finish_reason=body.get("status"),
+        usage=_usage(body.get("usage")),
+        model=body.get("model"),
+    )
+
+
+def _matches(view: RecordingView) -> bool:
+    return view.path_ends("/interactions")
+
+
+FORMAT = ResponseFormat(
+    "gemini-interactions",
+    _matches,
+    lambda view: reassemble_stream(view) if view.streaming else reassemble_body(view),
+)

@@ -1,0 +1,289 @@
+"""``recctl show`` and ``recctl ls``: find recordings by hash, reassemble, summarize."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from recctl import store
+from recctl.config import Config, inside
+from recctl.discovery import (
+    RECORDINGS_DIR,
+    default_paths,
+    display_path,
+    find_recordings,
+    walk_recordings,
+)
+from recctl.errors import NotFoundError, UsageError
+from recctl.formats import Reassembled, reassemble
+from recctl.parallel import process_map
+
+_HEX_REF = re.compile(r"^(?:models-)?[0-9a-f]{4,64}$")
+MIN_PREFIX = 4
+
+
+def _name_hash(file_name: str) -> str:
+    stem = file_name.removesuffix(".json")
+    return stem.split("-")[1] if stem.startswith("models-") and "-" in stem[7:] else stem
+
+
+def _looks_like_path(ref: str) -> bool:
+    return os.sep in ref or ref.endswith(".json") or ref in (".", "..")
+
+
+def resolve_refs(refs: Sequence[str], config: Config, cwd: Path) -> list[Path]:
+    """Files named by paths, full hashes or unique hash prefixes (at least 4 hex digits).
+
+    Hashes are looked up by file name in the configured paths: no other file is parsed.
+    A file must stay inside the project or lie under a ``recordings`` directory.
+    """
+    found: dict[str, Path] = {}
+    names: list[str] | None = None
+    for ref in refs:
+        if re.fullmatch(r"[0-9a-f]{1,3}", ref):
+            raise UsageError(f"{ref}: a hash prefix needs at least {MIN_PREFIX} hex digits")
+        candidate = cwd / ref
+        if os.path.lexists(candidate) or _looks_like_path(ref) or not _HEX_REF.match(ref):
+            _check_outside(ref, candidate, config)
+            if not os.path.lexists(candidate):
+                raise NotFoundError(f"{ref}: no such recording")
+            for path in find_recordings([ref], config, cwd):
+                found.setdefault(str(path), path)
+            continue
+        if names is None:
+            names = [path for root in default_paths(config, cwd) for path in walk_recordings(root)]
+        prefix = ref.removeprefix("models-")
+        matches = sorted(
+            path for path in names if _name_hash(os.path.basename(path)).startswith(prefix)
+        )
+        if not matches:
+            raise NotFoundError(f"{ref}: no recording with that hash")
+        if len(matches) > 1:
+            listed = "\n  ".join(display_path(path, cwd) for path in matches[:20])
+            more = f"\n  ... and {len(matches) - 20} more" if len(matches) > 20 else ""
+            raise UsageError(
+                f"{ref} is ambiguous; it names {len(matches)} recordings:\n  {listed}{more}"
+            )
+        found.setdefault(matches[0], Path(matches[0]))
+    return sorted(found.values(), key=lambda path: display_path(path, cwd))
+
+
+def _check_outside(ref: str, candidate: Path, config: Config) -> None:
+    # A directory yields only the recordings below it; a file must be one.
+    real = Path(os.path.realpath(candidate))
+    if real.is_dir() or inside(real, config.root) or RECORDINGS_DIR in real.parts:
+        return
+    raise UsageError(f"refusing to read {ref}: it is outside the project and not a recording")
+
+
+@dataclass
+class Shown:
+    """One recording as ``show`` presents it."""
+
+    path: str
+    hash: str | None
+    test_id: str | None
+    endpoint: str | None
+    model: str | None
+    provider: str | None
+    streaming: bool
+    size: int
+    answer: Reassembled
+    request: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+
+    def record(self) -> dict[str, Any]:
+        """The ``--format json`` line."""
+        answer = self.answer
+        return {
+            "path": self.path,
+            "hash": self.hash,
+            "test_id": self.test_id,
+            "endpoint": self.endpoint,
+            "model": self.model,
+            "format": answer.format,
+            "streaming": self.streaming,
+            "chunks": answer.chunks,
+            "text": answer.text,
+            "reasoning": answer.reasoning,
+            "refusal": answer.refusal,
+            "tool_calls": [asdict(call) for call in answer.tool_calls],
+            "finish_reason": answer.finish_reason,
+            "usage": asdict(answer.usage),
+            "error": answer.error,
+        }
+
+
+def describe(recording: store.Recording, display: str) -> Shown:
+    data = recording.data if isinstance(recording.data, dict) else {}
+    request = data.get("request") if isinstance(data.get("request"), dict) else {}
+    assert isinstance(request, dict)
+    answer = reassemble(data)
+    url = request.get("url")
+    endpoint = request.get("endpoint") or (urlparse(url).path if isinstance(url, str) else None)
+    if endpoint is None and "tool_name" in request:
+        endpoint = f"tool:{request['tool_name']}"
+    model = request.get("model") or _body_model(request) or answer.model
+    provider = urlparse(url).hostname if isinstance(url, str) else request.get("provider")
+    response = data.get("response") if isinstance(data.get("response"), dict) else {}
+    assert isinstance(response, dict)
+    return Shown(
+        path=display,
+        hash=_name_hash(recording.path.name) or None,
+        test_id=data.get("test_id") or request.get("test_id"),
+        endpoint=endpoint,
+        model=model if isinstance(model, str) else None,
+        provider=provider if isinstance(provider, str) else None,
+        streaming=bool(response.get("is_streaming")),
+        size=len(recording.raw),
+        answer=answer,
+        request=request,
+        body=response.get("body"),
+    )
+
+
+def _body_model(request: dict[str, Any]) -> Any:
+    for key in ("body", "payload"):
+        body = request.get(key)
+        if isinstance(body, dict) and isinstance(body.get("model"), str):
+            return body["model"]
+    return None
+
+
+def load_shown(path: Path, display: str, max_size: int) -> Shown:
+    try:
+        recording = store.load(path, max_size)
+    except store.LoadError as error:
+        raise NotFoundError(f"{display}: {error.message}") from None
+    return describe(recording, display)
+
+
+# --- whole-corpus runs: small results from worker processes ---------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A recording summed up in a line, or the reason it could not be read."""
+
+    path: str
+    hash: str | None
+    test_id: str | None
+    endpoint: str | None
+    model: str | None
+    provider: str | None
+    streaming: bool
+    size: int
+    chunks: int | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+    error: str | None = None
+    record: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, shown: Shown, with_record: bool) -> Entry:
+        usage = shown.answer.usage
+        return cls(
+            shown.path,
+            shown.hash,
+            shown.test_id,
+            shown.endpoint,
+            shown.model,
+            shown.provider,
+            shown.streaming,
+            shown.size,
+            shown.answer.chunks,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens,
+            record=shown.record() if with_record else None,
+        )
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init(max_size: int, with_record: bool) -> None:
+    _worker.update(max_size=max_size, with_record=with_record)
+
+
+def _entry(item: tuple[Path, str]) -> Entry:
+    path, display = item
+    try:
+        recording = store.load(path, _worker["max_size"])
+    except store.LoadError as error:
+        return Entry(
+            display, None, None, None, None, None, False, 0, None, None, None, None, error.message
+        )
+    return Entry.of(describe(recording, display), _worker["with_record"])
+
+
+def entries(
+    paths: Sequence[Path], cwd: Path, max_size: int, jobs: int | None, with_record: bool = False
+) -> Iterator[Entry]:
+    items = [(path, display_path(path, cwd)) for path in paths]
+    yield from process_map(_entry, items, jobs, _init, (max_size, with_record))
+
+
+@dataclass(frozen=True)
+class Filters:
+    test: str | None = None
+    model: str | None = None
+    endpoint: str | None = None
+    provider: str | None = None
+
+    def keep(self, entry: Entry) -> bool:
+        checks = (
+            (self.test, entry.test_id),
+            (self.model, entry.model),
+            (self.endpoint, entry.endpoint),
+            (self.provider, entry.provider),
+        )
+        return all(
+            pattern is None or (value is not None and fnmatch.fnmatchcase(value, pattern))
+            for pattern, value in checks
+        )
+
+
+GROUPS = ("model", "provider", "endpoint", "test")
+
+
+def group_key(entry: Entry, by: str) -> str:
+    if by == "test":
+        return (entry.test_id or "(no test)").split("::", 1)[0]
+    value = getattr(entry, by)
+    return value if isinstance(value, str) and value else f"(no {by})"
+
+
+@dataclass
+class Group:
+    key: str
+    recordings: int = 0
+    bytes: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def add(self, entry: Entry) -> None:
+        self.recordings += 1
+        self.bytes += entry.size
+        self.prompt_tokens += entry.prompt_tokens or 0
+        self.completion_tokens += entry.completion_tokens or 0
+        self.total_tokens += entry.total_tokens or 0
+
+
+def summarize(items: Sequence[Entry], by: str) -> list[Group]:
+    """Totals per group, heaviest first."""
+    if by not in GROUPS:
+        raise UsageError(f"--by takes one of {', '.join(GROUPS)}")
+    groups: dict[str, Group] = {}
+    for entry in items:
+        key = group_key(entry, by)
+        groups.setdefault(key, Group(key)).add(entry)
+    return sorted(groups.values(), key=lambda group: (-group.bytes, group.key))

@@ -1,0 +1,186 @@
+"""``recctl show`` and ``recctl ls``: every format reassembled exactly, every file shown."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recctl.formats import reassemble
+from tests.conftest import DATA, REPO, invoke
+
+CASES = sorted((DATA / "formats").glob("*.json"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
+def test_each_documented_edge_case_reassembles_exactly(case: Path) -> None:
+    document = json.loads(case.read_text())
+    result = asdict(reassemble(document["recording"]))
+    for key, expected in document["expected"].items():
+        if key == "choices":
+            assert len(result["choices"]) == len(expected)
+            pairs = zip(result["choices"], expected, strict=True)
+            assert [{k: choice[k] for k in want} for choice, want in pairs] == expected
+        else:
+            assert result[key] == expected, key
+
+
+def test_show_prints_the_saturn_answer_without_usage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = invoke(["show", "cc0156"])
+    assert result.exit_code == 0, result.output
+    assert "Saturn" in result.stdout
+    assert "finish reason: stop" in result.stdout
+    assert "no usage reported" in result.stdout
+    assert "user: Which planet has rings around it" in result.stdout
+
+
+def test_show_json_line_has_every_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    [line] = invoke(["show", "--format", "json", "cc0156ead"]).stdout.splitlines()
+    record = json.loads(line)
+    assert list(record) == [
+        "path",
+        "hash",
+        "test_id",
+        "endpoint",
+        "model",
+        "format",
+        "streaming",
+        "chunks",
+        "text",
+        "reasoning",
+        "refusal",
+        "tool_calls",
+        "finish_reason",
+        "usage",
+        "error",
+    ]
+    assert record["hash"].startswith("cc0156ead")
+    assert record["streaming"] is True
+    assert record["chunks"] == 45
+    assert record["usage"] == dict.fromkeys(
+        ["prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens"]
+    )
+
+
+def test_show_tool_calls_reasoning_and_usage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = invoke(["show", "52925d8d"])  # an Anthropic message with thinking
+    assert "reasoning" in result.stdout
+    assert "Your name is Alice." in result.stdout
+    assert "finish reason: end_turn" in result.stdout
+    calls = invoke(["show", "f0e611100b47"]).stdout  # a stream with two tool calls
+    assert "tool call get_weather" in calls and "tool call get_time" in calls
+    assert "finish reason: tool_calls" in calls
+
+
+def test_show_usage_of_an_include_usage_stream(corpus: Path) -> None:
+    path = next(
+        p
+        for p in sorted(corpus.rglob("*.json"))
+        if b'"include_usage": true' in p.read_bytes() and b'"is_streaming": true' in p.read_bytes()
+    )
+    record = json.loads(invoke(["show", "-f", "json", str(path)]).stdout)
+    assert record["usage"]["total_tokens"] > 0
+    text = invoke(["show", str(path)]).stdout
+    assert "no usage reported" not in text
+    assert str(record["usage"]["total_tokens"]) in text
+
+
+def test_ambiguous_unknown_and_short_prefixes(recordings: Path) -> None:
+    first = recordings / ("abcd" + "1" * 60 + ".json")
+    second = recordings / ("abcd" + "2" * 60 + ".json")
+    for path in (first, second):
+        path.write_text((DATA / "recordings" / "chat-body.json").read_text())
+    ambiguous = invoke(["show", "abcd"])
+    assert ambiguous.exit_code == 2
+    assert "ambiguous" in ambiguous.stderr
+    assert first.name in ambiguous.stderr and second.name in ambiguous.stderr
+    assert invoke(["show", "abcd1"]).exit_code == 0
+    unknown = invoke(["show", "ffff"])
+    assert unknown.exit_code == 1
+    assert "no recording with that hash" in unknown.stderr
+    assert invoke(["show", "abc"]).exit_code == 2
+
+
+def test_refs_outside_the_project_are_refused(recordings: Path) -> None:
+    result = invoke(["show", "../../etc/passwd"])
+    assert result.exit_code == 2
+    assert "refusing to read" in result.stderr
+    assert invoke(["show", "recordings/chat-body.json"]).exit_code == 0
+
+
+def test_raw_and_chunks(recordings: Path) -> None:
+    path = recordings / "chat-stream.json"
+    assert invoke(["show", "--raw", str(path)]).stdout == path.read_text()
+    lines = invoke(["show", "--chunks", str(path)]).stdout.splitlines()
+    assert len(lines) == 5
+    assert '"content": "Saturn"' in lines[1]
+    assert lines[4].strip().endswith("usage")
+
+
+def test_show_a_directory_as_json_lines(recordings: Path) -> None:
+    lines = invoke(["show", "-f", "json", "recordings"]).stdout.splitlines()
+    assert [json.loads(line)["path"] for line in lines] == [
+        "recordings/chat-body.json",
+        "recordings/chat-stream.json",
+    ]
+
+
+def test_ls_table_filters_and_summary(recordings: Path) -> None:
+    table = invoke(["ls"]).stdout
+    assert "chat-body" in table and "test_plain" in table
+    assert "2 recordings" in table
+    only = invoke(["ls", "-f", "json", "--test", "*test_stream*"]).stdout.splitlines()
+    assert [json.loads(line)["path"] for line in only] == ["recordings/chat-stream.json"]
+    assert invoke(["ls", "-f", "json", "--provider", "nowhere"]).stdout == ""
+    summary = [
+        json.loads(line) for line in invoke(["ls", "--summary", "-f", "json"]).stdout.splitlines()
+    ]
+    assert summary == [
+        {
+            "by": "model",
+            "key": "gpt-4o-mini",
+            "recordings": 2,
+            "bytes": summary[0]["bytes"],
+            "prompt_tokens": 21,
+            "completion_tokens": 6,
+            "total_tokens": 27,
+        }
+    ]
+    assert invoke(["ls", "--summary", "--by", "colour"]).exit_code == 2
+
+
+def _sum(records: list[dict[str, Any]], key: str) -> int:
+    return sum(record["usage"][key] or 0 for record in records)
+
+
+def test_every_corpus_file_shows_and_summary_sums_agree(corpus: Path, project: Path) -> None:
+    records = [
+        json.loads(line) for line in invoke(["show", "-f", "json", str(corpus)]).stdout.splitlines()
+    ]
+    assert len(records) == len(list(corpus.rglob("*.json")))
+    assert not [
+        r
+        for r in records
+        if r["error"] and r["format"] not in ("exception",) and "HTTP" not in r["error"]
+    ]
+    groups = [
+        json.loads(line)
+        for line in invoke(
+            ["ls", "--summary", "--by", "model", "-f", "json", str(corpus)]
+        ).stdout.splitlines()
+    ]
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        assert sum(group[key] for group in groups) == _sum(records, key)
+    assert sum(group["recordings"] for group in groups) == len(records)
+
+
+def test_every_corpus_file_shows_as_text(corpus: Path) -> None:
+    result = invoke(["show", str(corpus)])
+    assert result.exit_code == 0
+    assert result.stdout.count("finish reason:") == len(list(corpus.rglob("*.json")))
