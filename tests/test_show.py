@@ -184,3 +184,27 @@ def test_every_corpus_file_shows_as_text(corpus: Path) -> None:
     result = invoke(["show", str(corpus)])
     assert result.exit_code == 0
     assert result.stdout.count("finish reason:") == len(list(corpus.rglob("*.json")))
+
+
+def test_progress_bar_only_on_a_terminal_for_long_listings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import rich.progress
+
+    from recctl.cli import show as cli_show
+
+    advanced: list[int] = []
+
+    class Recorder(rich.progress.Progress):
+        def advance(self, task_id: rich.progress.TaskID, advance: float = 1) -> None:
+            advanced.append(1)
+
+    monkeypatch.setattr(rich.progress, "Progress", Recorder)
+    items = list(range(301))
+    assert list(cli_show._with_progress(iter(items), 301)) == items
+    assert advanced == []  # not a terminal
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert list(cli_show._with_progress(iter(items[:10]), 10)) == items[:10]
+    assert advanced == []  # too short to bother
+    assert list(cli_show._with_progress(iter(items), 301)) == items
+    assert len(advanced) == 301

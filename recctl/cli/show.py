@@ -7,14 +7,11 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from recctl.cli._options import Jobs, Paths, config
-
-if TYPE_CHECKING:
-    from recctl.show import Entry
 
 
 class ViewFormat(str, enum.Enum):
@@ -135,7 +132,10 @@ def ls(
         render_ls(found, sys.stdout)
 
 
-def _with_progress(items: Iterator[Entry], total: int) -> Iterator[Entry]:
+Item = TypeVar("Item")
+
+
+def _with_progress(items: Iterator[Item], total: int) -> Iterator[Item]:
     # A bar on stderr, only on a terminal, and only when a listing takes a while.
     if total <= 300 or not sys.stderr.isatty():
         yield from items
