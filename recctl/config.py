@@ -32,6 +32,9 @@ class Config:
     schema: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     hash_scheme: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    secret_allowlist: frozenset[str] = frozenset()
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -59,6 +62,9 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "schema": _string,
     "max-file-size": _positive_int,
     "hash-scheme": _string,
+    "select": _string_list,
+    "ignore": _string_list,
+    "secret-allowlist": _string_list,
 }
 
 
@@ -114,5 +120,8 @@ def load_config(cwd: Path | None = None) -> Config:
         schema=_project_path(root, "schema", table["schema"]) if "schema" in table else None,
         max_file_size=table.get("max-file-size", DEFAULT_MAX_FILE_SIZE),
         hash_scheme=table.get("hash-scheme"),
+        select=tuple(table.get("select", ())),
+        ignore=tuple(table.get("ignore", ())),
+        secret_allowlist=frozenset(table.get("secret-allowlist", ())),
         raw=dict(table),
     )

@@ -34,6 +34,8 @@ class CheckReport:
     """The outcome of a run over many files, in path order."""
 
     files: list[FileResult] = field(default_factory=list)
+    clean_word: str = "valid"
+    """How the text summary calls a file without findings."""
 
     @property
     def findings(self) -> list[Finding]:

@@ -112,3 +112,49 @@ def line_of_offset(raw: bytes, offset: int) -> Position:
     offset = max(0, min(offset, len(raw)))
     line = raw.count(b"\n", 0, offset) + 1
     return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def pointer_at(raw: bytes, offset: int) -> str:
+    """The JSON pointer of the innermost value (or key) whose text covers ``offset``.
+
+    Used for the rare match of a byte pattern (a secret) to say where in the document it
+    sits; it scans tokens only up to the offset.
+    """
+    import json
+
+    stack: list[_Frame] = []
+    current = ""
+    for match in _TOKEN.finditer(raw):
+        token = match.group()
+        first = token[:1]
+        frame = stack[-1] if stack else None
+        if first in (b",", b":"):
+            if frame is not None and first == b",":
+                if frame.is_object:
+                    frame.want_key = True
+                else:
+                    frame.index += 1
+        elif first in (b"}", b"]"):
+            if stack:
+                stack.pop()
+        elif frame is not None and frame.is_object and frame.want_key:
+            try:
+                frame.key = str(json.loads(token))
+            except ValueError:
+                frame.key = token.decode("utf-8", "replace").strip('"')
+            frame.want_key = False
+            if match.start() <= offset < match.end():
+                return frame.ptr + "/" + escape_segment(frame.key)
+        else:
+            if frame is None:
+                current = ""
+            else:
+                segment = frame.key if frame.is_object else str(frame.index)
+                current = frame.ptr + "/" + escape_segment(segment)
+            if first in (b"{", b"["):
+                stack.append(_Frame(current, first == b"{", True))
+            elif match.start() <= offset < match.end():
+                return current
+        if match.start() > offset:
+            break
+    return stack[-1].ptr if stack else ""

@@ -14,8 +14,6 @@ import orjson
 
 from recctl.findings import CheckReport, Finding
 
-FORMATS = ("text", "json", "github")
-
 
 def default_format() -> str:
     """``github`` inside GitHub Actions, else ``text``."""
@@ -92,8 +90,57 @@ def render_text(report: CheckReport, out: TextIO) -> None:
         noun = "error" if errors == 1 else "errors"
         summary = style(f"✗ {errors} {noun} in {report.failed_files} of {total} {files}", fg="red")
     else:
-        summary = style(f"✓ {total} {files} valid", fg="green")
+        summary = style(f"✓ {total} {files} {report.clean_word}", fg="green")
     echo(summary, file=out, color=color)
+
+
+CHECK_DESCRIPTIONS = {
+    "schema": "The recording is valid against recctl's JSON schema.",
+    "hash": "The file name is the request's hash under the target scheme.",
+    "normalization": "Response ids and timestamps are normalized as the recorder does.",
+    "secret": "No API key, token, private key or credential is recorded.",
+}
+
+
+def render_sarif(report: CheckReport, out: TextIO) -> None:
+    """SARIF 2.1.0, which GitHub code scanning reads."""
+    from recctl import __version__
+
+    rules = [
+        {"id": name, "shortDescription": {"text": text}}
+        for name, text in CHECK_DESCRIPTIONS.items()
+    ]
+    results = []
+    for finding in report.findings:
+        region = {"startLine": finding.line or 1}
+        if finding.column is not None:
+            region["startColumn"] = finding.column
+        results.append(
+            {
+                "ruleId": finding.check,
+                "level": "error",
+                "message": {"text": finding.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": finding.path},
+                            "region": region,
+                        }
+                    }
+                ],
+            }
+        )
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "recctl", "version": __version__, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
+    out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 Renderer = Callable[[CheckReport, TextIO], None]
@@ -102,6 +149,7 @@ REPORTERS: dict[str, Renderer] = {
     "text": render_text,
     "json": render_json,
     "github": render_github,
+    "sarif": render_sarif,
 }
 
 

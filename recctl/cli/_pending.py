@@ -16,8 +16,6 @@ from recctl.errors import NotImplementedYet
 PENDING: dict[str, tuple[str, int]] = {
     "diff": ("Review changes between versions", 5),
     "prune": ("Find and remove stale recordings", 5),
-    "check": ("Run every per-file check at once", 6),
-    "normalize": ("Apply the recorder's normalization", 6),
 }
 
 Args = Annotated[list[str] | None, typer.Argument(help="Not available yet.", show_default=False)]

@@ -1,0 +1,196 @@
+"""``recctl check``, ``recctl normalize`` and ``recctl redact``."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recctl.cli._options import Jobs, Paths, Schema, Scheme, config
+from recctl.errors import ExitCode
+from recctl.reporters import default_format
+
+
+class CheckFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class ChangeFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+CheckNames = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Checks, comma-separated or repeated: schema, hash, normalization, secret.",
+        show_default=False,
+    ),
+]
+Write = Annotated[bool, typer.Option("--write", help="Change the files (default: a dry run).")]
+ChangeFormatOption = Annotated[
+    ChangeFormat, typer.Option("--format", "-f", help="text for people, json for JSON lines.")
+]
+
+
+def check(
+    paths: Paths = None,
+    select: CheckNames = None,
+    ignore: CheckNames = None,
+    fix: Annotated[
+        bool,
+        typer.Option("--fix", help="Apply the safe fixes first: normalize, rename outdated files."),
+    ] = False,
+    output: Annotated[
+        CheckFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: github under GitHub Actions, else text).",
+            show_default=False,
+        ),
+    ] = None,
+    scheme: Scheme = None,
+    schema: Schema = None,
+    jobs: Jobs = None,
+) -> None:
+    """Run every per-file check in one pass: schema, hash, normalization, secrets.
+
+    Exits 1 on any finding. This is what the pre-commit hooks run.
+    """
+    from recctl import check as core
+    from recctl.discovery import find_recordings
+    from recctl.hashing import get_scheme
+    from recctl.reporters import REPORTERS
+    from recctl.schema import SchemaValidator
+
+    settings = config()
+    cwd = Path.cwd()
+    checks = core.selected_checks(select or settings.select, ignore or settings.ignore)
+    target = get_scheme(scheme or settings.hash_scheme)
+    files = find_recordings(paths or [], settings, cwd)
+    schema_document, schema_source = None, ""
+    if "schema" in checks:
+        validator = SchemaValidator.from_path(schema or settings.schema)
+        schema_document, schema_source = validator.schema, validator.source
+    if fix:
+        files = _fix(files, settings, target, cwd, jobs)
+    check_settings = core.CheckSettings(
+        checks,
+        target.name,
+        settings.secret_allowlist,
+        settings.max_file_size,
+        schema_document,
+        schema_source,
+    )
+    report = core.check_paths(files, check_settings, cwd, jobs)
+    report.clean_word = "clean"
+    REPORTERS[output.value if output else default_format()](report, sys.stdout)
+    raise typer.Exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
+
+
+def _fix(
+    files: list[Path], settings: object, target: object, cwd: Path, jobs: int | None
+) -> list[Path]:
+    """Normalize, then rename outdated files; say what was done on stderr."""
+    from recctl import check as core
+    from recctl import rehash
+    from recctl.config import Config
+    from recctl.hashing import HashScheme
+
+    assert isinstance(settings, Config) and isinstance(target, HashScheme)
+    for done in core.normalize_paths(files, settings.root, cwd, settings.max_file_size, True):
+        if done.action in ("normalized", "failed"):
+            typer.echo(f"fix: {done.action} {done.path} {done.detail}".rstrip(), err=True)
+    result = rehash.rehash(
+        files, target, settings.root, cwd, settings.max_file_size, jobs, True, False
+    )
+    moved = {}
+    for rename in result.renames:
+        if rename.action in ("renamed", "completed", "failed", "conflict", "duplicate"):
+            typer.echo(f"fix: {rename.action} {rename.verdict.path} -> {rename.new_path}", err=True)
+        if rename.action in ("renamed", "completed") and rename.verdict.expected:
+            old = next(
+                path for path in files if rehash.display_path(path, cwd) == rename.verdict.path
+            )
+            moved[old] = old.with_name(rename.verdict.expected)
+    return sorted(
+        core.existing(moved.get(path, path) for path in files),
+        key=lambda path: rehash.display_path(path, cwd),
+    )
+
+
+def normalize(
+    paths: Paths = None, write: Write = False, output: ChangeFormatOption = ChangeFormat.text
+) -> None:
+    """Apply the recorder's normalization of response ids and timestamps to existing files.
+
+    Byte-exact and idempotent: a file already normalized is never rewritten.
+    """
+    from recctl import check as core
+    from recctl.discovery import find_recordings
+    from recctl.show_reporters import write_json_lines
+
+    settings = config()
+    cwd = Path.cwd()
+    files = find_recordings(paths or [], settings, cwd)
+    results = core.normalize_paths(files, settings.root, cwd, settings.max_file_size, write)
+    if output is ChangeFormat.json:
+        write_json_lines((result.record() for result in results), sys.stdout)
+    else:
+        for result in results:
+            if result.action != "unchanged":
+                fields = f" ({', '.join(result.fields)})" if result.fields else ""
+                typer.echo(f"{result.action}: {result.path}{fields} {result.detail}".rstrip())
+        counts: dict[str, int] = {}
+        for result in results:
+            counts[result.action] = counts.get(result.action, 0) + 1
+        typer.echo(", ".join(f"{count} {action}" for action, count in sorted(counts.items())))
+    pending = any(result.action in ("would normalize", "failed") for result in results)
+    raise typer.Exit(int(ExitCode.FINDINGS if pending else ExitCode.OK))
+
+
+def redact(
+    paths: Paths = None, write: Write = False, output: ChangeFormatOption = ChangeFormat.text
+) -> None:
+    """Replace secrets in headers, urls and responses with <redacted:KIND>.
+
+    A secret inside the request body is part of the request hash: redacting it would break
+    replay, so it is reported as "rotate the key and re-record" and left alone.
+    """
+    from recctl import check as core
+    from recctl.discovery import find_recordings
+    from recctl.show_reporters import write_json_lines
+
+    settings = config()
+    cwd = Path.cwd()
+    files = find_recordings(paths or [], settings, cwd)
+    actions = core.redact_paths(
+        files, settings.root, cwd, settings.max_file_size, settings.secret_allowlist, write
+    )
+    if output is ChangeFormat.json:
+        write_json_lines((action.record() for action in actions), sys.stdout)
+    else:
+        for action in actions:
+            secret = action.secret
+            advice = ": rotate the key and re-record" if action.action == "re-record" else ""
+            where = f"{action.path}:{secret.line}" if secret.line else action.path
+            typer.echo(
+                f"{action.action}: {where} {secret.kind} in the {secret.where} "
+                f"({secret.masked}, fingerprint {secret.fingerprint}){advice}"
+            )
+        typer.echo(f"{len(actions)} secret{'s' if len(actions) != 1 else ''} found")
+    remaining = any(action.action != "redacted" for action in actions)
+    raise typer.Exit(int(ExitCode.FINDINGS if remaining else ExitCode.OK))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+    app.command("normalize")(normalize)
+    app.command("redact")(redact)

@@ -1,0 +1,94 @@
+"""The recorder's response normalization, applied to existing files.
+
+When llama-stack records (and what its ``normalize_recordings.py`` does to old files): in
+every typed response object, ``id`` becomes ``rec-<hash[:12]>`` and ``created`` becomes 0,
+except for model objects (``object: "model"``), which keep both; Ollama's ``created_at``
+becomes the epoch and its non-null ``*_duration`` fields 0. Plain dict bodies (raw HTTP
+calls, Gemini) are left as recorded, as the recorder leaves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from recctl.locate import pointer
+
+EPOCH = "1970-01-01T00:00:00.000000Z"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that normalization changes."""
+
+    pointer: str
+    field: str
+    old: Any
+    new: Any
+
+
+def _typed(body: Any) -> Iterator[tuple[list[str | int], dict[str, Any]]]:
+    """(path of __data__, typed object) for each typed object of a response body."""
+    items = body if isinstance(body, list) else [body]
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("__data__"), dict):
+            prefix: list[str | int] = ["response", "body"]
+            if isinstance(body, list):
+                prefix.append(index)
+            yield [*prefix, "__data__"], item
+
+
+def _expected(data: dict[str, Any], name: str, hash12: str, ollama: bool) -> Any:
+    if name == "id":
+        return f"rec-{hash12}"
+    if name == "created":
+        return 0
+    if name == "created_at" and ollama:
+        return EPOCH
+    if ollama and name.endswith("_duration") and data[name] is not None:
+        return 0
+    return data[name]
+
+
+def changes(recording: dict[str, Any], hash12: str) -> list[Change]:
+    """Every field that is not as the recorder normalizes it."""
+    response = recording.get("response")
+    if not isinstance(response, dict):
+        return []
+    found = []
+    for path, item in _typed(response.get("body")):
+        data = item["__data__"]
+        if data.get("object") == "model":
+            continue
+        ollama = str(item.get("__type__", "")).startswith("ollama.")
+        for name in data:
+            if name in ("id", "created", "created_at") or name.endswith("_duration"):
+                expected = _expected(data, name, hash12, ollama)
+                if data[name] != expected or type(data[name]) is not type(expected):
+                    found.append(Change(pointer([*path, name]), name, data[name], expected))
+    return found
+
+
+def normalized(recording: dict[str, Any], hash12: str) -> dict[str, Any]:
+    """A copy of the recording with its response normalized."""
+    response = dict(recording["response"])
+    body = response.get("body")
+
+    def fix(item: Any) -> Any:
+        if not (isinstance(item, dict) and isinstance(item.get("__data__"), dict)):
+            return item
+        data = item["__data__"]
+        if data.get("object") == "model":
+            return item
+        ollama = str(item.get("__type__", "")).startswith("ollama.")
+        new = {
+            name: _expected(data, name, hash12, ollama)
+            if name in ("id", "created", "created_at") or name.endswith("_duration")
+            else value
+            for name, value in data.items()
+        }
+        return {**item, "__data__": new}
+
+    response["body"] = [fix(item) for item in body] if isinstance(body, list) else fix(body)
+    return {**recording, "response": response}
