@@ -106,10 +106,10 @@ def mask(value: str) -> str:
 
 
 def _boundary(raw: bytes, start: int, end: int, fixed: bool) -> bool:
-    if start > 0 and raw[start - 1] in _WORD:
-        # An escape such as \n just before the key is a boundary too.
-        if not (start >= 2 and raw[start - 2] == 0x5C and raw[start - 1] in b"ntr"):
-            return False
+    # An escape such as \n just before the key is a boundary too.
+    escaped = start >= 2 and raw[start - 2] == 0x5C and raw[start - 1] in b"ntr"
+    if start > 0 and raw[start - 1] in _WORD and not escaped:
+        return False
     return not (fixed and end < len(raw) and raw[end] in _WORD)
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from recctl.cli._options import Jobs, Paths, Schema, Scheme, config
 from recctl.errors import ExitCode
 from recctl.reporters import default_format
+
+if TYPE_CHECKING:
+    from recctl.config import Config
+    from recctl.hashing import HashScheme
 
 
 class CheckFormat(str, enum.Enum):
@@ -96,33 +100,30 @@ def check(
 
 
 def _fix(
-    files: list[Path], settings: object, target: object, cwd: Path, jobs: int | None
+    files: list[Path], settings: Config, target: HashScheme, cwd: Path, jobs: int | None
 ) -> list[Path]:
     """Normalize, then rename outdated files; say what was done on stderr."""
     from recctl import check as core
     from recctl import rehash
-    from recctl.config import Config
-    from recctl.hashing import HashScheme
+    from recctl.discovery import display_path
 
-    assert isinstance(settings, Config) and isinstance(target, HashScheme)
     for done in core.normalize_paths(files, settings.root, cwd, settings.max_file_size, True):
         if done.action in ("normalized", "failed"):
             typer.echo(f"fix: {done.action} {done.path} {done.detail}".rstrip(), err=True)
     result = rehash.rehash(
         files, target, settings.root, cwd, settings.max_file_size, jobs, True, False
     )
+    by_display = {display_path(path, cwd): path for path in files}
     moved = {}
     for rename in result.renames:
         if rename.action in ("renamed", "completed", "failed", "conflict", "duplicate"):
             typer.echo(f"fix: {rename.action} {rename.verdict.path} -> {rename.new_path}", err=True)
         if rename.action in ("renamed", "completed") and rename.verdict.expected:
-            old = next(
-                path for path in files if rehash.display_path(path, cwd) == rename.verdict.path
-            )
+            old = by_display[rename.verdict.path]
             moved[old] = old.with_name(rename.verdict.expected)
     return sorted(
         core.existing(moved.get(path, path) for path in files),
-        key=lambda path: rehash.display_path(path, cwd),
+        key=lambda path: display_path(path, cwd),
     )
 
 
