@@ -96,7 +96,38 @@ def ls_scenario(corpus: Path) -> list[Command]:
     ]
 
 
+def check_one_scenario(corpus: Path) -> list[Command]:
+    # What a pre-commit hook pays on every commit: one file, whole processes.
+    [one] = list(corpus.rglob(f"{CC0156}.json"))
+    commands = [Command("recctl check ONE_FILE", recctl("check", str(one)), corpus)]
+    checker = shutil.which("check-jsonschema")
+    if checker:
+        commands.append(
+            Command("check-jsonschema ONE_FILE", [checker, "--schemafile", str(SCHEMA), str(one)])
+        )
+    script = shutil.which("recctl")
+    if script:
+        commands.append(
+            Command("recctl (console script) check", [script, "check", str(one)], corpus)
+        )
+    return commands
+
+
+def check_scenario(corpus: Path) -> list[Command]:
+    return [
+        floor(corpus),
+        Command("recctl check", recctl("check", str(corpus))),
+        Command("recctl check --jobs 1", recctl("check", "-j", "1", str(corpus))),
+        Command(
+            "recctl check --select schema,secret",
+            recctl("check", "--select", "schema,secret", str(corpus)),
+        ),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Path], list[Command]]] = {
+    "check-one": check_one_scenario,
+    "check": check_scenario,
     "validate": validate_scenario,
     "rehash": rehash_scenario,
     "show": show_scenario,

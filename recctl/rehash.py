@@ -168,7 +168,11 @@ def classify(recording: store.Recording, display: str, target: HashScheme) -> Ve
         )
     if actual == expected:
         return Verdict(display, "ok", target.name, expected, actual)
-    hashes = compute_hashes(data, list(SCHEMES.values()), memo, hashes)
+    # Only schemes that write names of this length can have named it (a 12-hex legacy name
+    # can only be scheme 1's); the others are not worth hashing.
+    assert name.hash is not None
+    same_length = [scheme for scheme in SCHEMES.values() if scheme.name_length == len(name.hash)]
+    hashes = compute_hashes(data, same_length, memo, hashes)
     matching = _matching(name, hashes)
     if not matching:
         return Verdict(
