@@ -35,6 +35,7 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     secret_allowlist: frozenset[str] = frozenset()
+    diff_noise: tuple[str, ...] | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -65,6 +66,7 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "select": _string_list,
     "ignore": _string_list,
     "secret-allowlist": _string_list,
+    "diff-noise": _string_list,
 }
 
 
@@ -123,5 +125,6 @@ def load_config(cwd: Path | None = None) -> Config:
         select=tuple(table.get("select", ())),
         ignore=tuple(table.get("ignore", ())),
         secret_allowlist=frozenset(table.get("secret-allowlist", ())),
+        diff_noise=tuple(table["diff-noise"]) if "diff-noise" in table else None,
         raw=dict(table),
     )

@@ -30,9 +30,3 @@ class NotFoundError(RecctlError):
     """A reference that names nothing (``recctl show`` of an unknown hash)."""
 
     exit_code = ExitCode.FINDINGS
-
-
-class NotImplementedYet(RecctlError):
-    """A command whose issue has not landed: it says so instead of faking output."""
-
-    exit_code = ExitCode.USAGE

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from recctl import __version__
-from recctl.cli import _pending, check, rehash, show, validate
+from recctl.cli import check, diff, prune, rehash, show, validate
 from recctl.errors import ExitCode, RecctlError
 
 
@@ -58,7 +58,7 @@ def _root(
     """
 
 
-for _module in (validate, rehash, show, check, _pending):
+for _module in (validate, rehash, show, diff, prune, check):
     _module.register(app)
 
 

@@ -1,0 +1,422 @@
+"""``recctl diff``: what a change really did to the recordings, in one screen.
+
+Sides are two files, two directories, or git revisions (and the work tree or the index). In
+git mode only what changed is read: ``git diff --name-status`` with rename detection names
+the files, and one ``git cat-file --batch`` process reads every blob.
+
+Pairs are classified ignoring recorder noise (``rec-`` ids, ``created``, Ollama durations,
+``obfuscation``, ``system_fingerprint``): ``identical``, ``noise-only``, or ``changed`` with
+what changed in the request, the answer (a word-level diff of the reassembled text, tool
+calls, finish reason), the usage and the chunk count. A removed and an added recording of
+the same test and endpoint with different requests are a re-recording: ``renamed``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from recctl import store
+from recctl.discovery import walk_recordings
+from recctl.errors import UsageError
+
+Status = Literal["identical", "noise-only", "changed", "added", "removed", "renamed"]
+STATUSES: tuple[Status, ...] = ("changed", "renamed", "added", "removed", "noise-only", "identical")
+DEFAULT_NOISE = (
+    "rec-id",
+    "created",
+    "created_at",
+    "*_duration",
+    "obfuscation",
+    "system_fingerprint",
+)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One version of one recording."""
+
+    path: str
+    raw: bytes
+
+    def data(self) -> Any:
+        try:
+            return store.parse(self.raw)
+        except store.LoadError:
+            return None
+
+
+@dataclass
+class Pair:
+    status: Status
+    old: Side | None
+    new: Side | None
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        side = self.new or self.old
+        assert side is not None
+        return side.path
+
+    @property
+    def meaningful(self) -> bool:
+        return self.status not in ("identical", "noise-only")
+
+    def record(self) -> dict[str, Any]:
+        paths: dict[str, Any]
+        if self.old and self.new and self.old.path == self.new.path:
+            paths = {"path": self.new.path}
+        elif self.old and self.new:
+            paths = {"old_path": self.old.path, "new_path": self.new.path}
+        else:
+            side = self.old or self.new
+            assert side is not None
+            paths = {"path": side.path}
+        return {**paths, "status": self.status, "changes": self.changes}
+
+
+# --- reading the sides ----------------------------------------------------------------------
+
+
+def _is_recording(path: str) -> bool:
+    return path.endswith(".json") and "/recordings/" in f"/{path}"
+
+
+def _read_dir(directory: Path) -> dict[str, Side]:
+    sides = {}
+    for path in walk_recordings(str(directory)):
+        relative = os.path.relpath(path, directory)
+        try:
+            sides[relative] = Side(relative, store.read_bytes(Path(path)))
+        except store.LoadError:
+            continue
+    return sides
+
+
+def _git(args: Sequence[str], cwd: Path, input: bytes | None = None) -> bytes:
+    if shutil.which("git") is None:
+        raise UsageError("git is not on PATH: recctl diff needs it to compare revisions")
+    completed = subprocess.run(
+        ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
+    )
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(
+            f"git {args[0]} failed: {message[-1] if message else completed.returncode}"
+        )
+    return completed.stdout
+
+
+def is_revision(name: str, cwd: Path) -> bool:
+    if shutil.which("git") is None:
+        return False
+    completed = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
+        cwd=cwd,
+        capture_output=True,
+        check=False,
+    )
+    return completed.returncode == 0
+
+
+def read_blobs(specs: Sequence[str], cwd: Path) -> dict[str, bytes]:
+    """Blobs by ``REV:path`` (or ``:path`` for the index), through one ``git cat-file``."""
+    if not specs:
+        return {}
+    output = _git(["cat-file", "--batch"], cwd, "".join(f"{spec}\n" for spec in specs).encode())
+    blobs: dict[str, bytes] = {}
+    position = 0
+    for spec in specs:
+        end = output.index(b"\n", position)
+        header = output[position:end].split()
+        position = end + 1
+        if len(header) < 3 or header[-1] == b"missing":
+            continue
+        size = int(header[2])
+        blobs[spec] = output[position : position + size]
+        position += size + 1
+    return blobs
+
+
+@dataclass(frozen=True)
+class Change:
+    status: str
+    old: str | None
+    new: str | None
+
+
+def git_changes(
+    old_rev: str | None, new_rev: str | None, staged: bool, paths: Sequence[str], cwd: Path
+) -> list[Change]:
+    """Changed recordings between two revisions, a revision and the work tree, or HEAD and
+    the index, with git's rename detection."""
+    args = ["diff", "--name-status", "-M", "-z"]
+    if staged:
+        args.append("--cached")
+    args += [rev for rev in (old_rev, new_rev) if rev]
+    args += ["--", *paths]
+    fields = _git(args, cwd).split(b"\0")
+    changes = []
+    index = 0
+    while index < len(fields) and fields[index]:
+        status = fields[index].decode()
+        if status.startswith(("R", "C")):
+            old, new = fields[index + 1].decode(), fields[index + 2].decode()
+            index += 3
+            changes.append(Change(status[0], old, new))
+        else:
+            path = fields[index + 1].decode()
+            index += 2
+            changes.append(
+                Change(status[0], None if status == "A" else path, None if status == "D" else path)
+            )
+    return [c for c in changes if any(p and _is_recording(p) for p in (c.old, c.new))]
+
+
+def git_sides(
+    old_rev: str | None, new_rev: str | None, staged: bool, paths: Sequence[str], cwd: Path
+) -> tuple[dict[str, Side], dict[str, Side], list[tuple[str, str]]]:
+    """The old and new sides of every changed recording, and git's renames."""
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
+    changes = git_changes(old_rev, new_rev, staged, paths, cwd)
+    old_spec = f"{old_rev or 'HEAD'}:"
+    new_spec = f"{new_rev}:" if new_rev else (":" if staged else None)
+    specs = [old_spec + c.old for c in changes if c.old]
+    if new_spec is not None:
+        specs += [new_spec + c.new for c in changes if c.new]
+    blobs = read_blobs(specs, top)
+    old: dict[str, Side] = {}
+    new: dict[str, Side] = {}
+    renames = []
+    for change in changes:
+        if change.old and old_spec + change.old in blobs:
+            old[change.old] = Side(change.old, blobs[old_spec + change.old])
+        if change.new:
+            if new_spec is not None and new_spec + change.new in blobs:
+                new[change.new] = Side(change.new, blobs[new_spec + change.new])
+            elif new_spec is None and (top / change.new).is_file():
+                new[change.new] = Side(change.new, (top / change.new).read_bytes())
+        if change.status == "R" and change.old and change.new:
+            renames.append((change.old, change.new))
+    return old, new, renames
+
+
+# --- classification -------------------------------------------------------------------------
+
+
+def _noisy(key: str, value: Any, noise: Sequence[str], response_object: bool) -> bool:
+    # "rec-id": the id the recorder gives a response object (rec-<hash>), whatever it was
+    # before normalization, and any rec- id elsewhere.
+    recorded_id = response_object or (isinstance(value, str) and value.startswith("rec-"))
+    if key == "id" and "rec-id" in noise and recorded_id:
+        return True
+    return any(pattern != "rec-id" and fnmatch.fnmatchcase(key, pattern) for pattern in noise)
+
+
+def without_noise(value: Any, noise: Sequence[str], response_object: bool = False) -> Any:
+    """A copy of ``value`` without the noise fields; ``__data__`` objects are response objects."""
+    if isinstance(value, dict):
+        return {
+            key: without_noise(item, noise, key == "__data__")
+            for key, item in value.items()
+            if not _noisy(key, item, noise, response_object)
+        }
+    if isinstance(value, list):
+        return [without_noise(item, noise) for item in value]
+    return value
+
+
+def _short(value: Any, limit: int = 120) -> Any:
+    text = value if isinstance(value, str) else None
+    if text is not None and len(text) > limit:
+        return text[: limit - 1] + "…"
+    if isinstance(value, (dict, list)):
+        import json
+
+        dumped = json.dumps(value, ensure_ascii=False)
+        return dumped if len(dumped) <= limit else dumped[: limit - 1] + "…"
+    return value
+
+
+def request_changes(old: Any, new: Any, noise: Sequence[str]) -> list[dict[str, Any]]:
+    """Which keys of the request changed, with old and new values (deepdiff)."""
+    from deepdiff import DeepDiff
+
+    found = DeepDiff(
+        without_noise(old, noise), without_noise(new, noise), view="tree", verbose_level=2
+    )
+    changes = []
+    for kind, items in found.items():
+        for item in items:
+            where = item.path(output_format="list")
+            changes.append(
+                {
+                    "what": "request",
+                    "kind": kind.replace("dictionary_item_", "").replace("iterable_item_", "item_"),
+                    "key": "/" + "/".join(map(str, where)),
+                    "old": _short(item.t1)
+                    if item.t1 is not None and not _missing(item.t1)
+                    else None,
+                    "new": _short(item.t2)
+                    if item.t2 is not None and not _missing(item.t2)
+                    else None,
+                }
+            )
+    return sorted(changes, key=lambda change: change["key"])[:20]
+
+
+def _missing(value: Any) -> bool:
+    return type(value).__name__ == "NotPresent"
+
+
+def word_diff(old: str, new: str, context: int = 4) -> dict[str, Any]:
+    """A word-level diff: counts, and the changed words with a little context."""
+    a, b = old.split(), new.split()
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    added = removed = 0
+    pieces = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        removed += i2 - i1
+        added += j2 - j1
+        before = " ".join(a[max(0, i1 - context) : i1])
+        pieces.append(
+            f"…{before} [-{' '.join(a[i1:i2])}-]{{+{' '.join(b[j1:j2])}+}}".replace(
+                "[--]", ""
+            ).replace("{++}", "")
+        )
+    return {
+        "added_words": added,
+        "removed_words": removed,
+        "similarity": round(matcher.ratio(), 3),
+        "diff": pieces[:5],
+    }
+
+
+def answer_changes(old: Any, new: Any) -> list[dict[str, Any]]:
+    from recctl.formats import reassemble
+
+    a, b = reassemble(old), reassemble(new)
+    changes: list[dict[str, Any]] = []
+    if (a.text or "") != (b.text or ""):
+        changes.append({"what": "answer", **word_diff(a.text or "", b.text or "")})
+    old_calls = [asdict(call) for call in a.tool_calls]
+    new_calls = [asdict(call) for call in b.tool_calls]
+    strip = [{k: v for k, v in call.items() if k != "id"} for call in old_calls]
+    if strip != [{k: v for k, v in call.items() if k != "id"} for call in new_calls]:
+        changes.append({"what": "tool_calls", "old": old_calls, "new": new_calls})
+    if a.finish_reason != b.finish_reason:
+        changes.append({"what": "finish_reason", "old": a.finish_reason, "new": b.finish_reason})
+    old_usage, new_usage = asdict(a.usage), asdict(b.usage)
+    deltas = {
+        key: {
+            "old": old_usage[key],
+            "new": new_usage[key],
+            "delta": (new_usage[key] or 0) - (old_usage[key] or 0),
+        }
+        for key in old_usage
+        if old_usage[key] != new_usage[key]
+    }
+    if deltas:
+        changes.append({"what": "usage", **deltas})
+    if a.chunks != b.chunks:
+        changes.append({"what": "chunks", "old": a.chunks, "new": b.chunks})
+    return changes
+
+
+_RANK = {"request": 0, "answer": 1, "tool_calls": 2, "finish_reason": 3, "usage": 4, "chunks": 5}
+
+
+def classify(old: Side, new: Side, noise: Sequence[str], renamed: bool = False) -> Pair:
+    if old.raw == new.raw:
+        return Pair("renamed" if renamed else "identical", old, new)
+    a, b = old.data(), new.data()
+    if a is None or b is None:
+        return Pair(
+            "changed", old, new, [{"what": "file", "detail": "not readable as JSON on one side"}]
+        )
+    if without_noise(a, noise) == without_noise(b, noise):
+        return Pair("renamed" if renamed else "noise-only", old, new)
+    changes = (
+        request_changes(a.get("request"), b.get("request"), noise)
+        if isinstance(a, dict) and isinstance(b, dict)
+        else []
+    )
+    changes += answer_changes(a, b) if isinstance(a, dict) and isinstance(b, dict) else []
+    changes.sort(key=lambda change: _RANK.get(change["what"], 9))
+    return Pair("renamed" if renamed else "changed", old, new, changes)
+
+
+def _key(side: Side) -> tuple[str, str] | None:
+    data = side.data()
+    if not isinstance(data, dict) or not isinstance(data.get("request"), dict):
+        return None
+    request = data["request"]
+    endpoint = request.get("endpoint") or request.get("url") or request.get("tool_name")
+    return (str(data.get("test_id")), str(endpoint))
+
+
+def pair_sides(
+    old: dict[str, Side],
+    new: dict[str, Side],
+    renames: Iterable[tuple[str, str]],
+    noise: Sequence[str],
+) -> list[Pair]:
+    """Same path first; then git's renames and re-recordings (same test and endpoint)."""
+    pairs = []
+    for path in sorted(set(old) & set(new)):
+        pairs.append(classify(old[path], new[path], noise))
+    removed = {path: side for path, side in old.items() if path not in new}
+    added = {path: side for path, side in new.items() if path not in old}
+    for before, after in renames:
+        if before in removed and after in added:
+            pairs.append(classify(removed.pop(before), added.pop(after), noise, renamed=True))
+    by_key: dict[tuple[str, str], list[Side]] = {}
+    for path in sorted(added):
+        key = _key(added[path])
+        if key is not None:
+            by_key.setdefault(key, []).append(added[path])
+    for path in sorted(removed):
+        key = _key(removed[path])
+        candidates = by_key.get(key, []) if key is not None else []
+        if candidates:
+            twin = candidates.pop(0)
+            del added[twin.path]
+            pairs.append(classify(removed.pop(path), twin, noise, renamed=True))
+    pairs += [Pair("removed", side, None) for side in removed.values()]
+    pairs += [Pair("added", None, side) for side in added.values()]
+    order = {status: index for index, status in enumerate(STATUSES)}
+    return sorted(pairs, key=lambda pair: (order[pair.status], -len(pair.changes), pair.path))
+
+
+def diff(arguments: Sequence[str], staged: bool, noise: Sequence[str], cwd: Path) -> list[Pair]:
+    """Compare two files, two directories, or git revisions (see the module's docstring)."""
+    if staged:
+        return pair_sides(*git_sides(None, None, True, list(arguments), cwd), noise)
+    if len(arguments) >= 2:
+        first, second = cwd / arguments[0], cwd / arguments[1]
+        if first.is_file() and second.is_file():
+            sides = [
+                Side(arguments[i], store.read_bytes(path)) for i, path in enumerate((first, second))
+            ]
+            return [classify(sides[0], sides[1], noise, renamed=first.name != second.name)]
+        if first.is_dir() and second.is_dir():
+            return pair_sides(_read_dir(first), _read_dir(second), (), noise)
+    if not arguments:
+        raise UsageError("give two files, two directories, one or two git revisions, or --staged")
+    if not is_revision(arguments[0], cwd):
+        raise UsageError(f"{arguments[0]} is not a file, a directory or a git revision")
+    if len(arguments) >= 2 and is_revision(arguments[1], cwd):
+        return pair_sides(
+            *git_sides(arguments[0], arguments[1], False, list(arguments[2:]), cwd), noise
+        )
+    return pair_sides(*git_sides(arguments[0], None, False, list(arguments[1:]), cwd), noise)

@@ -1,0 +1,319 @@
+"""``recctl prune``: recordings that replay can never reach, and safe deletion of them.
+
+Reasons, each with a detail a reviewer can check:
+
+- ``orphan``: the test named by test_id is gone: no such file under the project root, no
+  such function or class in it (read with ``ast``, never imported), or, given the collected
+  node ids, no such parametrized id.
+- ``unreachable``: no hash scheme names the file (``mismatch``), or it is in the legacy
+  layout, which the recorder no longer reads. ``outdated`` files are not stale: a rename
+  repairs them (``recctl rehash --write``).
+- ``misplaced``: not in ``<test file's dir>/recordings/``, where the recorder looks.
+- ``duplicate``: the same request in several places; the one the recorder finds first stays.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from recctl import store
+from recctl.discovery import RECORDINGS_DIR, display_path
+from recctl.errors import UsageError
+from recctl.hashing import HashScheme
+from recctl.hashing.names import parse_name
+from recctl.rehash import Verdict, classify
+
+Reason = Literal["orphan", "unreachable", "misplaced", "duplicate"]
+REASONS: tuple[Reason, ...] = ("orphan", "unreachable", "misplaced", "duplicate")
+
+
+@dataclass(frozen=True)
+class Stale:
+    path: str
+    reason: Reason
+    detail: str
+    size: int
+    digest: str
+    """sha256 of the bytes read: deletion refuses a file that changed since."""
+
+    def record(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": self.reason, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Several reachable recordings of one test and endpoint whose requests differ only in
+    drifting values: the signature of hash drift, which makes replays flaky."""
+
+    test_id: str
+    endpoint: str
+    paths: list[str]
+
+    def record(self) -> dict[str, Any]:
+        return {"test_id": self.test_id, "endpoint": self.endpoint, "paths": self.paths}
+
+
+@dataclass
+class PruneReport:
+    stale: list[Stale] = field(default_factory=list)
+    variants: list[Variant] = field(default_factory=list)
+    outdated: int = 0
+    deleted: list[Stale] = field(default_factory=list)
+    failed: list[tuple[Stale, str]] = field(default_factory=list)
+
+
+def project_root(cwd: Path) -> Path:
+    """The nearest directory with a pyproject.toml or .git, else ``cwd``."""
+    for directory in (cwd, *cwd.parents):
+        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
+            return directory
+    return cwd
+
+
+class TestIndex:
+    """What tests exist: files, their top-level functions and classes, collected node ids."""
+
+    def __init__(self, root: Path, collected: set[str] | None) -> None:
+        self.root = root
+        self.collected = collected
+        self._definitions: dict[str, set[str] | None] = {}
+
+    def _defined(self, file: str) -> set[str] | None:
+        if file not in self._definitions:
+            path = self.root / file
+            try:
+                tree = ast.parse(path.read_bytes(), filename=str(path))
+            except (OSError, SyntaxError, ValueError):
+                self._definitions[file] = None
+            else:
+                names: set[str] = set()
+                for node in tree.body:
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        names.add(node.name)
+                    elif isinstance(node, ast.ClassDef):
+                        names.add(node.name)
+                        names.update(
+                            f"{node.name}::{item.name}"
+                            for item in node.body
+                            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        )
+                self._definitions[file] = names
+        return self._definitions[file]
+
+    def missing(self, test_id: str) -> str | None:
+        """Why the test is gone, or None if it is there."""
+        file, _, rest = test_id.partition("::")
+        if self.collected is not None:
+            return None if test_id in self.collected else "not collected by pytest"
+        if not (self.root / file).is_file():
+            return f"{file} does not exist"
+        names = self._defined(file)
+        if names is None:
+            return f"{file} cannot be parsed"
+        function = rest.split("[", 1)[0]
+        if function and function not in names and function.split("::", 1)[0] not in names:
+            return f"{file} defines no {function}"
+        return None
+
+
+def read_node_ids(path: Path) -> set[str]:
+    """Node ids, one a line, as ``pytest --collect-only -q`` prints them."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    return {line.strip() for line in lines if "::" in line and not line.startswith(" ")}
+
+
+def collect_node_ids(arguments: str, root: Path) -> set[str]:
+    """Run ``pytest --collect-only -q ARGS`` in the project root and read the node ids."""
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", *shlex.split(arguments)]
+    completed = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    if completed.returncode not in (0, 5):
+        raise UsageError(
+            f"pytest collection failed ({completed.returncode}): {completed.stderr[-400:]}"
+        )
+    return {line.strip() for line in completed.stdout.splitlines() if "::" in line}
+
+
+def _legacy(path: Path) -> bool:
+    return path.parent.name == "responses" and path.parent.parent.name == RECORDINGS_DIR
+
+
+def _expected_dir(root: Path, test_id: str) -> Path:
+    return (root / test_id.partition("::")[0]).parent / RECORDINGS_DIR
+
+
+_DRIFT = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # uuids
+    r"|\b(?:call|chatcmpl|msg|file|resp|run|vs|toolu)[-_][A-Za-z0-9]+"  # provider ids
+    r"|rec-[0-9a-f]{12}"
+    r"|-?\d+\.\d+(?:[eE][-+]?\d+)?"  # scores, timestamps with fractions
+    r"|\b\d{9,}\b"  # epoch seconds
+)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    path: Path
+    display: str
+    verdict: Verdict
+    test_id: str | None
+    endpoint: str | None
+    request_text: str
+    size: int
+    digest: str
+
+
+def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen | None:
+    try:
+        recording = store.load(path, max_size)
+    except store.LoadError:
+        return None  # an unreadable file is validate's business, not a stale one
+    data = recording.data if isinstance(recording.data, dict) else {}
+    request = data.get("request") if isinstance(data.get("request"), dict) else {}
+    assert isinstance(request, dict)
+    test_id = data.get("test_id") if isinstance(data.get("test_id"), str) else None
+    endpoint = request.get("endpoint") or request.get("url") or request.get("tool_name")
+    return _Seen(
+        path,
+        display,
+        classify(recording, display, target),
+        test_id,
+        endpoint if isinstance(endpoint, str) else None,
+        json.dumps(request, sort_keys=True),
+        len(recording.raw),
+        hashlib.sha256(recording.raw).hexdigest(),
+    )
+
+
+def find_stale(
+    paths: Sequence[Path],
+    target: HashScheme,
+    root: Path,
+    cwd: Path,
+    max_size: int,
+    collected: set[str] | None = None,
+) -> PruneReport:
+    """Every stale recording with its reason, and the groups of drifting variants."""
+    report = PruneReport()
+    index = TestIndex(root, collected)
+    seen: list[_Seen] = []
+    for path in paths:
+        result = _read(path, display_path(path, cwd), target, max_size)
+        if result is not None:
+            seen.append(result)
+    reachable: list[_Seen] = []
+    for item in seen:
+        stale = _stale_reason(item, index, root)
+        if stale is not None:
+            report.stale.append(stale)
+            continue
+        reachable.append(item)
+    duplicates = _duplicates(reachable, root)
+    report.stale.extend(duplicates)
+    duplicated = {stale.path for stale in duplicates}
+    report.outdated = sum(
+        item.verdict.status == "outdated" and item.display not in duplicated for item in reachable
+    )
+    report.variants = _variants([item for item in reachable if item.verdict.status == "ok"])
+    report.stale.sort(key=lambda stale: stale.path)
+    return report
+
+
+def _stale_reason(item: _Seen, index: TestIndex, root: Path) -> Stale | None:
+    def stale(reason: Reason, detail: str) -> Stale:
+        return Stale(item.display, reason, detail, item.size, item.digest)
+
+    if _legacy(item.path) and parse_name(item.path.name).hash is not None:
+        return stale(
+            "unreachable", "legacy layout (recordings/responses/): the recorder no longer reads it"
+        )
+    if item.verdict.status == "mismatch":
+        return stale("unreachable", f"no hash scheme gives its name: {item.verdict.detail}")
+    # Recordings outside any test (shared set-up, model lists) are never orphans.
+    if item.test_id:
+        why = index.missing(item.test_id)
+        if why is not None:
+            return stale("orphan", f"{item.test_id}: {why}")
+        expected = _expected_dir(root, item.test_id)
+        if Path(os.path.realpath(item.path.parent)) != Path(os.path.realpath(expected)):
+            where = display_path(expected, root)
+            return stale("misplaced", f"the recorder looks for it in {where}/")
+    return None
+
+
+def _duplicates(items: Iterable[_Seen], root: Path) -> list[Stale]:
+    groups: dict[str, list[_Seen]] = {}
+    for item in items:
+        name = parse_name(item.path.name)
+        if item.verdict.expected is None or name.models:
+            continue  # model lists that share a hash are merged on replay
+        groups.setdefault(item.verdict.expected, []).append(item)
+    stale = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        # The recorder finds the file named by the target hash first, then the first by path.
+        keeper = min(group, key=lambda item: (item.verdict.status != "ok", item.display))
+        for item in group:
+            if item is not keeper:
+                stale.append(
+                    Stale(
+                        item.display,
+                        "duplicate",
+                        f"the same request as {keeper.display}",
+                        item.size,
+                        item.digest,
+                    )
+                )
+    return stale
+
+
+def _variants(items: Iterable[_Seen]) -> list[Variant]:
+    groups: dict[tuple[str, str], list[_Seen]] = {}
+    for item in items:
+        if item.test_id and item.endpoint:
+            groups.setdefault((item.test_id, item.endpoint), []).append(item)
+    variants = []
+    for (test_id, endpoint), group in sorted(groups.items()):
+        if len(group) < 2:
+            continue
+        shapes: dict[str, list[str]] = {}
+        for item in group:
+            shapes.setdefault(_DRIFT.sub("~", item.request_text), []).append(item.display)
+        for paths in shapes.values():
+            if len(paths) > 1:
+                variants.append(Variant(test_id, endpoint, sorted(paths)))
+    return variants
+
+
+def delete(report: PruneReport, cwd: Path) -> None:
+    """Delete exactly the stale files listed, each only if unchanged since it was read."""
+    for stale in report.stale:
+        path = cwd / stale.path
+        try:
+            current = path.read_bytes()
+        except OSError as error:
+            report.failed.append((stale, error.strerror or str(error)))
+            continue
+        if hashlib.sha256(current).hexdigest() != stale.digest:
+            report.failed.append((stale, "changed since it was read; not deleting it"))
+            continue
+        try:
+            path.unlink()
+        except OSError as error:
+            report.failed.append((stale, error.strerror or str(error)))
+            continue
+        report.deleted.append(stale)
