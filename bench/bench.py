@@ -125,7 +125,63 @@ def check_scenario(corpus: Path) -> list[Command]:
     ]
 
 
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=bench@example.com", "-c", "user.name=bench", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def diff_scenario(corpus: Path) -> list[Command]:
+    """A git repository whose last two commits touch 350 recordings each: one re-normalizes
+    ids and timestamps, one re-records with stream_options under new names."""
+    import json
+    import tempfile
+
+    repo = Path(tempfile.mkdtemp(prefix="recctl-bench-diff-"))
+    _git(repo, "init", "-q")
+    sources = [
+        path
+        for path in sorted(corpus.rglob("*.json"))
+        if "/recordings/responses/" not in str(path) and b'"test_id"' in path.read_bytes()
+    ][:350]
+    documents = []
+    for index, path in enumerate(sources):
+        data = json.loads(path.read_bytes())
+        raw = json.loads(json.dumps(data))
+        body = raw["response"]["body"]
+        for item in body if isinstance(body, list) else [body]:
+            if isinstance(item, dict) and isinstance(item.get("__data__"), dict):
+                item["__data__"]["created"] = 1760000000 + index
+        target = repo / path.relative_to(corpus)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(raw, indent=2) + "\n")
+        documents.append((target, data))
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "raw timestamps")
+    for target, data in documents:
+        target.write_text(json.dumps(data, indent=2) + "\n")
+    _git(repo, "commit", "-qam", "normalized")
+    for target, data in documents:
+        target.unlink()
+        if isinstance(data["request"].get("body"), dict):
+            data["request"]["body"]["stream_options"] = {"include_usage": True}
+        target.with_name("re" + target.name).write_text(json.dumps(data, indent=2) + "\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "re-recorded")
+    return [
+        Command(
+            "recctl diff HEAD~2 HEAD~1 (noise)", recctl("diff", "--stat", "HEAD~2", "HEAD~1"), repo
+        ),
+        Command("recctl diff HEAD~1 HEAD (re-record)", recctl("diff", "HEAD~1", "HEAD"), repo),
+        Command("git diff --stat HEAD~1 HEAD", ["git", "diff", "--stat", "HEAD~1", "HEAD"], repo),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Path], list[Command]]] = {
+    "diff": diff_scenario,
     "check-one": check_one_scenario,
     "check": check_scenario,
     "validate": validate_scenario,

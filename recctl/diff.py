@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -212,25 +214,45 @@ def git_sides(
 # --- classification -------------------------------------------------------------------------
 
 
-def _noisy(key: str, value: Any, noise: Sequence[str], response_object: bool) -> bool:
-    # "rec-id": the id the recorder gives a response object (rec-<hash>), whatever it was
-    # before normalization, and any rec- id elsewhere.
-    recorded_id = response_object or (isinstance(value, str) and value.startswith("rec-"))
-    if key == "id" and "rec-id" in noise and recorded_id:
-        return True
-    return any(pattern != "rec-id" and fnmatch.fnmatchcase(key, pattern) for pattern in noise)
+@functools.lru_cache(maxsize=16)
+def _noise_matcher(noise: tuple[str, ...]) -> tuple[bool, re.Pattern[str]]:
+    patterns = [fnmatch.translate(pattern) for pattern in noise if pattern != "rec-id"]
+    return "rec-id" in noise, re.compile("|".join(patterns) or r"(?!)")
 
 
 def without_noise(value: Any, noise: Sequence[str], response_object: bool = False) -> Any:
-    """A copy of ``value`` without the noise fields; ``__data__`` objects are response objects."""
+    """A copy of ``value`` without the noise fields; ``__data__`` objects are response objects.
+
+    "rec-id" stands for the id the recorder gives a response object (rec-<hash>), whatever
+    it was before normalization, and for any rec- id elsewhere.
+    """
+    rec_id, pattern = _noise_matcher(tuple(noise))
+    return _without(value, rec_id, pattern, response_object)
+
+
+def _without(value: Any, rec_id: bool, pattern: re.Pattern[str], response_object: bool) -> Any:
     if isinstance(value, dict):
-        return {
-            key: without_noise(item, noise, key == "__data__")
-            for key, item in value.items()
-            if not _noisy(key, item, noise, response_object)
-        }
+        kept = {}
+        for key, item in value.items():
+            if (
+                key == "id"
+                and rec_id
+                and (response_object or (isinstance(item, str) and item.startswith("rec-")))
+            ):
+                continue
+            if pattern.match(key):
+                continue
+            kept[key] = (
+                _without(item, rec_id, pattern, key == "__data__")
+                if isinstance(item, (dict, list))
+                else item
+            )
+        return kept
     if isinstance(value, list):
-        return [without_noise(item, noise) for item in value]
+        return [
+            _without(item, rec_id, pattern, False) if isinstance(item, (dict, list)) else item
+            for item in value
+        ]
     return value
 
 
