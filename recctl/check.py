@@ -19,6 +19,7 @@ from recctl.errors import UsageError
 from recctl.findings import CheckReport, FileResult, Finding
 from recctl.hashing import SCHEMES, HashScheme
 from recctl.hashing.names import parse_name
+from recctl.interrupt import Interruption
 from recctl.locate import locate
 from recctl.parallel import process_map
 from recctl.schema import SchemaValidator
@@ -188,10 +189,21 @@ def normalize_file(
 
 
 def normalize_paths(
-    paths: Sequence[Path], root: Path, cwd: Path, max_size: int, write: bool
+    paths: Sequence[Path],
+    root: Path,
+    cwd: Path,
+    max_size: int,
+    write: bool,
+    stop: Interruption | None = None,
 ) -> list[Normalization]:
-    """Normalize file by file (a dry run unless ``write``); a file already right is untouched."""
-    return [normalize_file(path, display_path(path, cwd), root, max_size, write) for path in paths]
+    """Normalize file by file (a dry run unless ``write``) until ``stop``; a file already
+    right is untouched."""
+    results = []
+    for path in paths:
+        if stop is not None and stop.requested:
+            break
+        results.append(normalize_file(path, display_path(path, cwd), root, max_size, write))
+    return results
 
 
 # --- redact ---------------------------------------------------------------------------------
@@ -268,12 +280,14 @@ def redact_paths(
     max_size: int,
     allowlist: frozenset[str],
     write: bool,
+    stop: Interruption | None = None,
 ) -> list[Redaction]:
-    return [
-        action
-        for path in paths
-        for action in redact_file(path, display_path(path, cwd), root, max_size, allowlist, write)
-    ]
+    actions = []
+    for path in paths:
+        if stop is not None and stop.requested:
+            break
+        actions += redact_file(path, display_path(path, cwd), root, max_size, allowlist, write)
+    return actions
 
 
 def existing(paths: Iterable[Path]) -> list[Path]:

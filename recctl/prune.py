@@ -32,6 +32,7 @@ from recctl.discovery import RECORDINGS_DIR, display_path
 from recctl.errors import UsageError
 from recctl.hashing import HashScheme
 from recctl.hashing.names import parse_name
+from recctl.interrupt import Interruption
 from recctl.rehash import Verdict, classify
 
 Reason = Literal["orphan", "unreachable", "misplaced", "duplicate"]
@@ -299,9 +300,11 @@ def _variants(items: Iterable[_Seen]) -> list[Variant]:
     return variants
 
 
-def delete(report: PruneReport, cwd: Path) -> None:
+def delete(report: PruneReport, cwd: Path, stop: Interruption | None = None) -> None:
     """Delete exactly the stale files listed, each only if unchanged since it was read."""
     for stale in report.stale:
+        if stop is not None and stop.requested:
+            return
         path = cwd / stale.path
         try:
             current = path.read_bytes()

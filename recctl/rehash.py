@@ -20,6 +20,7 @@ from recctl.errors import UsageError
 from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
 from recctl.hashing.names import RecordingName, file_name, models_digest, parse_name
+from recctl.interrupt import Interruption
 from recctl.parallel import process_map
 
 Status = Literal["ok", "outdated", "mismatch", "unhashable", "invalid"]
@@ -344,14 +345,17 @@ def repairs(
     cwd: Path,
     write: bool,
     include_mismatch: bool,
+    stop: Interruption | None = None,
 ) -> Iterator[Rename]:
-    """Repair every file that a rename can repair, one file at a time.
+    """Repair every file that a rename can repair, one file at a time, until ``stop``.
 
     Two files of one request (recorded under two schemes) both want the same new name: the
     first takes it, the second is a duplicate, in a dry run as in a real one.
     """
     claimed: dict[Path, str] = {}
     for verdict in verdicts:
+        if stop is not None and stop.requested:
+            return
         renamable = verdict.status == "outdated" and verdict.repair == "rename"
         if include_mismatch and verdict.status == "mismatch" and verdict.expected:
             renamable = True
@@ -381,6 +385,7 @@ class RehashResult:
     verdicts: list[Verdict]
     renames: list[Rename]
     write: bool
+    interrupted: bool = False
 
     @property
     def problems(self) -> list[Verdict]:
@@ -411,12 +416,15 @@ def rehash(
     jobs: int | None,
     write: bool,
     include_mismatch: bool,
+    stop: Interruption | None = None,
 ) -> RehashResult:
     """Classify every file, then rename (or plan to rename) the ones a rename repairs."""
     verdicts = rehash_paths(paths, target, cwd, max_size, jobs)
     by_display = {display_path(path, cwd): path for path in paths}
-    renames = list(repairs(verdicts, by_display, target, root, cwd, write, include_mismatch))
-    return RehashResult(target.name, verdicts, renames, write)
+    renames = list(repairs(verdicts, by_display, target, root, cwd, write, include_mismatch, stop))
+    return RehashResult(
+        target.name, verdicts, renames, write, bool(stop is not None and stop.requested)
+    )
 
 
 # --- hash and explain -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,22 @@ def create(path: Path, content: bytes, *, root: Path | None = None) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
     _fsync_directory(directory)
+
+
+def sweep_temp_files(paths: Iterable[Path]) -> list[Path]:
+    """Remove the temporary files an earlier, killed run left beside these files."""
+    removed = []
+    for directory in {path.parent for path in paths}:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from recctl.config import Config, load_config
+from recctl.errors import ExitCode
+from recctl.interrupt import Interruption, deferred_interrupt
 from recctl.reporters import default_format
 
 
@@ -78,3 +82,27 @@ def format_name(chosen: OutputFormat | None) -> str:
 def config() -> Config:
     """The configuration for the current directory."""
     return load_config(Path.cwd())
+
+
+@contextmanager
+def writing(files: Sequence[Path], write: bool = True) -> Iterator[Interruption]:
+    """Around a command that writes: sweep the temporary files a killed run left, and defer
+    Ctrl-C to the end of the file in hand."""
+    from recctl.store import sweep_temp_files
+
+    if not write:
+        yield Interruption()
+        return
+    sweep_temp_files(files)
+    with deferred_interrupt() as stop:
+        yield stop
+
+
+def stop_if_interrupted(stop: Interruption) -> None:
+    """After the report of what was done: exit 130 if Ctrl-C stopped the command."""
+    if stop.requested:
+        typer.echo(
+            "interrupted: stopped after the file in hand; the report above is what was done",
+            err=True,
+        )
+        raise typer.Exit(int(ExitCode.INTERRUPTED))

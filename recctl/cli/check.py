@@ -9,13 +9,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from recctl.cli._options import Jobs, Paths, Schema, Scheme, config
+from recctl.cli._options import (
+    Jobs,
+    Paths,
+    Schema,
+    Scheme,
+    config,
+    stop_if_interrupted,
+    writing,
+)
 from recctl.errors import ExitCode
 from recctl.reporters import default_format
 
 if TYPE_CHECKING:
     from recctl.config import Config
     from recctl.hashing import HashScheme
+    from recctl.interrupt import Interruption
 
 
 class CheckFormat(str, enum.Enum):
@@ -84,7 +93,9 @@ def check(
         validator = SchemaValidator.from_path(schema or settings.schema)
         schema_document, schema_source = validator.schema, validator.source
     if fix:
-        files = _fix(files, settings, target, cwd, jobs)
+        with writing(files) as stop:
+            files = _fix(files, settings, target, cwd, jobs, stop)
+        stop_if_interrupted(stop)
     check_settings = core.CheckSettings(
         checks,
         target.name,
@@ -100,18 +111,23 @@ def check(
 
 
 def _fix(
-    files: list[Path], settings: Config, target: HashScheme, cwd: Path, jobs: int | None
+    files: list[Path],
+    settings: Config,
+    target: HashScheme,
+    cwd: Path,
+    jobs: int | None,
+    stop: Interruption,
 ) -> list[Path]:
     """Normalize, then rename outdated files; say what was done on stderr."""
     from recctl import check as core
     from recctl import rehash
     from recctl.discovery import display_path
 
-    for done in core.normalize_paths(files, settings.root, cwd, settings.max_file_size, True):
+    for done in core.normalize_paths(files, settings.root, cwd, settings.max_file_size, True, stop):
         if done.action in ("normalized", "failed"):
             typer.echo(f"fix: {done.action} {done.path} {done.detail}".rstrip(), err=True)
     result = rehash.rehash(
-        files, target, settings.root, cwd, settings.max_file_size, jobs, True, False
+        files, target, settings.root, cwd, settings.max_file_size, jobs, True, False, stop
     )
     by_display = {display_path(path, cwd): path for path in files}
     moved = {}
@@ -141,7 +157,10 @@ def normalize(
     settings = config()
     cwd = Path.cwd()
     files = find_recordings(paths or [], settings, cwd)
-    results = core.normalize_paths(files, settings.root, cwd, settings.max_file_size, write)
+    with writing(files, write) as stop:
+        results = core.normalize_paths(
+            files, settings.root, cwd, settings.max_file_size, write, stop
+        )
     if output is ChangeFormat.json:
         write_json_lines((result.record() for result in results), sys.stdout)
     else:
@@ -153,6 +172,7 @@ def normalize(
         for result in results:
             counts[result.action] = counts.get(result.action, 0) + 1
         typer.echo(", ".join(f"{count} {action}" for action, count in sorted(counts.items())))
+    stop_if_interrupted(stop)
     pending = any(result.action in ("would normalize", "failed") for result in results)
     raise typer.Exit(int(ExitCode.FINDINGS if pending else ExitCode.OK))
 
@@ -172,9 +192,16 @@ def redact(
     settings = config()
     cwd = Path.cwd()
     files = find_recordings(paths or [], settings, cwd)
-    actions = core.redact_paths(
-        files, settings.root, cwd, settings.max_file_size, settings.secret_allowlist, write
-    )
+    with writing(files, write) as stop:
+        actions = core.redact_paths(
+            files,
+            settings.root,
+            cwd,
+            settings.max_file_size,
+            settings.secret_allowlist,
+            write,
+            stop,
+        )
     if output is ChangeFormat.json:
         write_json_lines((action.record() for action in actions), sys.stdout)
     else:
@@ -187,6 +214,7 @@ def redact(
                 f"({secret.masked}, fingerprint {secret.fingerprint}){advice}"
             )
         typer.echo(f"{len(actions)} secret{'s' if len(actions) != 1 else ''} found")
+    stop_if_interrupted(stop)
     remaining = any(action.action != "redacted" for action in actions)
     raise typer.Exit(int(ExitCode.FINDINGS if remaining else ExitCode.OK))
 

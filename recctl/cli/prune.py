@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from recctl.cli._options import Paths, Scheme, config
+from recctl.cli._options import Paths, Scheme, config, stop_if_interrupted, writing
 from recctl.cli.show import ViewFormat, ViewFormatOption
 from recctl.errors import ExitCode, UsageError
 
@@ -88,11 +88,13 @@ def prune(
         asked = not yes and sys.stdin.isatty()
         if asked and not typer.confirm(f"Delete these {len(report.stale)} files?", err=True):
             raise typer.Exit(int(ExitCode.FINDINGS))
-        core.delete(report, cwd)
+        with writing(files) as stop:
+            core.delete(report, cwd, stop)
         removed = sum(stale.size for stale in report.deleted)
         typer.echo(f"deleted {len(report.deleted)} files, {human_size(removed)}", err=True)
         for stale, why in report.failed:
             typer.echo(f"not deleted: {stale.path}: {why}", err=True)
+        stop_if_interrupted(stop)
         raise typer.Exit(int(ExitCode.FINDINGS if report.failed else ExitCode.OK))
     raise typer.Exit(int(ExitCode.FINDINGS if report.stale else ExitCode.OK))
 

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from recctl.cli._options import Format, Jobs, Paths, Scheme, config, format_name
+from recctl.cli._options import (
+    Format,
+    Jobs,
+    Paths,
+    Scheme,
+    config,
+    format_name,
+    stop_if_interrupted,
+    writing,
+)
 from recctl.errors import ExitCode, UsageError
 
 
@@ -61,11 +70,21 @@ def rehash(
     if include_mismatch and not write:
         raise UsageError("--include-mismatch only makes sense with --write")
     files = find_recordings(paths or [], settings, cwd)
-    result = core.rehash(
-        files, target, settings.root, cwd, settings.max_file_size, jobs, write, include_mismatch
-    )
+    with writing(files, write) as stop:
+        result = core.rehash(
+            files,
+            target,
+            settings.root,
+            cwd,
+            settings.max_file_size,
+            jobs,
+            write,
+            include_mismatch,
+            stop,
+        )
     name = format_name(output)
     REHASH_REPORTERS[name](result, sys.stdout)
+    stop_if_interrupted(stop)
     raise typer.Exit(int(ExitCode.FINDINGS if result.problems and not exit_zero else ExitCode.OK))
 
 
