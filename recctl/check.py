@@ -108,7 +108,10 @@ def check_file(
     if validator is not None:
         findings += schema_findings(display, recording, validator)
     if "hash" in settings.checks:
-        findings += hash_findings(display, recording, SCHEMES[settings.target])
+        try:
+            findings += hash_findings(display, recording, SCHEMES[settings.target])
+        except store.LoadError as error:
+            findings.append(load_finding(display, error))
     if "normalization" in settings.checks:
         findings += normalization_findings(display, recording)
     if "secret" in settings.checks:
@@ -179,7 +182,10 @@ def normalize_file(
     detail = f"{len(changes)} fields"
     if not write:
         return Normalization(display, "would normalize", fields, detail)
-    exact = store.parse_exact(recording.raw)  # every integer as it was
+    try:
+        exact = store.parse_exact(recording.raw)  # every integer as it was
+    except store.LoadError as error:
+        return Normalization(display, "failed", fields, error.message)
     content = store.dumps(normalize.normalized(exact, hash12))
     try:
         store.write(path, content, expected=recording.raw, root=root)

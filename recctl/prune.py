@@ -180,6 +180,7 @@ class _Seen:
 def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen | None:
     try:
         recording = store.load(path, max_size)
+        verdict = classify(recording, display, target)
     except store.LoadError:
         return None  # an unreadable file is validate's business, not a stale one
     data = recording.data if isinstance(recording.data, dict) else {}
@@ -190,7 +191,7 @@ def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen 
     return _Seen(
         path,
         display,
-        classify(recording, display, target),
+        verdict,
         test_id,
         endpoint if isinstance(endpoint, str) else None,
         json.dumps(request, sort_keys=True),

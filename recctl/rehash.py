@@ -213,10 +213,9 @@ def classify(recording: store.Recording, display: str, target: HashScheme) -> Ve
 
 def classify_file(path: Path, display: str, target: HashScheme, max_size: int) -> Verdict:
     try:
-        recording = store.load(path, max_size)
+        return classify(store.load(path, max_size), display, target)
     except store.LoadError as error:
         return Verdict(display, "invalid", None, None, path.name, error.message)
-    return classify(recording, display, target)
 
 
 _worker: dict[str, Any] = {}

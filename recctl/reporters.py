@@ -5,10 +5,11 @@ Core code returns results; only reporters write. They are chosen by name from RE
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
@@ -18,6 +19,44 @@ from recctl.findings import CheckReport, Finding
 def default_format() -> str:
     """``github`` inside GitHub Actions, else ``text``."""
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def json_text(value: Any, indent: bool = False) -> str:
+    """JSON for output: orjson, or the standard library (ASCII-escaped) for what orjson
+    refuses, such as the lone surrogates a broken recording can hold."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0).decode()
+    except TypeError:
+        return json.dumps(value, indent=2 if indent else None, default=str)
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (from a broken recording) as U+FFFD: a terminal or a
+    pipe cannot encode them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+class PrintableWriter:
+    """A text stream that passes every write through ``printable``."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(printable(text))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        return self._out.isatty()
+
+    def fileno(self) -> int:
+        return self._out.fileno()
 
 
 def finding_record(finding: Finding) -> dict[str, object]:
@@ -33,7 +72,7 @@ def finding_record(finding: Finding) -> dict[str, object]:
 
 def render_json(report: CheckReport, out: TextIO) -> None:
     for finding in report.findings:
-        out.write(orjson.dumps(finding_record(finding)).decode() + "\n")
+        out.write(json_text(finding_record(finding)) + "\n")
 
 
 def _escape_data(value: str) -> str:
@@ -82,7 +121,7 @@ def render_text(report: CheckReport, out: TextIO) -> None:
             f"{style(location(finding), bold=True)}:{where} {finding.message} "
             f"{style('[' + finding.check + ']', dim=True)}"
         )
-        echo(line, file=out, color=color)
+        echo(printable(line), file=out, color=color)
     total = len(report.files)
     errors = len(report.findings)
     files = f"recording{'s' if total != 1 else ''}"
@@ -140,7 +179,7 @@ def render_sarif(report: CheckReport, out: TextIO) -> None:
             }
         ],
     }
-    out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    out.write(json_text(document, indent=True) + "\n")
 
 
 Renderer = Callable[[CheckReport, TextIO], None]
@@ -228,7 +267,7 @@ def render_rehash_json(result: RehashResult, out: TextIO) -> None:
     for verdict in result.verdicts:
         rename = renames.get(verdict.path)
         record = rename.record() if rename else verdict.record()
-        out.write(orjson.dumps(record).decode() + "\n")
+        out.write(json_text(record) + "\n")
 
 
 def render_rehash_github(result: RehashResult, out: TextIO) -> None:

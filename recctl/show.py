@@ -136,8 +136,8 @@ def describe(recording: store.Recording, display: str) -> Shown:
     return Shown(
         path=display,
         hash=_name_hash(recording.path.name) or None,
-        test_id=data.get("test_id") or request.get("test_id"),
-        endpoint=endpoint,
+        test_id=_text(data.get("test_id") or request.get("test_id")),
+        endpoint=_text(endpoint),
         model=model if isinstance(model, str) else None,
         provider=provider if isinstance(provider, str) else None,
         streaming=bool(response.get("is_streaming")),
@@ -146,6 +146,11 @@ def describe(recording: store.Recording, display: str) -> Shown:
         request=request,
         body=response.get("body"),
     )
+
+
+def _text(value: Any) -> str | None:
+    """A field shown as text, whatever a broken recording put there."""
+    return None if value is None else value if isinstance(value, str) else str(value)
 
 
 def _body_model(request: dict[str, Any]) -> Any:

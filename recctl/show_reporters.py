@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-import orjson
+from recctl.reporters import PrintableWriter, json_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,7 +34,7 @@ PARAMETERS = (
 def console(out: TextIO) -> Console:
     from rich.console import Console
 
-    return Console(file=out, highlight=False, soft_wrap=False)
+    return Console(file=PrintableWriter(out), highlight=False, soft_wrap=False)  # type: ignore[arg-type]
 
 
 def human_size(size: int) -> str:
@@ -260,7 +260,7 @@ def _compact(data: Any) -> str:
 
 def write_json_lines(records: Iterable[dict[str, Any]], out: TextIO) -> None:
     for record in records:
-        out.write(orjson.dumps(record).decode() + "\n")
+        out.write(json_text(record) + "\n")
 
 
 def render_ls(entries: Sequence[Entry], out: TextIO) -> None:

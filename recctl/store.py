@@ -140,6 +140,8 @@ def parse_exact(raw: bytes, fast_error: orjson.JSONDecodeError | None = None) ->
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise LoadError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except ValueError as exc:  # an integer longer than int_max_str_digits
+        raise LoadError(f"invalid JSON: {exc}".split(";")[0]) from None
     except RecursionError:
         if fast_error is None:
             raise LoadError("invalid JSON: nested too deeply") from None

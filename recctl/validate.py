@@ -29,7 +29,10 @@ def schema_findings(
     if not errors:
         return []
     # orjson turns integers beyond 64 bits into floats: judge a failing file on exact values.
-    errors = validator.errors(store.parse_exact(recording.raw))
+    try:
+        errors = validator.errors(store.parse_exact(recording.raw))
+    except store.LoadError as failure:
+        return [load_finding(display, failure)]
     if not errors:
         return []
     positions = locate(recording.raw, {error.pointer for error in errors})

@@ -110,7 +110,7 @@ def apply_id_mapping(value: Any, mapping: Mapping[str, str]) -> Any:
         return value
     if isinstance(value, str):
         for normalized, original in mapping.items():
-            if original:
+            if original and isinstance(original, str) and isinstance(normalized, str):
                 value = value.replace(original, normalized)
         return value
     if isinstance(value, dict):
