@@ -139,7 +139,7 @@ def check_paths(
     paths: Sequence[Path], settings: CheckSettings, cwd: Path, jobs: int | None = None
 ) -> CheckReport:
     items = [(path, display_path(path, cwd)) for path in paths]
-    return CheckReport(list(process_map(_check_item, items, jobs, _init, (settings,))))
+    return CheckReport.of(process_map(_check_item, items, jobs, _init, (settings,)))
 
 
 # --- normalize ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Where the OS can fork, this process forks ``jobs - 1`` children and works as the first
 worker itself; each worker takes every ``jobs``-th batch of files and sends back only its
-small results (findings, summaries, never parsed recordings) through a pipe, once. That
+small results (findings, summaries, never parsed recordings) through a pipe, batch by batch. That
 costs a few milliseconds, where ``multiprocessing.Pool`` spent more on feeding batches
 through its queues than the second core won on a corpus of a thousand files (measured in
 bench/README.md). Elsewhere a spawn-based pool does the same job.
@@ -16,7 +16,7 @@ import os
 import pickle
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -80,64 +80,67 @@ def _forked_map(
     func: Callable[[Item], Result], items: Sequence[Item], jobs: int
 ) -> Iterator[Result]:
     batches = _batches(len(items), jobs)
-
-    def work(worker: int) -> list[Result]:
-        return [func(items[i]) for batch in batches[worker::jobs] for i in batch]
-
     sys.stdout.flush()
     sys.stderr.flush()
-    children: list[tuple[int, int]] = []
+    children: dict[int, tuple[int, BinaryIO]] = {}
     try:
         for worker in range(1, jobs):
             read_end, write_end = os.pipe()
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, measured by its output
                 os.close(read_end)
-                _child(work, worker, write_end)
+                _child(func, items, batches[worker::jobs], write_end)
             os.close(write_end)
-            children.append((pid, read_end))
-        results: dict[int, list[Result]] = {0: work(0)}
-        for worker, (pid, read_end) in enumerate(children, start=1):
-            results[worker] = _collect(pid, read_end)
-            children[worker - 1] = (0, -1)
+            children[worker] = (pid, os.fdopen(read_end, "rb"))
+        # Batch k is worker k % jobs's; results stream back batch by batch through the
+        # pipes (which hold a worker back when the reader lags), so memory stays flat.
+        for index, batch in enumerate(batches):
+            worker = index % jobs
+            if worker == 0:
+                yield from [func(items[i]) for i in batch]
+            else:
+                yield from _receive(*children[worker])
+        for pid, reader in children.values():
+            reader.close()
+            _, status = os.waitpid(pid, 0)
+            if status != 0:
+                raise WorkerError(f"worker process {pid} ended badly (wait status {status})")
+        children.clear()
     finally:
-        # Interrupted or failed: leave no worker behind.
-        for pid, read_end in children:
-            if pid:
-                _reap(pid, read_end)
-    # Worker w holds batches w, w + jobs, ...: interleave them back into input order.
-    cursors = dict.fromkeys(results, 0)
-    for index, batch in enumerate(batches):
-        worker = index % jobs
-        start = cursors[worker]
-        cursors[worker] = start + len(batch)
-        yield from results[worker][start : start + len(batch)]
+        # Interrupted, failed or abandoned: leave no worker behind.
+        for pid, reader in children.values():
+            _reap(pid, reader)
 
 
 def _child(
-    work: Callable[[int], list[Any]], worker: int, write_end: int
-) -> None:  # pragma: no cover
+    func: Callable[[Any], Any], items: Sequence[Any], batches: list[range], write_end: int
+) -> None:  # pragma: no cover - runs in the child, measured by its output
     code = 0
     try:
-        payload = pickle.dumps(("ok", work(worker)), protocol=pickle.HIGHEST_PROTOCOL)
-    except KeyboardInterrupt:
-        payload, code = pickle.dumps(("interrupted", None)), 130
-    except BaseException as error:  # everything goes back to the parent, who reports it
-        payload, code = pickle.dumps(("error", f"{type(error).__name__}: {error}")), 1
-    try:
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(payload)
+            try:
+                for batch in batches:
+                    results = [func(items[i]) for i in batch]
+                    pickle.dump(("ok", results), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                    pipe.flush()
+            except KeyboardInterrupt:
+                pickle.dump(("interrupted", None), pipe)
+                code = 130
+            except BaseException as error:  # everything goes back to the parent
+                pickle.dump(("error", f"{type(error).__name__}: {error}"), pipe)
+                code = 1
+    except BaseException:
+        code = code or 1  # the parent is gone or stopped reading
     finally:
         os._exit(code)
 
 
-def _collect(pid: int, read_end: int) -> list[Any]:
-    with os.fdopen(read_end, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if not payload:
-        raise WorkerError(f"worker process {pid} died (wait status {status})")
-    kind, value = pickle.loads(payload)
+def _receive(pid: int, reader: BinaryIO) -> list[Any]:
+    try:
+        kind, value = pickle.load(reader)
+    except EOFError:
+        _, status = os.waitpid(pid, 0)
+        raise WorkerError(f"worker process {pid} died (wait status {status})") from None
     if kind == "interrupted":
         raise KeyboardInterrupt
     if kind == "error":
@@ -145,14 +148,14 @@ def _collect(pid: int, read_end: int) -> list[Any]:
     return list(value)
 
 
-def _reap(pid: int, read_end: int) -> None:
+def _reap(pid: int, reader: BinaryIO) -> None:
     import signal
 
     with contextlib.suppress(ProcessLookupError, ChildProcessError):
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)
     with contextlib.suppress(OSError):
-        os.close(read_end)
+        reader.close()
 
 
 def _run_batch(job: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:

@@ -122,7 +122,7 @@ def render_text(report: CheckReport, out: TextIO) -> None:
             f"{style('[' + finding.check + ']', dim=True)}"
         )
         echo(printable(line), file=out, color=color)
-    total = len(report.files)
+    total = report.total
     errors = len(report.findings)
     files = f"recording{'s' if total != 1 else ''}"
     if errors:

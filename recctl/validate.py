@@ -78,4 +78,4 @@ def validate_paths(
     """Validate every file, in path order; one file's problem never stops the others."""
     items = [(path, display_path(path, cwd)) for path in paths]
     initargs = (validator.schema, validator.source, max_size)
-    return CheckReport(list(process_map(_validate_item, items, jobs, _init_worker, initargs)))
+    return CheckReport.of(process_map(_validate_item, items, jobs, _init_worker, initargs))

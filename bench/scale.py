@@ -1,0 +1,97 @@
+"""Scale: ``recctl check`` on the 2025 corpus replicated 1x and 10x (1,066 and 10,660 files).
+
+    python bench/scale.py [--rounds 3] [--corpus ../shared/corpus/llama-stack-1394403]
+
+For each size it reports, as whole processes: the median time of the floor (one process
+that reads and orjson-parses every file) and of ``recctl check``, their ratio, and the peak
+memory (largest resident set of the process and its workers). Then the growth from 1x to
+10x (linear is about 10) and the memory growth (flat is within 20%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE.parent.parent / "shared" / "corpus" / "llama-stack-1394403"
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+elapsed = time.perf_counter() - start
+print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def measure(argv: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of a command and every process it starts."""
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE, *argv],
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return float(output[0]), int(output[1])
+
+
+def replicate(source: Path, target: Path, copies: int) -> int:
+    count = 0
+    for copy in range(copies):
+        destination = target / f"copy{copy}"
+        shutil.copytree(source, destination, ignore=shutil.ignore_patterns("LICENSE"))
+        count += sum(1 for _ in destination.rglob("*.json"))
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="recctl-scale-") as temp:
+        for copies in (1, 10):
+            root = Path(temp) / f"x{copies}"
+            files = replicate(args.corpus, root, copies)
+            commands = {
+                "floor": [sys.executable, str(HERE / "floor.py"), str(root)],
+                "recctl check": [sys.executable, "-m", "recctl", "check", str(root)],
+            }
+            for argv in commands.values():
+                measure(argv, root)  # warm the page cache
+            results: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+            for _ in range(args.rounds):
+                for name, argv in commands.items():
+                    results[name].append(measure(argv, root))
+            rows[copies] = {
+                name: (statistics.median(t for t, _ in runs), max(m for _, m in runs))
+                for name, runs in results.items()
+            }
+            floor_time = rows[copies]["floor"][0]
+            print(f"\n## {copies}x: {files} files ({os.cpu_count()} CPUs)")
+            print(f"{'command':<16} {'median':>9} {'x floor':>8} {'peak RSS':>10}")
+            for name, (elapsed, peak) in rows[copies].items():
+                ratio = elapsed / floor_time
+                print(f"{name:<16} {elapsed:>8.3f}s {ratio:>7.2f}x {peak / 1024:>8.1f} MB")
+            shutil.rmtree(root)
+    check1, check10 = rows[1]["recctl check"], rows[10]["recctl check"]
+    print(
+        f"\ngrowth 1x -> 10x: time {check10[0] / check1[0]:.2f}x (linear: 10), "
+        f"peak memory {check10[1] / check1[1]:.2f}x (flat: within 1.20)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
