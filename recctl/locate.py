@@ -9,7 +9,7 @@ every wanted pointer has been found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 # A JSON token: a string (escapes kept), a structural character, or a bare scalar.
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.DOTALL)
@@ -50,16 +50,17 @@ class _Frame:
         self.want_key = is_object
 
 
-def locate(raw: bytes, pointers: Iterable[str]) -> dict[str, Position]:
-    """Map each pointer that exists in ``raw`` to its 1-based (line, column)."""
-    import json  # only files with findings come here
+def _tokens(
+    raw: bytes, live: Callable[[str], bool]
+) -> Iterator[tuple[str | None, re.Match[bytes], bool]]:
+    """(pointer, token, is_key) for every key and value token of ``raw``, in order.
 
-    wanted = set(pointers)
-    prefixes = _prefixes(wanted)
-    found: dict[str, Position] = {}
+    Pointers are worked out only below containers whose own pointer ``live`` accepts (None
+    elsewhere): callers that look for a few places skip the work of naming all the others.
+    """
+    import json  # only files with findings or secrets come here
+
     stack: list[_Frame] = []
-    line, line_start, scanned = 1, 0, 0
-
     for match in _TOKEN.finditer(raw):
         token = match.group()
         first = token[:1]
@@ -82,8 +83,9 @@ def locate(raw: bytes, pointers: Iterable[str]) -> dict[str, Position]:
                 except ValueError:
                     frame.key = token.decode("utf-8", "replace").strip('"')
             frame.want_key = False
+            key_pointer = frame.ptr + "/" + escape_segment(frame.key) if frame.live else None
+            yield key_pointer, match, True
             continue
-        # A value starts here: work out its pointer only when its parent is on a wanted path.
         if frame is None:
             ptr: str | None = ""
         elif frame.live:
@@ -91,19 +93,28 @@ def locate(raw: bytes, pointers: Iterable[str]) -> dict[str, Position]:
             ptr = frame.ptr + "/" + escape_segment(segment)
         else:
             ptr = None
-        if ptr is not None and ptr in wanted and ptr not in found:
-            start = match.start()
-            newlines = raw.count(b"\n", scanned, start)
-            if newlines:
-                line += newlines
-                line_start = raw.rfind(b"\n", scanned, start) + 1
-            scanned = start
-            found[ptr] = (line, start - line_start + 1)
-            if len(found) == len(wanted):
-                break
+        yield ptr, match, False
         if first in (b"{", b"["):
-            live = ptr is not None and ptr in prefixes
-            stack.append(_Frame(ptr or "", first == b"{", live))
+            stack.append(_Frame(ptr or "", first == b"{", ptr is not None and live(ptr)))
+
+
+def locate(raw: bytes, pointers: Iterable[str]) -> dict[str, Position]:
+    """Map each pointer that exists in ``raw`` to its 1-based (line, column)."""
+    wanted = set(pointers)
+    found: dict[str, Position] = {}
+    line, line_start, scanned = 1, 0, 0
+    for ptr, match, is_key in _tokens(raw, _prefixes(wanted).__contains__):
+        if is_key or ptr is None or ptr not in wanted or ptr in found:
+            continue
+        start = match.start()
+        newlines = raw.count(b"\n", scanned, start)
+        if newlines:
+            line += newlines
+            line_start = raw.rfind(b"\n", scanned, start) + 1
+        scanned = start
+        found[ptr] = (line, start - line_start + 1)
+        if len(found) == len(wanted):
+            break
     return found
 
 
@@ -120,41 +131,12 @@ def pointer_at(raw: bytes, offset: int) -> str:
     Used for the rare match of a byte pattern (a secret) to say where in the document it
     sits; it scans tokens only up to the offset.
     """
-    import json
-
-    stack: list[_Frame] = []
-    current = ""
-    for match in _TOKEN.finditer(raw):
-        token = match.group()
-        first = token[:1]
-        frame = stack[-1] if stack else None
-        if first in (b",", b":"):
-            if frame is not None and first == b",":
-                if frame.is_object:
-                    frame.want_key = True
-                else:
-                    frame.index += 1
-        elif first in (b"}", b"]"):
-            if stack:
-                stack.pop()
-        elif frame is not None and frame.is_object and frame.want_key:
-            try:
-                frame.key = str(json.loads(token))
-            except ValueError:
-                frame.key = token.decode("utf-8", "replace").strip('"')
-            frame.want_key = False
-            if match.start() <= offset < match.end():
-                return frame.ptr + "/" + escape_segment(frame.key)
-        else:
-            if frame is None:
-                current = ""
-            else:
-                segment = frame.key if frame.is_object else str(frame.index)
-                current = frame.ptr + "/" + escape_segment(segment)
-            if first in (b"{", b"["):
-                stack.append(_Frame(current, first == b"{", True))
-            elif match.start() <= offset < match.end():
-                return current
+    innermost = ""
+    for ptr, match, _ in _tokens(raw, lambda _: True):
         if match.start() > offset:
             break
-    return stack[-1].ptr if stack else ""
+        if ptr is not None and match.end() > offset:
+            return ptr
+        if ptr is not None and match.group()[:1] in (b"{", b"["):
+            innermost = ptr
+    return innermost

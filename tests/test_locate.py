@@ -66,3 +66,13 @@ def test_strings_with_brackets_and_escapes_do_not_confuse_the_scanner() -> None:
 def test_pointer_and_offsets() -> None:
     assert pointer(["response", "body", 3, "a/b~c"]) == "/response/body/3/a~1b~0c"
     assert line_of_offset(b"ab\ncd", 4) == (2, 2)
+
+
+def test_pointer_at_names_the_value_or_key_under_an_offset() -> None:
+    from recctl.locate import pointer_at
+
+    raw = b'{"a": {"b": ["x", "hello sk-123"], "c~d": 1}, "e/f": "z"}'
+    assert pointer_at(raw, raw.index(b"sk-")) == "/a/b/1"
+    assert pointer_at(raw, raw.index(b'"x')) == "/a/b/0"
+    assert pointer_at(raw, raw.index(b"c~d")) == "/a/c~0d"
+    assert pointer_at(raw, raw.index(b'"z')) == "/e~1f"
