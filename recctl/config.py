@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ class Config:
     ignore: tuple[str, ...] = ()
     secret_allowlist: frozenset[str] = frozenset()
     diff_noise: tuple[str, ...] | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
 
 
 def _string_list(key: str, value: Any) -> list[str]:
@@ -126,5 +125,4 @@ def load_config(cwd: Path | None = None) -> Config:
         ignore=tuple(table.get("ignore", ())),
         secret_allowlist=frozenset(table.get("secret-allowlist", ())),
         diff_noise=tuple(table["diff-noise"]) if "diff-noise" in table else None,
-        raw=dict(table),
     )
