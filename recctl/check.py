@@ -122,8 +122,9 @@ def check_file(
 _worker: dict[str, Any] = {}
 
 
-def _init(settings: CheckSettings) -> None:
+def _init(settings: CheckSettings, cwd: Path) -> None:
     _worker["settings"] = settings
+    _worker["cwd"] = cwd
     _worker["validator"] = (
         SchemaValidator(settings.schema, settings.schema_source)
         if "schema" in settings.checks
@@ -131,15 +132,16 @@ def _init(settings: CheckSettings) -> None:
     )
 
 
-def _check_item(item: tuple[Path, str]) -> FileResult:
-    return check_file(item[0], item[1], _worker["validator"], _worker["settings"])
+def _check_item(path: str | Path) -> FileResult:
+    # The display path is made here, not held for every file by the parent.
+    display = display_path(path, _worker["cwd"])
+    return check_file(Path(path), display, _worker["validator"], _worker["settings"])
 
 
 def check_paths(
-    paths: Sequence[Path], settings: CheckSettings, cwd: Path, jobs: int | None = None
+    paths: Sequence[str | Path], settings: CheckSettings, cwd: Path, jobs: int | None = None
 ) -> CheckReport:
-    items = [(path, display_path(path, cwd)) for path in paths]
-    return CheckReport.of(process_map(_check_item, items, jobs, _init, (settings,)))
+    return CheckReport.of(process_map(_check_item, paths, jobs, _init, (settings, cwd)))
 
 
 # --- normalize ------------------------------------------------------------------------------

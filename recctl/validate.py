@@ -59,23 +59,25 @@ def validate_file(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(schema: Any, source: str, max_size: int) -> None:
+def _init_worker(schema: Any, source: str, max_size: int, cwd: Path) -> None:
     _worker["validator"] = SchemaValidator(schema, source)
     _worker["max_size"] = max_size
+    _worker["cwd"] = cwd
 
 
-def _validate_item(item: tuple[Path, str]) -> FileResult:
-    return validate_file(item[0], item[1], _worker["validator"], _worker["max_size"])
+def _validate_item(path: str | Path) -> FileResult:
+    # The display path is made here, not held for every file by the parent.
+    display = display_path(path, _worker["cwd"])
+    return validate_file(Path(path), display, _worker["validator"], _worker["max_size"])
 
 
 def validate_paths(
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     validator: SchemaValidator,
     cwd: Path,
     max_size: int,
     jobs: int | None = None,
 ) -> CheckReport:
     """Validate every file, in path order; one file's problem never stops the others."""
-    items = [(path, display_path(path, cwd)) for path in paths]
-    initargs = (validator.schema, validator.source, max_size)
-    return CheckReport.of(process_map(_validate_item, items, jobs, _init_worker, initargs))
+    initargs = (validator.schema, validator.source, max_size, cwd)
+    return CheckReport.of(process_map(_validate_item, paths, jobs, _init_worker, initargs))

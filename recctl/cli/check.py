@@ -78,7 +78,7 @@ def check(
     Exits 1 on any finding. This is what the pre-commit hooks run.
     """
     from recctl import check as core
-    from recctl.discovery import find_recordings
+    from recctl.discovery import find_recording_names
     from recctl.hashing import get_scheme
     from recctl.reporters import REPORTERS
     from recctl.schema import SchemaValidator
@@ -87,14 +87,15 @@ def check(
     cwd = Path.cwd()
     checks = core.selected_checks(select or settings.select, ignore or settings.ignore)
     target = get_scheme(scheme or settings.hash_scheme)
-    files = find_recordings(paths or [], settings, cwd)
+    files: list[str] | list[Path] = find_recording_names(paths or [], settings, cwd)
     schema_document, schema_source = None, ""
     if "schema" in checks:
         validator = SchemaValidator.from_path(schema or settings.schema)
         schema_document, schema_source = validator.schema, validator.source
     if fix:
-        with writing(files) as stop:
-            files = _fix(files, settings, target, cwd, jobs, stop)
+        as_paths = [Path(name) for name in files]
+        with writing(as_paths) as stop:
+            files = _fix(as_paths, settings, target, cwd, jobs, stop)
         stop_if_interrupted(stop)
     check_settings = core.CheckSettings(
         checks,

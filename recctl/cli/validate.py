@@ -19,14 +19,14 @@ def validate(
     Reports every error of every file with its path, line and JSON pointer; exits 1 when
     any file is invalid or unreadable.
     """
-    from recctl.discovery import find_recordings
+    from recctl.discovery import find_recording_names
     from recctl.reporters import REPORTERS
     from recctl.schema import SchemaValidator
     from recctl.validate import validate_paths
 
     settings = config()
     cwd = Path.cwd()
-    files = find_recordings(paths or [], settings, cwd)
+    files = find_recording_names(paths or [], settings, cwd)
     validator = SchemaValidator.from_path(schema or settings.schema)
     report = validate_paths(files, validator, cwd, settings.max_file_size, jobs)
     REPORTERS[format_name(output)](report, sys.stdout)
