@@ -73,7 +73,9 @@ def check(
     schema: Schema = None,
     jobs: Jobs = None,
 ) -> None:
-    """Run every per-file check in one pass: schema, hash, normalization, secrets.
+    """Run every per-file check in one pass.
+
+    Schema, hash, normalization and secrets, parsing each file once.
 
     Exits 1 on any finding. This is what the pre-commit hooks run.
     """
@@ -147,7 +149,9 @@ def _fix(
 def normalize(
     paths: Paths = None, write: Write = False, output: ChangeFormatOption = ChangeFormat.text
 ) -> None:
-    """Apply the recorder's normalization of response ids and timestamps to existing files.
+    """Normalize response ids and timestamps.
+
+    The recorder's normalization, applied to existing files.
 
     Byte-exact and idempotent: a file already normalized is never rewritten.
     """
@@ -181,7 +185,9 @@ def normalize(
 def redact(
     paths: Paths = None, write: Write = False, output: ChangeFormatOption = ChangeFormat.text
 ) -> None:
-    """Replace secrets in headers, urls and responses with <redacted:KIND>.
+    """Redact secrets in headers, urls and responses.
+
+    Each becomes <redacted:KIND>.
 
     A secret inside the request body is part of the request hash: redacting it would break
     replay, so it is reported as "rotate the key and re-record" and left alone.

@@ -32,7 +32,7 @@ def diff(
     ] = False,
     output: ViewFormatOption = ViewFormat.text,
 ) -> None:
-    """Review what changed between two versions of the recordings, in one screen.
+    """Review what changed between two versions.
 
     Counts per status first, then the changed pairs, most meaningful first. Exits 0 whatever
     the differences, like git diff, unless --exit-code.

@@ -43,7 +43,9 @@ def prune(
     scheme: Scheme = None,
     output: ViewFormatOption = ViewFormat.text,
 ) -> None:
-    """Find stale recordings (orphaned, unreachable, misplaced, duplicated); delete them.
+    """Find and delete stale recordings.
+
+    Reasons: orphan, unreachable, misplaced, duplicate.
 
     A dry run unless --delete; on a terminal it asks first, unless --yes. Deletion removes
     exactly the files listed, each only if it is unchanged since it was read.

@@ -40,7 +40,11 @@ def show(
     ] = False,
     jobs: Jobs = None,
 ) -> None:
-    """Show a recording as a conversation: request, reassembled answer, tool calls, usage."""
+    """Show recordings as conversations.
+
+    The request as a transcript, then the answer reassembled from its chunks: text,
+    reasoning, tool calls, finish reason and usage.
+    """
     from recctl import show as core
     from recctl.discovery import display_path
     from recctl.show_reporters import render_chunks, render_show, write_json_lines
@@ -96,7 +100,10 @@ def ls(
     output: ViewFormatOption = ViewFormat.text,
     jobs: Jobs = None,
 ) -> None:
-    """List recordings in a table, or sum them up by model, provider, endpoint or test."""
+    """List recordings, or sum them up.
+
+    A table of recordings, or with --summary totals by model, provider, endpoint or test.
+    """
     from recctl import show as core
     from recctl.discovery import find_recordings
     from recctl.show_reporters import render_ls, render_summary, write_json_lines
