@@ -36,7 +36,6 @@ from recctl.interrupt import Interruption
 from recctl.rehash import Verdict, classify
 
 Reason = Literal["orphan", "unreachable", "misplaced", "duplicate"]
-REASONS: tuple[Reason, ...] = ("orphan", "unreachable", "misplaced", "duplicate")
 
 
 @dataclass(frozen=True)

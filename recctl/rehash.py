@@ -384,7 +384,6 @@ class RehashResult:
     verdicts: list[Verdict]
     renames: list[Rename]
     write: bool
-    interrupted: bool = False
 
     @property
     def problems(self) -> list[Verdict]:
@@ -421,9 +420,7 @@ def rehash(
     verdicts = rehash_paths(paths, target, cwd, max_size, jobs)
     by_display = {display_path(path, cwd): path for path in paths}
     renames = list(repairs(verdicts, by_display, target, root, cwd, write, include_mismatch, stop))
-    return RehashResult(
-        target.name, verdicts, renames, write, bool(stop is not None and stop.requested)
-    )
+    return RehashResult(target.name, verdicts, renames, write)
 
 
 # --- hash and explain -----------------------------------------------------------------------

@@ -56,11 +56,6 @@ class Recording:
     raw: bytes
     data: Any
 
-    @property
-    def name_hash(self) -> str:
-        """The file name without ``.json``: the hash (or hash prefix) the recorder named it by."""
-        return self.path.name.removesuffix(".json")
-
 
 def read_bytes(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     """Read a regular file, refusing directories, devices, FIFOs and oversized files.
@@ -105,10 +100,6 @@ def read_bytes(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     finally:
         os.close(fd)
     return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-# Any float this large may be an integer beyond 64 bits that orjson made lossy.
-LOSSY_FLOAT = float(2**63)
 
 
 def parse(raw: bytes) -> Any:
