@@ -16,7 +16,7 @@ from recctl.formats.base import (
     count,
     sse_events,
 )
-from recctl.formats.exception import error_message
+from recctl.formats.exception import error_message, http_error
 
 
 def _usage(usage: dict[str, Any]) -> Usage:
@@ -110,10 +110,9 @@ def reassemble_stream(view: RecordingView) -> Reassembled:
 
 def reassemble_body(view: RecordingView) -> Reassembled:
     body = view.body if isinstance(view.body, dict) else {}
-    status = view.response.get("status")
-    if body.get("type") == "error" or (isinstance(status, int) and status >= 400):
-        message = error_message(body) or "error"
-        return Reassembled("anthropic", error=f"HTTP {status}: {message}", data=body)
+    error = http_error(view)
+    if error is not None:
+        return Reassembled("anthropic", error=error, data=body)
     return _from_blocks(
         "anthropic",
         [block for block in body.get("content") or [] if isinstance(block, dict)],
@@ -123,12 +122,6 @@ def reassemble_body(view: RecordingView) -> Reassembled:
     )
 
 
-def _matches(view: RecordingView) -> bool:
-    return view.path_ends("/messages")
-
-
-FORMAT = ResponseFormat(
-    "anthropic",
-    _matches,
-    lambda view: reassemble_stream(view) if view.streaming else reassemble_body(view),
+FORMAT = ResponseFormat.by_streaming(
+    "anthropic", lambda view: view.path_ends("/messages"), reassemble_stream, reassemble_body
 )

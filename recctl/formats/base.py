@@ -204,10 +204,24 @@ def sse_events(lines: list[Any]) -> Iterator[tuple[str | None, Any]]:
         yield flushed
 
 
+Reassembler = Callable[[RecordingView], Reassembled]
+
+
 @dataclass(frozen=True)
 class ResponseFormat:
     """A provider format: how to recognise it, and how to reassemble it."""
 
     name: str
     matches: Callable[[RecordingView], bool]
-    reassemble: Callable[[RecordingView], Reassembled]
+    reassemble: Reassembler
+
+    @classmethod
+    def by_streaming(
+        cls,
+        name: str,
+        matches: Callable[[RecordingView], bool],
+        stream: Reassembler,
+        body: Reassembler,
+    ) -> ResponseFormat:
+        """A format with one reassembler for streams and one for whole bodies."""
+        return cls(name, matches, lambda view: stream(view) if view.streaming else body(view))

@@ -16,6 +16,17 @@ def error_message(body: Any) -> str | None:
     return None
 
 
+def http_error(view: RecordingView) -> str | None:
+    """``HTTP <status>: <message>`` when a raw HTTP call's recorded answer is an error: a
+    4xx or 5xx status, or an error body (Anthropic's ``{"type": "error"}``, ``{"error"}``)."""
+    status = view.response.get("status")
+    body = view.body
+    error_body = isinstance(body, dict) and (body.get("type") == "error" or "error" in body)
+    if not (isinstance(status, int) and status >= 400) and not error_body:
+        return None
+    return f"HTTP {status}: {error_message(body) or 'error'}"
+
+
 def reassemble(view: RecordingView) -> Reassembled:
     data = view.response.get("exception_data") or {}
     kind = data.get("type") or "exception"

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from recctl.formats.base import Reassembled, RecordingView, ResponseFormat
-from recctl.formats.exception import error_message
+from recctl.formats.exception import http_error
 
 
 def reassemble(view: RecordingView) -> Reassembled:
-    status = view.response.get("status")
-    error = None
-    if isinstance(status, int) and status >= 400:
-        error = f"HTTP {status}: {error_message(view.body) or 'error'}"
+    error = http_error(view) if "status" in view.response else None
     items = view.items
     return Reassembled(
         "unknown",

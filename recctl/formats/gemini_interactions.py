@@ -15,7 +15,7 @@ from recctl.formats.base import (
     count,
     sse_events,
 )
-from recctl.formats.exception import error_message
+from recctl.formats.exception import http_error
 
 
 def _usage(usage: Any) -> Usage:
@@ -86,10 +86,9 @@ def reassemble_stream(view: RecordingView) -> Reassembled:
 
 def reassemble_body(view: RecordingView) -> Reassembled:
     body = view.body if isinstance(view.body, dict) else {}
-    status = view.response.get("status")
-    if (isinstance(status, int) and status >= 400) or "error" in body:
-        message = error_message(body) or "error"
-        return Reassembled("gemini-interactions", error=f"HTTP {status}: {message}", data=body)
+    error = http_error(view)
+    if error is not None:
+        return Reassembled("gemini-interactions", error=error, data=body)
     text = reasoning = None
     calls = []
     for output in body.get("outputs") or []:
@@ -112,12 +111,9 @@ def reassemble_body(view: RecordingView) -> Reassembled:
     )
 
 
-def _matches(view: RecordingView) -> bool:
-    return view.path_ends("/interactions")
-
-
-FORMAT = ResponseFormat(
+FORMAT = ResponseFormat.by_streaming(
     "gemini-interactions",
-    _matches,
-    lambda view: reassemble_stream(view) if view.streaming else reassemble_body(view),
+    lambda view: view.path_ends("/interactions"),
+    reassemble_stream,
+    reassemble_body,
 )
