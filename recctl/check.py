@@ -89,9 +89,7 @@ def secret_findings(
     display: str, recording: store.Recording, allowlist: frozenset[str]
 ) -> list[Finding]:
     return [
-        Finding(
-            display, secret.line, None, secret.pointer.split("#")[0], "secret", secret.message()
-        )
+        Finding(display, secret.line, None, secret.pointer, "secret", secret.message())
         for secret in secrets.scan(recording.raw, recording.data, allowlist)
     ]
 
@@ -247,15 +245,15 @@ def redact_file(
     found = secrets.scan(recording.raw, recording.data, allowlist)
     if not found:
         return []
-    # A secret the request hash covers stays: redacting it would break replay.
-    replaceable = {s.value: s.kind for s in found if not s.hashed}
+    # A secret the request hash covers stays, wherever else it appears too: redacting it
+    # would break replay.
     hashed_values = {s.value for s in found if s.hashed}
-    replaceable = {value: kind for value, kind in replaceable.items() if value not in hashed_values}
+    replaceable = {s.value: s.kind for s in found if s.value not in hashed_values}
     actions = [
         Redaction(
             display,
             "re-record"
-            if secret.hashed or secret.value in hashed_values
+            if secret.value in hashed_values
             else ("redacted" if write else "would redact"),
             secret,
         )

@@ -69,6 +69,8 @@ class Secret:
     pointer: str
     value: str
     line: int | None = None
+    hashed: bool = False
+    """Whether it is part of the request hash: redacting it would break replay."""
 
     @property
     def fingerprint(self) -> str:
@@ -77,11 +79,6 @@ class Secret:
     @property
     def masked(self) -> str:
         return mask(self.value)
-
-    @property
-    def hashed(self) -> bool:
-        """Whether it is part of the request hash: redacting it would break replay."""
-        return self.where == "body" or (self.where == "url" and self.pointer == "/request/url#raw")
 
     def message(self) -> str:
         advice = (
@@ -164,14 +161,12 @@ def _structured(data: Mapping[str, Any]) -> Iterator[Secret]:
                 yield Secret("api-key-header", "header", f"/request/headers/{name}", value)
     url = request.get("url")
     if isinstance(url, str) and ("@" in url or "=" in url):
-        # A raw HTTP call hashes its whole url; an inference call only the path.
-        ptr = "/request/url#raw" if "payload" in request else "/request/url"
         parts = urlsplit(url)
         if parts.password and not _PLACEHOLDER.match(parts.password):
-            yield Secret("url-password", "url", ptr, parts.password)
+            yield Secret("url-password", "url", "/request/url", parts.password)
         for name, value in parse_qsl(parts.query, keep_blank_values=False):
             if name.lower() in _KEY_PARAMS and len(value) >= 8 and not _PLACEHOLDER.match(value):
-                yield Secret("url-credential", "url", ptr, value)
+                yield Secret("url-credential", "url", "/request/url", value)
 
 
 def scan(raw: bytes, data: Any, allowlist: frozenset[str] = frozenset()) -> list[Secret]:
@@ -183,12 +178,17 @@ def scan(raw: bytes, data: Any, allowlist: frozenset[str] = frozenset()) -> list
         if secret.fingerprint in allowlist:
             continue
         found.setdefault((secret.value, secret.where), secret)
-    unplaced = {s.pointer.split("#")[0] for s in found.values() if s.line is None}
+    unplaced = {s.pointer for s in found.values() if s.line is None}
     lines = locate(raw, unplaced) if unplaced else {}
+    # A raw HTTP call hashes its whole url; an inference call only the url's path.
+    request = data.get("request") if isinstance(data, Mapping) else None
+    url_hashed = isinstance(request, Mapping) and "payload" in request
     return [
-        secret
-        if secret.line is not None
-        else replace(secret, line=lines.get(secret.pointer.split("#")[0], (None, None))[0])
+        replace(
+            secret,
+            line=secret.line or lines.get(secret.pointer, (None, None))[0],
+            hashed=secret.where == "body" or (secret.where == "url" and url_hashed),
+        )
         for secret in found.values()
     ]
 

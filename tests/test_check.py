@@ -405,3 +405,29 @@ def test_pre_commit_hooks_pass_and_fail(tmp_path: Path) -> None:
     assert outdated.name in output and "[hash]" in output
     assert leaked.name in output and "anthropic-key" in output and "[secret]" in output
     assert SECRETS["anthropic-key"] not in output
+
+
+def test_a_key_in_a_raw_http_url_is_part_of_the_hash(project: Path) -> None:
+    directory = project / "recordings"
+    directory.mkdir()
+    data = {
+        "test_id": "tests/t.py::test_x",
+        "request": {
+            "test_id": "tests/t.py::test_x",
+            "url": f"https://generativelanguage.googleapis.com/v1beta/interactions?key={SECRETS['google-api-key']}",
+            "method": "POST",
+            "payload": {"model": "g", "input": "hi"},
+        },
+        "response": {"body": {"outputs": []}, "is_streaming": False},
+    }
+    path = _write_recorded(directory, data)
+    before = path.read_bytes()
+    [action] = [
+        json.loads(line) for line in invoke(["redact", "--write", "-f", "json"]).stdout.splitlines()
+    ]
+    assert (action["kind"], action["where"], action["action"]) == (
+        "google-api-key",
+        "url",
+        "re-record",
+    )
+    assert path.read_bytes() == before
