@@ -28,6 +28,7 @@ from typing import Any, Literal
 from recctl import store
 from recctl.discovery import walk_recordings
 from recctl.errors import UsageError
+from recctl.hashing.canonical import recorded_endpoint
 
 Status = Literal["identical", "noise-only", "changed", "added", "removed", "renamed"]
 STATUSES: tuple[Status, ...] = ("changed", "renamed", "added", "removed", "noise-only", "identical")
@@ -383,7 +384,7 @@ def _key(side: Side) -> tuple[str, str] | None:
     if not isinstance(data, dict) or not isinstance(data.get("request"), dict):
         return None
     request = data["request"]
-    endpoint = request.get("endpoint") or request.get("url") or request.get("tool_name")
+    endpoint = recorded_endpoint(request)
     return (str(data.get("test_id")), str(endpoint))
 
 

@@ -15,7 +15,6 @@ Reasons, each with a detail a reviewer can check:
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import os
 import re
@@ -31,6 +30,7 @@ from recctl import store
 from recctl.discovery import RECORDINGS_DIR, display_path
 from recctl.errors import UsageError
 from recctl.hashing import HashScheme
+from recctl.hashing.canonical import recorded_endpoint
 from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.rehash import Verdict, classify
@@ -186,16 +186,16 @@ def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen 
     request = data.get("request") if isinstance(data.get("request"), dict) else {}
     assert isinstance(request, dict)
     test_id = data.get("test_id") if isinstance(data.get("test_id"), str) else None
-    endpoint = request.get("endpoint") or request.get("url") or request.get("tool_name")
+    endpoint = recorded_endpoint(request)
     return _Seen(
         path,
         display,
         verdict,
         test_id,
-        endpoint if isinstance(endpoint, str) else None,
+        endpoint,
         json.dumps(request, sort_keys=True),
         len(recording.raw),
-        hashlib.sha256(recording.raw).hexdigest(),
+        store.digest(recording.raw),
     )
 
 
@@ -305,18 +305,9 @@ def delete(report: PruneReport, cwd: Path, stop: Interruption | None = None) -> 
     for stale in report.stale:
         if stop is not None and stop.requested:
             return
-        path = cwd / stale.path
         try:
-            current = path.read_bytes()
-        except OSError as error:
-            report.failed.append((stale, error.strerror or str(error)))
-            continue
-        if hashlib.sha256(current).hexdigest() != stale.digest:
-            report.failed.append((stale, "changed since it was read; not deleting it"))
-            continue
-        try:
-            path.unlink()
-        except OSError as error:
-            report.failed.append((stale, error.strerror or str(error)))
+            store.remove(cwd / stale.path, stale.digest)
+        except store.WriteError as error:
+            report.failed.append((stale, str(error)))
             continue
         report.deleted.append(stale)

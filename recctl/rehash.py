@@ -311,7 +311,7 @@ def repair_file(
             if not write:
                 return Rename(verdict, "would complete", new_display, "the target is this file")
             try:
-                _remove(path, recording.raw)
+                store.remove(path, store.digest(recording.raw))
             except store.WriteError as error:
                 return Rename(verdict, "failed", new_display, str(error))
             return Rename(verdict, "completed", new_display, "the target already held this file")
@@ -320,20 +320,10 @@ def repair_file(
         return Rename(verdict, "conflict", new_display, "the target holds another request")
     try:
         store.create(new_path, content, root=root)
-        _remove(path, recording.raw)
+        store.remove(path, store.digest(recording.raw))
     except store.WriteError as error:
         return Rename(verdict, "failed", new_display, str(error))
     return Rename(verdict, "renamed", new_display)
-
-
-def _remove(path: Path, expected: bytes) -> None:
-    try:
-        current = path.read_bytes()
-    except FileNotFoundError:
-        return
-    if current != expected:
-        raise store.WriteError(f"{path} changed since it was read; not removing it")
-    path.unlink()
 
 
 def repairs(

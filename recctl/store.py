@@ -13,6 +13,7 @@ stays byte-identical and a crash never leaves half a file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 from collections.abc import Iterable
@@ -246,6 +247,27 @@ def create(path: Path, content: bytes, *, root: Path | None = None) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
     _fsync_directory(directory)
+
+
+def digest(raw: bytes) -> str:
+    """What ``remove`` compares: a file's bytes, without keeping them."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def remove(path: Path, expected_digest: str) -> None:
+    """Delete ``path`` only if it still holds what was read (see ``digest``)."""
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise WriteError(f"cannot read {path} before removing it: {exc.strerror or exc}") from None
+    if digest(current) != expected_digest:
+        raise WriteError(f"{path} changed since it was read; not removing it")
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise WriteError(f"cannot remove {path}: {exc.strerror or exc}") from None
 
 
 def sweep_temp_files(paths: Iterable[Path]) -> list[Path]:

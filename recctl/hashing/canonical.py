@@ -36,6 +36,15 @@ def request_kind(request: Mapping[str, Any]) -> RequestKind:
     return RequestKind.INFERENCE
 
 
+def recorded_endpoint(request: Mapping[str, Any]) -> str | None:
+    """What a request was sent to: the recorded endpoint, else the url, else the tool."""
+    for key in ("endpoint", "url", "tool_name"):
+        value = request.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def canonical_json(value: Any, memo: Memo | None = None) -> str:
     """The recorder's canonical JSON: ``json.dumps(value, sort_keys=True)``, byte for byte.
 
