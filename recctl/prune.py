@@ -175,6 +175,9 @@ class _Seen:
     size: int
     digest: str
 
+    def stale(self, reason: Reason, detail: str) -> Stale:
+        return Stale(self.display, reason, detail, self.size, self.digest)
+
 
 def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen | None:
     try:
@@ -222,7 +225,7 @@ def find_stale(
             report.stale.append(stale)
             continue
         reachable.append(item)
-    duplicates = _duplicates(reachable, root)
+    duplicates = _duplicates(reachable)
     report.stale.extend(duplicates)
     duplicated = {stale.path for stale in duplicates}
     report.outdated = sum(
@@ -234,9 +237,7 @@ def find_stale(
 
 
 def _stale_reason(item: _Seen, index: TestIndex, root: Path) -> Stale | None:
-    def stale(reason: Reason, detail: str) -> Stale:
-        return Stale(item.display, reason, detail, item.size, item.digest)
-
+    stale = item.stale
     if _legacy(item.path) and parse_name(item.path.name).hash is not None:
         return stale(
             "unreachable", "legacy layout (recordings/responses/): the recorder no longer reads it"
@@ -255,7 +256,7 @@ def _stale_reason(item: _Seen, index: TestIndex, root: Path) -> Stale | None:
     return None
 
 
-def _duplicates(items: Iterable[_Seen], root: Path) -> list[Stale]:
+def _duplicates(items: Iterable[_Seen]) -> list[Stale]:
     groups: dict[str, list[_Seen]] = {}
     for item in items:
         name = parse_name(item.path.name)
@@ -270,15 +271,7 @@ def _duplicates(items: Iterable[_Seen], root: Path) -> list[Stale]:
         keeper = min(group, key=lambda item: (item.verdict.status != "ok", item.display))
         for item in group:
             if item is not keeper:
-                stale.append(
-                    Stale(
-                        item.display,
-                        "duplicate",
-                        f"the same request as {keeper.display}",
-                        item.size,
-                        item.digest,
-                    )
-                )
+                stale.append(item.stale("duplicate", f"the same request as {keeper.display}"))
     return stale
 
 
