@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import functools
+import json
 import os
 import re
 import shutil
@@ -74,15 +75,9 @@ class Pair:
         return self.status not in ("identical", "noise-only")
 
     def record(self) -> dict[str, Any]:
-        paths: dict[str, Any]
-        if self.old and self.new and self.old.path == self.new.path:
-            paths = {"path": self.new.path}
-        elif self.old and self.new:
+        paths: dict[str, Any] = {"path": self.path}
+        if self.old and self.new and self.old.path != self.new.path:
             paths = {"old_path": self.old.path, "new_path": self.new.path}
-        else:
-            side = self.old or self.new
-            assert side is not None
-            paths = {"path": side.path}
         return {**paths, "status": self.status, "changes": self.changes}
 
 
@@ -262,20 +257,17 @@ def _short(value: Any, limit: int = 120) -> Any:
     if text is not None and len(text) > limit:
         return text[: limit - 1] + "…"
     if isinstance(value, (dict, list)):
-        import json
-
         dumped = json.dumps(value, ensure_ascii=False)
         return dumped if len(dumped) <= limit else dumped[: limit - 1] + "…"
     return value
 
 
-def request_changes(old: Any, new: Any, noise: Sequence[str]) -> list[dict[str, Any]]:
-    """Which keys of the request changed, with old and new values (deepdiff)."""
+def request_changes(old: Any, new: Any) -> list[dict[str, Any]]:
+    """Which keys of two requests (already without noise) changed, with old and new values
+    (deepdiff)."""
     from deepdiff import DeepDiff
 
-    found = DeepDiff(
-        without_noise(old, noise), without_noise(new, noise), view="tree", verbose_level=2
-    )
+    found = DeepDiff(old, new, view="tree", verbose_level=2)
     changes = []
     for kind, items in found.items():
         for item in items:
@@ -367,14 +359,13 @@ def classify(old: Side, new: Side, noise: Sequence[str], renamed: bool = False) 
         return Pair(
             "changed", old, new, [{"what": "file", "detail": "not readable as JSON on one side"}]
         )
-    if without_noise(a, noise) == without_noise(b, noise):
+    clean_a, clean_b = without_noise(a, noise), without_noise(b, noise)
+    if clean_a == clean_b:
         return Pair("renamed" if renamed else "noise-only", old, new)
-    changes = (
-        request_changes(a.get("request"), b.get("request"), noise)
-        if isinstance(a, dict) and isinstance(b, dict)
-        else []
-    )
-    changes += answer_changes(a, b) if isinstance(a, dict) and isinstance(b, dict) else []
+    changes = []
+    if isinstance(clean_a, dict) and isinstance(clean_b, dict):
+        changes = request_changes(clean_a.get("request"), clean_b.get("request"))
+        changes += answer_changes(a, b)
     changes.sort(key=lambda change: _RANK.get(change["what"], 9))
     return Pair("renamed" if renamed else "changed", old, new, changes)
 

@@ -22,6 +22,7 @@ from recctl.discovery import (
 )
 from recctl.errors import NotFoundError, UsageError
 from recctl.formats import Reassembled, reassemble
+from recctl.hashing.names import parse_name
 from recctl.parallel import process_map
 
 _HEX_REF = re.compile(r"^(?:models-)?[0-9a-f]{4,64}$")
@@ -29,8 +30,8 @@ MIN_PREFIX = 4
 
 
 def _name_hash(file_name: str) -> str:
-    stem = file_name.removesuffix(".json")
-    return stem.split("-")[1] if stem.startswith("models-") and "-" in stem[7:] else stem
+    """The hash a file is named by, else its stem (so any name can be looked up)."""
+    return parse_name(file_name).hash or file_name.removesuffix(".json")
 
 
 def _looks_like_path(ref: str) -> bool:
