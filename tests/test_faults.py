@@ -174,6 +174,22 @@ def test_ctrl_c_finishes_the_file_in_hand(
     assert len(result.stdout.splitlines()) == 3  # the summary of what was done
 
 
+def _normalize_plan(
+    subset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[str]]:
+    """A copy of the subset to stand in, and the files normalize would change there."""
+    work = tmp_path / "work"
+    shutil.copytree(subset, work)
+    monkeypatch.chdir(work)
+    plan = [
+        json.loads(line)
+        for line in invoke(["normalize", "-f", "json", "tests"]).stdout.splitlines()
+    ]
+    todo = [record["path"] for record in plan if record["action"] == "would normalize"]
+    assert len(todo) >= 2
+    return work, todo
+
+
 def _failing(monkeypatch: pytest.MonkeyPatch, victim: str, error: OSError) -> None:
     real_replace = os.replace
 
@@ -193,15 +209,7 @@ def _failing(monkeypatch: pytest.MonkeyPatch, victim: str, error: OSError) -> No
 def test_a_failing_write_is_a_finding_and_others_go_on(
     subset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError
 ) -> None:
-    work = tmp_path / "work"
-    shutil.copytree(subset, work)
-    monkeypatch.chdir(work)
-    plan = [
-        json.loads(line)
-        for line in invoke(["normalize", "-f", "json", "tests"]).stdout.splitlines()
-    ]
-    todo = [record["path"] for record in plan if record["action"] == "would normalize"]
-    assert len(todo) >= 2
+    work, todo = _normalize_plan(subset, tmp_path, monkeypatch)
     victim = Path(todo[0])
     before = victim.read_bytes()
     _failing(monkeypatch, victim.name, error)
@@ -218,16 +226,9 @@ def test_a_failing_write_is_a_finding_and_others_go_on(
 def test_a_file_changed_by_someone_else_is_left_alone(
     subset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    work = tmp_path / "work"
-    shutil.copytree(subset, work)
-    monkeypatch.chdir(work)
     from recctl import normalize
 
-    plan = [
-        json.loads(line)
-        for line in invoke(["normalize", "-f", "json", "tests"]).stdout.splitlines()
-    ]
-    todo = [record["path"] for record in plan if record["action"] == "would normalize"]
+    _, todo = _normalize_plan(subset, tmp_path, monkeypatch)
     victim = Path(todo[0])
     theirs = victim.read_bytes().replace(b"\n}\n", b',\n  "edited": true\n}\n')
     real: Callable[..., Any] = normalize.normalized
