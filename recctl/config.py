@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from recctl.errors import UsageError
-from recctl.store import DEFAULT_MAX_FILE_SIZE
+from recctl.store import DEFAULT_MAX_FILE_SIZE, inside
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -76,15 +76,6 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` (resolved) lies within ``root`` (resolved)."""
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def _project_path(root: Path, key: str, value: str) -> Path:

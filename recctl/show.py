@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from recctl import store
-from recctl.config import Config, inside
+from recctl.config import Config
 from recctl.discovery import (
     RECORDINGS_DIR,
     default_paths,
@@ -24,6 +24,7 @@ from recctl.errors import NotFoundError, UsageError
 from recctl.formats import Reassembled, reassemble
 from recctl.hashing.names import parse_name
 from recctl.parallel import process_map
+from recctl.store import inside
 
 _HEX_REF = re.compile(r"^(?:models-)?[0-9a-f]{4,64}$")
 MIN_PREFIX = 4

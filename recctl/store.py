@@ -157,9 +157,10 @@ def dumps(data: Any) -> bytes:
     return (json.dumps(data, indent=2) + "\n").encode("utf-8")
 
 
-def _inside(path: Path, root: Path) -> bool:
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` lies within ``root``, both with symlinks resolved."""
     try:
-        path.relative_to(root)
+        path.resolve().relative_to(root.resolve())
     except ValueError:
         return False
     return True
@@ -184,7 +185,7 @@ def _write_temp(directory: Path, name: str, content: bytes, mode: int) -> Path:
 
 
 def _check_root(path: Path, real: Path, root: Path | None) -> None:
-    if root is not None and not _inside(real, Path(os.path.realpath(root))):
+    if root is not None and not inside(real, root):
         raise WriteError(f"{path} resolves to {real}, outside {root}; not writing there")
 
 
