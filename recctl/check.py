@@ -128,6 +128,8 @@ def _init(settings: CheckSettings, cwd: Path) -> None:
         if "schema" in settings.checks
         else None
     )
+    if "secret" in settings.checks:
+        secrets.prepare()
 
 
 def _check_item(path: str | Path) -> FileResult:

@@ -28,15 +28,30 @@ class Change:
     new: Any
 
 
-def _typed(body: Any) -> Iterator[tuple[list[str | int], dict[str, Any]]]:
-    """(path of __data__, typed object) for each typed object of a response body."""
-    items = body if isinstance(body, list) else [body]
-    for index, item in enumerate(items):
-        if isinstance(item, dict) and isinstance(item.get("__data__"), dict):
-            prefix: list[str | int] = ["response", "body"]
-            if isinstance(body, list):
-                prefix.append(index)
-            yield [*prefix, "__data__"], item
+def _typed(body: Any) -> Iterator[tuple[int | None, dict[str, Any]]]:
+    """(index in a streamed body or None, typed object) for each typed object of a body."""
+    if isinstance(body, list):
+        for index, item in enumerate(body):
+            if isinstance(item, dict) and isinstance(item.get("__data__"), dict):
+                yield index, item
+    elif isinstance(body, dict) and isinstance(body.get("__data__"), dict):
+        yield None, body
+
+
+def _normalized_names(data: dict[str, Any], ollama: bool) -> list[str]:
+    """The fields of a typed object that normalization sets."""
+    if not ollama:
+        # Chunk after chunk of a stream: two lookups, not a walk over every field.
+        return [name for name in ("id", "created") if name in data]
+    return [
+        name
+        for name in data
+        if name in ("id", "created", "created_at") or name.endswith("_duration")
+    ]
+
+
+def _is_ollama(item: dict[str, Any]) -> bool:
+    return str(item.get("__type__", "")).startswith("ollama.")
 
 
 def _expected(data: dict[str, Any], name: str, hash12: str, ollama: bool) -> Any:
@@ -57,16 +72,23 @@ def changes(recording: dict[str, Any], hash12: str) -> list[Change]:
     if not isinstance(response, dict):
         return []
     found = []
-    for path, item in _typed(response.get("body")):
+    record_id = f"rec-{hash12}"
+    for index, item in _typed(response.get("body")):
         data = item["__data__"]
         if data.get("object") == "model":
             continue
-        ollama = str(item.get("__type__", "")).startswith("ollama.")
-        for name in data:
-            if name in ("id", "created", "created_at") or name.endswith("_duration"):
-                expected = _expected(data, name, hash12, ollama)
-                if data[name] != expected or type(data[name]) is not type(expected):
-                    found.append(Change(pointer([*path, name]), name, data[name], expected))
+        ollama = _is_ollama(item)
+        # The usual chunk, already normalized: said without building its expectations.
+        created = data.get("created", 0)
+        normal = data.get("id", record_id) == record_id and type(created) is int and created == 0
+        if normal and not ollama:
+            continue
+        for name in _normalized_names(data, ollama):
+            value, expected = data[name], _expected(data, name, hash12, ollama)
+            if value != expected or type(value) is not type(expected):
+                path: list[str | int] = ["response", "body"]
+                path += [] if index is None else [index]
+                found.append(Change(pointer([*path, "__data__", name]), name, value, expected))
     return found
 
 
@@ -81,11 +103,10 @@ def normalized(recording: dict[str, Any], hash12: str) -> dict[str, Any]:
         data = item["__data__"]
         if data.get("object") == "model":
             return item
-        ollama = str(item.get("__type__", "")).startswith("ollama.")
+        ollama = _is_ollama(item)
+        names = set(_normalized_names(data, ollama))
         new = {
-            name: _expected(data, name, hash12, ollama)
-            if name in ("id", "created", "created_at") or name.endswith("_duration")
-            else value
+            name: _expected(data, name, hash12, ollama) if name in names else value
             for name, value in data.items()
         }
         return {**item, "__data__": new}

@@ -76,7 +76,7 @@ def compute_hashes(
     Pass the ``memo`` and the Hashes of an earlier call on the same data to add schemes.
     """
     request = data.get("request")
-    kind = request_kind(request) if isinstance(request, Mapping) else RequestKind.INFERENCE
+    kind = request_kind(request) if isinstance(request, dict) else RequestKind.INFERENCE
     result = into or Hashes(kind)
     memo = memo or Memo()
     seen = {text: result.hashes[name] for name, text in result.canonical.items()}

@@ -19,20 +19,23 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from recctl.locate import line_of_offset, locate, pointer_at
+from recctl.scan import PatternSet
 
-# Each pattern starts with a literal, so that the regex engine skips to candidates at memchr
-# speed; patterns that share a first literal are one regex (each is a full scan of the file),
-# and the kind is told by the match's own prefix.
-_PATTERNS: tuple[bytes, ...] = (
-    rb"sk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
-    rb"A(?:Iza[0-9A-Za-z_-]{35}|KIA[0-9A-Z]{16}|SIA[0-9A-Z]{16})",
-    rb"gh[opusr]_[A-Za-z0-9]{36,}",
-    rb"github_pat_[A-Za-z0-9_]{22,}",
-    rb"hf_[A-Za-z0-9]{30,}",
-    rb"gsk_[A-Za-z0-9]{40,}",
-    rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-    rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----",
-    rb"Bearer [A-Za-z0-9._~+/-]{20,}=*",
+# Each pattern starts with one of its literals, so that the regex engine skips to candidates
+# at memchr speed; patterns that share a first literal are one regex, and the kind is told by
+# the match's own prefix. Each regex is a full pass over the file, so one pass over it for
+# every literal at once first says which patterns can match at all: in nearly every file,
+# none can.
+_PATTERNS: tuple[tuple[tuple[bytes, ...], bytes], ...] = (
+    ((b"sk-",), rb"sk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
+    ((b"AIza", b"AKIA", b"ASIA"), rb"A(?:Iza[0-9A-Za-z_-]{35}|KIA[0-9A-Z]{16}|SIA[0-9A-Z]{16})"),
+    ((b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"), rb"gh[opusr]_[A-Za-z0-9]{36,}"),
+    ((b"github_pat_",), rb"github_pat_[A-Za-z0-9_]{22,}"),
+    ((b"hf_",), rb"hf_[A-Za-z0-9]{30,}"),
+    ((b"gsk_",), rb"gsk_[A-Za-z0-9]{40,}"),
+    ((b"eyJ",), rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    ((b"-----BEGIN ",), rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
+    ((b"Bearer ",), rb"Bearer [A-Za-z0-9._~+/-]{20,}=*"),
 )
 _KINDS: tuple[tuple[bytes, str], ...] = (
     (b"sk-ant-", "anthropic-key"),
@@ -48,7 +51,7 @@ _KINDS: tuple[tuple[bytes, str], ...] = (
     (b"-----BEGIN", "private-key"),
     (b"Bearer ", "bearer-token"),
 )
-_COMPILED = tuple(re.compile(pattern) for pattern in _PATTERNS)
+_COMPILED = tuple(re.compile(pattern) for _, pattern in _PATTERNS)
 _WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _KEY_HEADERS = frozenset({"api-key", "x-api-key", "x-goog-api-key", "apikey", "x-auth-token"})
@@ -122,9 +125,24 @@ def _where(ptr: str) -> str:
     return ptr.lstrip("/").split("/", 1)[0] or "file"
 
 
+_LITERALS = [(index, literal) for index, (lits, _) in enumerate(_PATTERNS) for literal in lits]
+_PREFILTER = PatternSet([re.escape(literal) for _, literal in _LITERALS])
+
+
+def prepare() -> None:
+    """Set up the prefilter now (before forking workers, so that they inherit it)."""
+    _PREFILTER.prepare()
+
+
+def _candidates(raw: bytes) -> list[re.Pattern[bytes]]:
+    """The patterns whose literals occur in ``raw``: the only ones worth a pass."""
+    indexes = {_LITERALS[found][0] for found in _PREFILTER.present(raw)}
+    return [_COMPILED[index] for index in sorted(indexes)]
+
+
 def scan_raw(raw: bytes) -> Iterator[Secret]:
     """Pattern matches anywhere in the file's bytes, located by pointer and line."""
-    for pattern in _COMPILED:
+    for pattern in _candidates(raw):
         for match in pattern.finditer(raw):
             start, end = match.span()
             text = match.group()

@@ -9,9 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from recctl import secrets
 from recctl.secrets import fingerprint
 from tests import recorder
 from tests.conftest import DATA, REPO, invoke
@@ -94,6 +98,22 @@ def test_every_kind_of_secret_is_found_in_every_place(project: Path, place: str)
         assert any(f"in the {place}" in f["message"] for f in matching), (kind, matching)
         assert all(f["line"] for f in matching)
     assert by_file
+
+
+fragments = st.sampled_from(
+    [*SECRETS.values(), "sk-", "eyJ", "Bearer ", "gh", "ghp_", "AKIA", "-----BEGIN ", "hf_"]
+)
+texts = st.lists(fragments | st.text(alphabet='aZ09_-. \\n"/+=', max_size=30), max_size=12)
+
+
+@given(texts)
+@settings(max_examples=300, deadline=None)
+def test_the_multi_literal_prefilter_changes_no_finding(pieces: list[str]) -> None:
+    raw = json.dumps({"request": {"body": "".join(pieces)}}).encode()
+    with_prefilter = list(secrets.scan_raw(raw))
+    every_pattern = list(secrets._COMPILED)
+    with mock.patch.object(secrets, "_candidates", lambda raw: every_pattern):
+        assert list(secrets.scan_raw(raw)) == with_prefilter
 
 
 def test_credentials_known_by_their_place(project: Path) -> None:

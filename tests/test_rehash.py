@@ -11,12 +11,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recctl.hashing import SCHEMES, canonical_json
-from recctl.hashing.canonical import Memo
+from recctl.hashing.canonical import Memo, may_be_lossy
 from recctl.hashing.names import models_digest, parse_name
 from tests import recorder
 from tests.conftest import DATA, invoke
@@ -27,7 +28,17 @@ json_values = st.recursive(
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text()
-    | st.sampled_from(["0.123456789", "score: 0.8123", "x 12.34567 y", "1e-07"]),
+    | st.sampled_from(
+        [
+            "0.123456789",
+            "score: 0.8123",
+            "x 12.34567 y",
+            "1e-07",
+            "<|begin_of_text|>",
+            "[<|0123abcd-0000-4000-8000-00000000abcd|>] attributes: {a: 1}",
+            "iVBORw0Ke+9AAe+",
+        ]
+    ),
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
     ),
@@ -50,6 +61,22 @@ def shuffled(value: Any, rng: random.Random) -> Any:
 def test_canonical_json_is_json_dumps_sort_keys(body: Any, other: Any) -> None:
     value = {"body": body, "endpoint": "/v1/x", "method": "POST", "test_id": other, "é": 2**70}
     assert canonical_json(value, Memo()) == json.dumps(value, sort_keys=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "lossy"),
+    [
+        ({"n": 2**64}, True),
+        ({"n": [-(2**70)]}, True),
+        ({"n": 2**63 - 1}, False),
+        ({"image": "data:image/png;base64,Ae+b9e+1"}, False),
+    ],
+)
+def test_only_floats_of_lost_integers_send_a_hash_to_the_exact_parse(
+    value: Any, lossy: bool
+) -> None:
+    fast = orjson.loads(json.dumps(value))
+    assert may_be_lossy(json.dumps(fast, sort_keys=True)) is lossy
 
 
 def _recording(body: Any, test_id: str | None, url: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ hashed (float repr, ``ensure_ascii`` and separators all matter).
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 import json.encoder
@@ -15,6 +16,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlparse
+
+from recctl.scan import PatternSet
 
 
 class RequestKind(str, enum.Enum):
@@ -52,7 +55,7 @@ def canonical_json(value: Any, memo: Memo | None = None) -> str:
     the memoized text of each member, so that schemes sharing a body serialize it once.
     """
     if memo is None or not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        return json.dumps(value, sort_keys=True)
+        return _sorted_json(value)
     members = (f"{_encode_string(key)}: {memo.text(value[key])}" for key in sorted(value))
     return "{" + ", ".join(members) + "}"
 
@@ -69,11 +72,13 @@ def _decimal(match: re.Match[str]) -> str:
 
 
 _DECIMAL = re.compile(r"-?\d+\.\d{4,}")
+_DOT_FOUR = re.compile(r"\.\d{4}")
 
 
 def round_decimal_literals(text: str) -> str:
     """Scheme 3: every decimal literal with 4+ places in a string, printed with 5."""
-    return _DECIMAL.sub(_decimal, text) if "." in text else text
+    # The search starts with a literal (quick); the substitution's pattern does not.
+    return _DECIMAL.sub(_decimal, text) if _DOT_FOUR.search(text) else text
 
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -132,12 +137,23 @@ def apply_id_mapping(value: Any, mapping: Mapping[str, str]) -> Any:
     return value
 
 
-# A value that the decimal rules or float rounding could change shows one of these in its
-# JSON text: a dot before 4 digits (a decimal with 4+ places), or a float in exponent notation
-# such as 1e-07. A regex that starts with a literal is ten times quicker to scan with.
-_DOT_FOUR_DIGITS = re.compile(r"\.[0-9]{4}")
-_NEGATIVE_EXPONENT = re.compile(r"[0-9][eE]-")
-_FILE_SEARCH_HINTS = ("score:", "attributes:", "document_id:", "<|")
+# What a value's canonical JSON shows when a scheme's rules could change it. Decimal rules
+# and float rounding: a dot before 4 digits (a decimal with 4+ places) or a float such as
+# 1e-07. Scheme 4's file-search patterns: their literal parts, which JSON leaves as they are
+# (ASCII, nothing to escape); ``<|`` alone is common in prompt templates, so the id token is
+# asked for whole. Most requests show none of them, and every scheme reuses the body as it is.
+_HINTS = PatternSet(
+    [
+        rb"\.[0-9]{4}",
+        rb"[0-9][eE]-",
+        rb"score:",
+        rb"attributes:",
+        rb"document_id:",
+        rb"<\|[0-9a-f]{8}-",
+    ]
+)
+_ROUNDING_HINTS = frozenset({0, 1})
+_FILE_SEARCH_HINTS = frozenset({2, 3, 4, 5})
 
 
 class Memo:
@@ -149,7 +165,6 @@ class Memo:
 
     def __init__(self) -> None:
         self._values: dict[tuple[str, int], tuple[Any, Any]] = {}
-        self._urls: dict[str, tuple[str, str]] = {}
 
     def get(self, kind: str, value: Any, compute: Callable[[Any], Any]) -> Any:
         key = (kind, id(value))
@@ -167,39 +182,53 @@ class Memo:
             return "null"
         if isinstance(value, (dict, list)):
             return str(self.get("text", value, _sorted_json))
-        return json.dumps(value, sort_keys=True)
+        return _sorted_json(value)
 
-    def url(self, url: str) -> tuple[str, str]:
-        """The url's path and host."""
-        parts = self._urls.get(url)
-        if parts is None:
-            parsed = urlparse(url)
-            parts = self._urls[url] = (parsed.path, parsed.hostname or "")
-        return parts
+    def hints(self, value: Any) -> frozenset[int]:
+        """Which of ``_HINTS`` the value's canonical JSON shows (it is pure ASCII)."""
+        found = self.get("hints", value, lambda v: frozenset(_HINTS.present(self.text(v).encode())))
+        return frozenset(found)
+
+
+# A corpus sends its requests to a handful of urls: each is parsed once per process.
+@functools.lru_cache(maxsize=4096)
+def url_parts(url: str) -> tuple[str, str]:
+    """The url's path and host."""
+    parsed = urlparse(url)
+    return parsed.path, parsed.hostname or ""
 
 
 # What json.dumps uses for strings with ensure_ascii=True (its C implementation).
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
-def _sorted_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
+# json.dumps(value, sort_keys=True) builds an encoder on every call; this one is made once.
+_sorted_json: Callable[[Any], str] = json.JSONEncoder(sort_keys=True).encode
 
 
 def may_change_by_rounding(value: Any, memo: Memo) -> bool:
-    # The canonical text serves as the scan's input: it is needed for the hash anyway.
-    text = memo.text(value)
-    if _DOT_FOUR_DIGITS.search(text):
-        return True
-    return ("e-" in text or "E-" in text) and _NEGATIVE_EXPONENT.search(text) is not None
+    return not memo.hints(value).isdisjoint(_ROUNDING_HINTS)
 
 
 def may_hold_file_search_text(value: Any, memo: Memo) -> bool:
-    text = memo.text(value)
-    return any(hint in text for hint in _FILE_SEARCH_HINTS)
+    return not memo.hints(value).isdisjoint(_FILE_SEARCH_HINTS)
+
+
+# A float token in canonical JSON follows ": ", ", " or "[", and Python prints every float
+# of 2**64 or more with a positive exponent: "1.8446744073709552e+19".
+_EXPONENT_FLOAT = re.compile(r"[ \[]-?[0-9](?:\.[0-9]+)?e\+")
+_MANTISSA = frozenset("0123456789.")
 
 
 def may_be_lossy(canonical_text: str) -> bool:
     """Whether a canonical form may hold an integer beyond 64 bits that a fast parse turned
-    into a float: Python prints every float of that size with an exponent (``9.2e+18``)."""
-    return "e+" in canonical_text
+    into a float. Base64 text is full of ``e+``: only the digits before each are searched."""
+    at = canonical_text.find("e+")
+    while at != -1:
+        begin = at
+        while begin > 0 and canonical_text[begin - 1] in _MANTISSA:
+            begin -= 1
+        if begin < at and _EXPONENT_FLOAT.search(canonical_text, max(0, begin - 2), at + 2):
+            return True
+        at = canonical_text.find("e+", at + 2)
+    return False
