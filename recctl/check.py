@@ -17,7 +17,7 @@ from recctl import normalize, secrets, store
 from recctl.discovery import display_path
 from recctl.errors import UsageError
 from recctl.findings import CheckReport, FileResult, Finding
-from recctl.hashing import SCHEMES, HashScheme
+from recctl.hashing import SCHEMES, HashScheme, canonical
 from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.locate import locate
@@ -48,13 +48,13 @@ class CheckSettings:
     schema_source: str
 
 
-def _hash12(path: Path) -> str | None:
-    name = parse_name(path.name)
+def _hash12(file_name: str) -> str | None:
+    name = parse_name(file_name)
     return name.hash[:12] if name.hash else None
 
 
 def normalization_findings(display: str, recording: store.Recording) -> list[Finding]:
-    hash12 = _hash12(recording.path)
+    hash12 = _hash12(recording.name)
     if hash12 is None or not isinstance(recording.data, dict):
         return []
     changes = normalize.changes(recording.data, hash12)
@@ -95,7 +95,7 @@ def secret_findings(
 
 
 def check_file(
-    path: Path, display: str, validator: SchemaValidator | None, settings: CheckSettings
+    path: str | Path, display: str, validator: SchemaValidator | None, settings: CheckSettings
 ) -> FileResult:
     """Every selected check on one parse of one file."""
     try:
@@ -130,12 +130,14 @@ def _init(settings: CheckSettings, cwd: Path) -> None:
     )
     if "secret" in settings.checks:
         secrets.prepare()
+    if "hash" in settings.checks:
+        canonical.prepare()
 
 
 def _check_item(path: str | Path) -> FileResult:
     # The display path is made here, not held for every file by the parent.
     display = display_path(path, _worker["cwd"])
-    return check_file(Path(path), display, _worker["validator"], _worker["settings"])
+    return check_file(path, display, _worker["validator"], _worker["settings"])
 
 
 def check_paths(
@@ -168,7 +170,7 @@ class Normalization:
 def normalize_file(
     path: Path, display: str, root: Path, max_size: int, write: bool
 ) -> Normalization:
-    hash12 = _hash12(path)
+    hash12 = _hash12(path.name)
     if hash12 is None:
         return Normalization(display, "skipped", detail="the file name is not a request hash")
     try:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from recctl import store
 from recctl.discovery import display_path
 from recctl.errors import UsageError
-from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
+from recctl.hashing import SCHEMES, HashScheme, canonical, canonical_json, request_kind, sha256_hex
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
 from recctl.hashing.names import RecordingName, file_name, models_digest, parse_name
 from recctl.interrupt import Interruption
@@ -139,7 +139,7 @@ def _recorded_ids_hint(raw: bytes, hashes: Hashes) -> str:
 
 def classify(recording: store.Recording, display: str, target: HashScheme) -> Verdict:
     """The verdict on one parsed recording."""
-    actual = recording.path.name
+    actual = recording.name
     data = recording.data
     if not isinstance(data, dict) or not isinstance(data.get("request"), dict):
         return Verdict(display, "invalid", None, None, actual, "not a recording (no request)")
@@ -223,6 +223,7 @@ _worker: dict[str, Any] = {}
 
 def _init_worker(target: str, max_size: int) -> None:
     _worker["target"] = SCHEMES[target]
+    canonical.prepare()
     _worker["max_size"] = max_size
 
 

@@ -137,7 +137,7 @@ def describe(recording: store.Recording, display: str) -> Shown:
     assert isinstance(response, dict)
     return Shown(
         path=display,
-        hash=_name_hash(recording.path.name) or None,
+        hash=_name_hash(recording.name) or None,
         test_id=_text(data.get("test_id") or request.get("test_id")),
         endpoint=_text(endpoint),
         model=model if isinstance(model, str) else None,

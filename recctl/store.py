@@ -53,12 +53,16 @@ class WriteError(Exception):
 class Recording:
     """One recording file: where it is, its exact bytes, and its parsed JSON."""
 
-    path: Path
+    path: str | Path
     raw: bytes
     data: Any
 
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
 
-def read_bytes(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+
+def read_bytes(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     """Read a regular file, refusing directories, devices, FIFOs and oversized files.
 
     The size is checked on the open descriptor before anything is read, so a huge file costs
@@ -67,7 +71,7 @@ def read_bytes(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        if path.is_symlink():
+        if os.path.islink(path):
             raise LoadError(f"dangling symlink to {os.readlink(path)}") from None
         raise LoadError("no such file") from None
     except IsADirectoryError:
@@ -144,8 +148,12 @@ def parse_exact(raw: bytes, fast_error: orjson.JSONDecodeError | None = None) ->
         ) from None
 
 
-def load(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE, *, exact: bool = False) -> Recording:
-    """Read and parse one recording; ``exact`` for callers that write or hash every integer."""
+def load(
+    path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE, *, exact: bool = False
+) -> Recording:
+    """Read and parse one recording; ``exact`` for callers that write or hash every integer.
+
+    A path string is enough: whole-corpus commands skip making ten thousand Path objects."""
     raw = read_bytes(path, max_size)
     return Recording(path=path, raw=raw, data=parse_exact(raw) if exact else parse(raw))
 

@@ -44,7 +44,7 @@ def schema_findings(
 
 
 def validate_file(
-    path: Path, display: str, validator: SchemaValidator, max_size: int
+    path: str | Path, display: str, validator: SchemaValidator, max_size: int
 ) -> FileResult:
     """Load and validate one file; a file that cannot be read is one finding."""
     try:
@@ -68,7 +68,7 @@ def _init_worker(schema: Any, source: str, max_size: int, cwd: Path) -> None:
 def _validate_item(path: str | Path) -> FileResult:
     # The display path is made here, not held for every file by the parent.
     display = display_path(path, _worker["cwd"])
-    return validate_file(Path(path), display, _worker["validator"], _worker["max_size"])
+    return validate_file(path, display, _worker["validator"], _worker["max_size"])
 
 
 def validate_paths(

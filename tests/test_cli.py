@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from recctl import __version__
+from recctl.findings import CheckReport, FileResult, Finding
+from recctl.reporters import render_text
 from tests.conftest import invoke
 
 COMMANDS = [
@@ -83,3 +87,21 @@ def test_console_script_main_returns_exit_codes(
     assert main() == 2
     monkeypatch.setattr(sys, "argv", ["recctl", "validate"])
     assert main() == 0
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("no_color", "styled"), [("", True), ("1", False)])
+def test_text_reports_are_coloured_on_a_terminal_unless_no_color(
+    monkeypatch: pytest.MonkeyPatch, no_color: str, styled: bool
+) -> None:
+    monkeypatch.setenv("NO_COLOR", no_color)
+    finding = Finding("a.json", 3, None, "/x", "schema", "bad")
+    report = CheckReport([FileResult("a.json", [finding])], total=2)
+    for out in (_Terminal(), io.StringIO()):
+        render_text(report, out)
+        assert ("\x1b[" in out.getvalue()) is (styled and out.isatty())
+        assert "a.json:3: /x: bad [schema]" in re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())

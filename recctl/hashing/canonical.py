@@ -215,20 +215,18 @@ def may_hold_file_search_text(value: Any, memo: Memo) -> bool:
 
 
 # A float token in canonical JSON follows ": ", ", " or "[", and Python prints every float
-# of 2**64 or more with a positive exponent: "1.8446744073709552e+19".
-_EXPONENT_FLOAT = re.compile(r"[ \[]-?[0-9](?:\.[0-9]+)?e\+")
-_MANTISSA = frozenset("0123456789.")
+# of 2**64 or more with a positive exponent: "1.8446744073709552e+19". Base64 text is full of
+# "e+", so the token is matched whole, in one pass.
+_EXPONENT_FLOAT = PatternSet([rb"[ \[]-?[0-9](?:\.[0-9]+)?e\+"])
 
 
 def may_be_lossy(canonical_text: str) -> bool:
     """Whether a canonical form may hold an integer beyond 64 bits that a fast parse turned
-    into a float. Base64 text is full of ``e+``: only the digits before each are searched."""
-    at = canonical_text.find("e+")
-    while at != -1:
-        begin = at
-        while begin > 0 and canonical_text[begin - 1] in _MANTISSA:
-            begin -= 1
-        if begin < at and _EXPONENT_FLOAT.search(canonical_text, max(0, begin - 2), at + 2):
-            return True
-        at = canonical_text.find("e+", at + 2)
-    return False
+    into a float."""
+    return "e+" in canonical_text and bool(_EXPONENT_FLOAT.present(canonical_text.encode()))
+
+
+def prepare() -> None:
+    """Compile the scans now (before forking workers, so that they inherit them)."""
+    _HINTS.prepare()
+    _EXPONENT_FLOAT.prepare()
