@@ -30,12 +30,10 @@ class Change:
 
 def _typed(body: Any) -> Iterator[tuple[int | None, dict[str, Any]]]:
     """(index in a streamed body or None, typed object) for each typed object of a body."""
-    if isinstance(body, list):
-        for index, item in enumerate(body):
-            if isinstance(item, dict) and isinstance(item.get("__data__"), dict):
-                yield index, item
-    elif isinstance(body, dict) and isinstance(body.get("__data__"), dict):
-        yield None, body
+    items = body if type(body) is list else [body]
+    for index, item in enumerate(items):
+        if type(item) is dict and type(item.get("__data__")) is dict:
+            yield (index if items is body else None), item
 
 
 def _normalized_names(data: dict[str, Any], ollama: bool) -> list[str]:
@@ -75,14 +73,14 @@ def changes(recording: dict[str, Any], hash12: str) -> list[Change]:
     record_id = f"rec-{hash12}"
     for index, item in _typed(response.get("body")):
         data = item["__data__"]
+        # The usual chunk, already normalized: said in a few lookups, chunk after chunk.
+        created = data.get("created", 0)
+        normal = data.get("id", record_id) == record_id and created == 0 and type(created) is int
+        if normal and not _is_ollama(item):
+            continue
         if data.get("object") == "model":
             continue
         ollama = _is_ollama(item)
-        # The usual chunk, already normalized: said without building its expectations.
-        created = data.get("created", 0)
-        normal = data.get("id", record_id) == record_id and type(created) is int and created == 0
-        if normal and not ollama:
-            continue
         for name in _normalized_names(data, ollama):
             value, expected = data[name], _expected(data, name, hash12, ollama)
             if value != expected or type(value) is not type(expected):

@@ -1,4 +1,4 @@
-"""The one-pass pattern scan answers exactly as ``re`` does, pattern by pattern."""
+"""Quick scans answer exactly as the plain ``re`` calls they stand for."""
 
 from __future__ import annotations
 
@@ -51,3 +51,36 @@ def test_a_pattern_set_reports_each_pattern_it_finds() -> None:
 def test_the_lossy_float_check_is_the_whole_text_search(text: str) -> None:
     expected = re.search(r"[ \[]-?[0-9](?:\.[0-9]+)?e\+", text) is not None
     assert canonical.may_be_lossy(text) is expected
+
+
+decimal_texts = st.lists(
+    st.sampled_from(["1", "12", ".", "-", "--", "0.12345", "3.1415926", "٣", "x", " ", ",", "e"]),
+    max_size=24,
+).map("".join)
+
+
+@given(decimal_texts | st.text(max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_rounding_from_the_dots_equals_the_plain_substitution(text: str) -> None:
+    expected = canonical._DECIMAL.sub(lambda match: f"{float(match.group()):.5f}", text)
+    assert canonical.round_decimal_literals(text) == expected
+
+
+search_texts = st.lists(
+    st.sampled_from(
+        [
+            *("score: 0.81", "score:", ", attributes: {a: 1}", "attributes:", "}", "{"),
+            *("document_id:", " 0123abcd-0000-4000-8000-00000000abcd", "<|", "|>", ", ", "\n"),
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(search_texts)
+@settings(max_examples=500, deadline=None)
+def test_file_search_rules_skipped_by_their_literal_change_nothing(text: str) -> None:
+    expected = text
+    for _, pattern, replacement in canonical._FILE_SEARCH:
+        expected = pattern.sub(replacement, expected)
+    assert canonical.normalize_file_search(text) == expected

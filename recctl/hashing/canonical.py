@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import json.encoder
+import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -67,53 +68,80 @@ def sha256_hex(text: str) -> str:
 StringRule = Callable[[str], str]
 
 
-def _decimal(match: re.Match[str]) -> str:
-    return f"{float(match.group()):.5f}"
-
-
 _DECIMAL = re.compile(r"-?\d+\.\d{4,}")
 _DOT_FOUR = re.compile(r"\.\d{4}")
 
 
 def round_decimal_literals(text: str) -> str:
-    """Scheme 3: every decimal literal with 4+ places in a string, printed with 5."""
-    # The search starts with a literal (quick); the substitution's pattern does not.
-    return _DECIMAL.sub(_decimal, text) if _DOT_FOUR.search(text) else text
+    """Scheme 3: every decimal literal with 4+ places in a string, printed with 5.
+
+    ``_DECIMAL.sub`` does it, but its pattern starts with no literal, so the engine tries it
+    at every character of long texts. Every match holds a ``.dddd`` and starts at the run of
+    digits just before it (or its minus sign, which prints the same either way): the dots
+    are found at memchr speed and the pattern is tried only there, with the same
+    left-to-right, non-overlapping result.
+    """
+    hit = _DOT_FOUR.search(text)
+    if hit is None:
+        return text
+    parts: list[str] = []
+    done = 0
+    while hit is not None:
+        dot = begin = hit.start()
+        while begin > done and text[begin - 1].isdecimal():  # what \d matches
+            begin -= 1
+        match = _DECIMAL.match(text, begin) if begin < dot else None
+        if match is None:  # no digit before this dot: not a literal
+            hit = _DOT_FOUR.search(text, dot + 1)
+            continue
+        parts += (text[done:begin], f"{float(match.group()):.5f}")
+        done = match.end()
+        hit = _DOT_FOUR.search(text, done)
+    return "".join(parts) + text[done:] if parts else text
 
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# Each pattern with the literal every match of it holds: a text without it is skipped
+# (the attributes pattern starts with no literal, so a search for it tries every character).
 _FILE_SEARCH = (
-    (re.compile(r"score:\s*[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?"), "score: __NORMALIZED__"),
-    (re.compile(r",?\s*attributes:\s*\{[^}]*\}"), ""),
-    (re.compile(r"document_id:\s*" + _UUID), "document_id: __NORMALIZED__"),
-    (re.compile(r"<\|" + _UUID + r"\|>"), "<|__NORMALIZED__|>"),
+    ("score:", re.compile(r"score:\s*[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?"), "score: __NORMALIZED__"),
+    ("attributes:", re.compile(r",?\s*attributes:\s*\{[^}]*\}"), ""),
+    ("document_id:", re.compile(r"document_id:\s*" + _UUID), "document_id: __NORMALIZED__"),
+    ("<|", re.compile(r"<\|" + _UUID + r"\|>"), "<|__NORMALIZED__|>"),
 )
 
 
 def normalize_file_search(text: str) -> str:
     """Scheme 4 (2026-04-09): file-search scores, attributes and document ids in strings."""
-    if ":" not in text and "<|" not in text:
-        return text
-    for pattern, replacement in _FILE_SEARCH:
-        text = pattern.sub(replacement, text)
+    for literal, pattern, replacement in _FILE_SEARCH:
+        # Checked on the text as the patterns before left it.
+        if literal in text:
+            text = pattern.sub(replacement, text)
     return text
 
 
-def normalize_values(value: Any, string_rules: tuple[StringRule, ...], round_floats: bool) -> Any:
-    """A copy of ``value`` with every string passed through the rules, in order, and every
-    float rounded to 5 places when ``round_floats``; keys are left alone, as the recorder did."""
-    if isinstance(value, str):
-        for rule in string_rules:
-            value = rule(value)
-        return value
-    if isinstance(value, float):
-        return round(value, 5) if round_floats else value
-    if isinstance(value, dict):
-        return {
-            key: normalize_values(item, string_rules, round_floats) for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [normalize_values(item, string_rules, round_floats) for item in value]
+def normalize_file_search_then_round(text: str) -> str:
+    """Scheme 4's string rule: file-search patterns first (they match raw scores that
+    rounding would rewrite), then decimals."""
+    return round_decimal_literals(normalize_file_search(text))
+
+
+def normalize_values(value: Any, rule: StringRule) -> Any:
+    """``value`` with every string passed through ``rule`` and every float rounded to 5
+    places; keys are left alone, as the recorder did. What the rules leave as it was comes
+    back as the same object, so that its canonical text is reused, not made again."""
+    kind = type(value)  # parsed JSON: exact types, and a quicker test than isinstance
+    if kind is str:
+        return rule(value)
+    if kind is float:
+        rounded = round(value, 5)
+        return value if rounded == value else rounded
+    if kind is dict:
+        items = {key: normalize_values(item, rule) for key, item in value.items()}
+        return value if all(map(operator.is_, items.values(), value.values())) else items
+    if kind is list:
+        elements = [normalize_values(item, rule) for item in value]
+        return value if all(map(operator.is_, elements, value)) else elements
     return value
 
 

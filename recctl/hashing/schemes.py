@@ -18,7 +18,7 @@ from recctl.hashing.canonical import (
     apply_id_mapping,
     may_change_by_rounding,
     may_hold_file_search_text,
-    normalize_file_search,
+    normalize_file_search_then_round,
     normalize_values,
     request_kind,
     round_decimal_literals,
@@ -56,7 +56,7 @@ def drop_project_id(body: Any, host: str, memo: Memo) -> Any:
 def _rounded(body: Any, memo: Memo) -> Any:
     if not may_change_by_rounding(body, memo):
         return body
-    return normalize_values(body, (round_decimal_literals,), round_floats=True)
+    return normalize_values(body, round_decimal_literals)
 
 
 def round_decimals(body: Any, host: str, memo: Memo) -> Any:
@@ -66,10 +66,7 @@ def round_decimals(body: Any, host: str, memo: Memo) -> Any:
 def _file_search_then_rounded(body: Any, memo: Memo) -> Any:
     if not may_hold_file_search_text(body, memo):
         return round_decimals(body, "", memo)
-    # File-search patterns first: they match raw scores that rounding would rewrite.
-    return normalize_values(
-        body, (normalize_file_search, round_decimal_literals), round_floats=True
-    )
+    return normalize_values(body, normalize_file_search_then_round)
 
 
 def normalize_file_search_then_decimals(body: Any, host: str, memo: Memo) -> Any:
