@@ -4,8 +4,9 @@
 
 For each size it reports, as whole processes: the median time of the floor (one process
 that reads and orjson-parses every file) and of ``recctl check``, their ratio, and the peak
-memory (largest resident set of the process and its workers). Then the growth from 1x to
-10x (linear is about 10) and the memory growth (flat is within 20%).
+memory (largest resident set of the process and its workers); and recctl's start-up alone
+(``check`` of an empty directory), the part of every run that no file causes. Then the
+growth from 1x to 10x (linear is about 10) and the memory growth (flat is within 20%).
 """
 
 from __future__ import annotations
@@ -64,9 +65,13 @@ def main() -> int:
         for copies in (1, 10):
             root = Path(temp) / f"x{copies}"
             files = replicate(args.corpus, root, copies)
+            empty = Path(temp) / "empty"
+            empty.mkdir(exist_ok=True)
             commands = {
                 "floor": [sys.executable, str(HERE / "floor.py"), str(root)],
                 "recctl check": [sys.executable, "-m", "recctl", "check", str(root)],
+                # What every run pays before its first file: imports and discovery.
+                "start-up only": [sys.executable, "-m", "recctl", "check", str(empty)],
             }
             for argv in commands.values():
                 measure(argv, root)  # warm the page cache

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +86,10 @@ def test_file_search_rules_skipped_by_their_literal_change_nothing(text: str) ->
     for _, pattern, replacement in canonical._FILE_SEARCH:
         expected = pattern.sub(replacement, expected)
     assert canonical.normalize_file_search(text) == expected
+
+
+def test_without_hyperscan_re_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "hyperscan", None)  # import hyperscan now fails
+    patterns = PatternSet([rb"sk-", rb"\.[0-9]{4}"])
+    assert patterns.present(b"x 1.23456 sk-") == {0, 1}
+    assert patterns._database is None

@@ -1,0 +1,76 @@
+"""Where ``recctl check``'s time goes: each check's cost per file, in one process.
+
+    python bench/breakdown.py [--rounds 7] [CORPUS]
+
+Runs the per-file work of ``check`` (read, parse, then the selected checks) over every file
+in this process, serially, after a warm-up pass: first with no check (reading and parsing
+alone), then each check alone, then all four. Prints the minimum over the rounds, and each
+check's cost on top of reading and parsing. Start-up, discovery, workers and reporting are
+left out: ``bench.py`` and ``scale.py`` measure whole runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from pathlib import Path
+
+from recctl import check
+from recctl.config import load_config
+from recctl.discovery import find_recording_names
+from recctl.schema import SchemaValidator
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE.parent.parent / "shared" / "corpus" / "llama-stack-1394403"
+
+
+def run(files: list[str], checks: frozenset[str], rounds: int) -> float:
+    """The fastest of ``rounds`` passes over ``files``, in seconds."""
+    cwd = Path.cwd()
+    config = load_config(cwd)
+    validator = SchemaValidator.from_path(config.schema)
+    settings = check.CheckSettings(
+        checks,
+        "4",
+        config.secret_allowlist,
+        config.max_file_size,
+        validator.schema,
+        validator.source,
+    )
+    check._init(settings, cwd)
+    for path in files:  # warm-up: imports, compiled scans, caches
+        check._check_item(path)
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for path in files:
+            check._check_item(path)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    cwd = Path.cwd()
+    files = find_recording_names([str(args.corpus)], load_config(cwd), cwd)
+    gc.disable()  # as in recctl's workers
+    base = run(files, frozenset(), args.rounds)
+    print(f"{len(files)} files; minimum of {args.rounds} rounds, serial, in-process")
+    print(f"{'checks':<16} {'total':>9} {'per file':>10} {'on top of parsing':>18}")
+    print(f"{'(read + parse)':<16} {base * 1000:>7.1f}ms {base / len(files) * 1e6:>8.1f}us")
+    for name in (*check.CHECKS, "all"):
+        checks = frozenset(check.CHECKS) if name == "all" else frozenset({name})
+        total = run(files, checks, args.rounds)
+        print(
+            f"{name:<16} {total * 1000:>7.1f}ms {total / len(files) * 1e6:>8.1f}us "
+            f"{(total - base) * 1000:>16.1f}ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
