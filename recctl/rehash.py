@@ -223,8 +223,8 @@ _worker: dict[str, Any] = {}
 
 def _init_worker(target: str, max_size: int) -> None:
     _worker["target"] = SCHEMES[target]
-    canonical.prepare()
     _worker["max_size"] = max_size
+    canonical.prepare()
 
 
 def _classify_item(item: tuple[Path, str]) -> Verdict:
