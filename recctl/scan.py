@@ -3,8 +3,8 @@
 The secret scan and the hash schemes ask of every file, or of every request's canonical
 JSON, whether any of a handful of patterns occurs before doing the real work. Python's
 ``re`` takes one pass per pattern; hyperscan takes one pass for all of them, a tenth of the
-time for the secret patterns on the shared corpus (bench/scan_engines.py). Where hyperscan has no wheel, ``re`` answers
-the same question pattern by pattern.
+time for the secret patterns on the shared corpus (bench/scan_engines.py). Where hyperscan
+has no wheel, ``re`` answers the same question pattern by pattern.
 """
 
 from __future__ import annotations
