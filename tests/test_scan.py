@@ -73,6 +73,7 @@ search_texts = st.lists(
         [
             *("score: 0.81", "score:", ", attributes: {a: 1}", "attributes:", "}", "{"),
             *("document_id:", " 0123abcd-0000-4000-8000-00000000abcd", "<|", "|>", ", ", "\n"),
+            *("0123abcd-0000-4000-8000-00000000abcd", "<|0123abcd-0000-4000-8000-00000000abcd|>"),
         ]
     ),
     max_size=12,
