@@ -36,6 +36,7 @@ json_values = st.recursive(
             "1e-07",
             "<|begin_of_text|>",
             "[<|0123abcd-0000-4000-8000-00000000abcd|>] attributes: {a: 1}",
+            "see <|0123abcd-0000-4000-8000-00000000abcd|>",
             "iVBORw0Ke+9AAe+",
         ]
     ),
