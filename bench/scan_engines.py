@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from recctl import secrets
+from recctl.scan import PatternSet
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE.parent.parent / "shared" / "corpus"
@@ -30,7 +31,9 @@ def engines() -> dict[str, Callable[[bytes], object]]:
     try:
         import hyperscan  # noqa: F401
 
-        found["hyperscan, the literals at once"] = secrets._PREFILTER.present
+        prefilter = PatternSet(secrets._PREFILTER.patterns)
+        prefilter.COMPILE_AFTER = 0  # hyperscan from the first file
+        found["hyperscan, the literals at once"] = prefilter.present
     except ImportError:
         pass
     try:

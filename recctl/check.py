@@ -17,7 +17,7 @@ from recctl import normalize, secrets, store
 from recctl.discovery import display_path
 from recctl.errors import UsageError
 from recctl.findings import CheckReport, FileResult, Finding
-from recctl.hashing import SCHEMES, HashScheme, canonical
+from recctl.hashing import SCHEMES, HashScheme
 from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.locate import locate
@@ -128,10 +128,6 @@ def _init(settings: CheckSettings, cwd: Path) -> None:
         if "schema" in settings.checks
         else None
     )
-    if "secret" in settings.checks:
-        secrets.prepare()
-    if "hash" in settings.checks:
-        canonical.prepare()
 
 
 def _check_item(path: str | Path) -> FileResult:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from recctl import store
 from recctl.discovery import display_path
 from recctl.errors import UsageError
-from recctl.hashing import SCHEMES, HashScheme, canonical, canonical_json, request_kind, sha256_hex
+from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
 from recctl.hashing.names import RecordingName, file_name, models_digest, parse_name
 from recctl.interrupt import Interruption
@@ -224,7 +224,6 @@ _worker: dict[str, Any] = {}
 def _init_worker(target: str, max_size: int) -> None:
     _worker["target"] = SCHEMES[target]
     _worker["max_size"] = max_size
-    canonical.prepare()
 
 
 def _classify_item(item: tuple[Path, str]) -> Verdict:

@@ -17,24 +17,27 @@ from typing import Any
 class PatternSet:
     """Regexes (bytes, in the syntax ``re`` and hyperscan share) asked of a text at once.
 
-    The hyperscan database is compiled on first use: call :meth:`prepare` before forking
-    workers so that they inherit it.
+    Importing hyperscan and compiling the patterns costs a few milliseconds, more than
+    ``re`` spends on the handful of files a pre-commit hook checks: the database is compiled
+    once ``COMPILE_AFTER`` bytes have been scanned, and ``re`` answers until then.
     """
+
+    COMPILE_AFTER = 1 << 20
+    """Bytes scanned with ``re`` before hyperscan is set up (0: at once)."""
 
     def __init__(self, patterns: Sequence[bytes]) -> None:
         self.patterns = tuple(patterns)
         self._compiled = tuple(re.compile(pattern) for pattern in self.patterns)
         self._database: Any = None
-        self._ready = False
+        self._scanned = 0
+        self._tried = False
 
-    def prepare(self) -> None:
-        if self._ready:
-            return
-        self._ready = True
+    def _compile(self) -> Any:
+        self._tried = True
         try:
             import hyperscan
         except ImportError:  # where it has no wheel
-            return
+            return None
         database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         database.compile(
             expressions=list(self.patterns),
@@ -42,11 +45,14 @@ class PatternSet:
             elements=len(self.patterns),
             flags=hyperscan.HS_FLAG_SINGLEMATCH,
         )
-        self._database = database
+        return database
 
     def present(self, data: bytes) -> set[int]:
         """The indexes of the patterns that match somewhere in ``data``."""
-        self.prepare()
+        if self._database is None and not self._tried:
+            self._scanned += len(data)
+            if self._scanned >= self.COMPILE_AFTER:
+                self._database = self._compile()
         if self._database is None:
             return self.present_by_re(data)
         found: set[int] = set()

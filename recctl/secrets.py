@@ -129,11 +129,6 @@ _LITERALS = [(index, literal) for index, (lits, _) in enumerate(_PATTERNS) for l
 _PREFILTER = PatternSet([re.escape(literal) for _, literal in _LITERALS])
 
 
-def prepare() -> None:
-    """Set up the prefilter now (before forking workers, so that they inherit it)."""
-    _PREFILTER.prepare()
-
-
 def _candidates(raw: bytes) -> list[re.Pattern[bytes]]:
     """The patterns whose literals occur in ``raw``: the only ones worth a pass."""
     indexes = {_LITERALS[found][0] for found in _PREFILTER.present(raw)}

@@ -32,7 +32,19 @@ strings = st.lists(pieces | st.text(alphabet='09afz.:-+e |<[\\"', max_size=8), m
     "".join
 )
 texts = strings.map(str.encode)
-SETS = [secrets._PREFILTER, canonical._HINTS, canonical._EXPONENT_FLOAT]
+
+
+def compiled_at_once(patterns: PatternSet) -> PatternSet:
+    """A copy of a pattern set that uses hyperscan from its first call."""
+    copy = PatternSet(patterns.patterns)
+    copy.COMPILE_AFTER = 0
+    return copy
+
+
+SETS = [
+    compiled_at_once(patterns)
+    for patterns in (secrets._PREFILTER, canonical._HINTS, canonical._EXPONENT_FLOAT)
+]
 
 
 @given(texts)
@@ -40,12 +52,23 @@ SETS = [secrets._PREFILTER, canonical._HINTS, canonical._EXPONENT_FLOAT]
 def test_one_pass_and_re_agree(data: bytes) -> None:
     for patterns in SETS:
         assert patterns.present(data) == patterns.present_by_re(data)
+        assert patterns._database is not None
 
 
 def test_a_pattern_set_reports_each_pattern_it_finds() -> None:
     patterns = PatternSet([rb"ab+c", rb"\.[0-9]{4}", rb"zz"])
     assert patterns.present(b"xx abbbc 1.23456") == {0, 1}
     assert patterns.present(b"") == set()
+
+
+def test_hyperscan_is_set_up_once_enough_has_been_scanned() -> None:
+    patterns = PatternSet([rb"sk-"])
+    patterns.COMPILE_AFTER = 10
+    assert patterns.present(b"12345 sk-") == {0}
+    assert patterns._database is None  # a pre-commit run's few files: re alone
+    assert patterns.present(b"67890") == set()
+    assert patterns._database is not None
+    assert patterns.present(b"x sk-") == {0}
 
 
 @given(strings)
@@ -91,6 +114,7 @@ def test_file_search_rules_skipped_by_their_literal_change_nothing(text: str) ->
 
 def test_without_hyperscan_re_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "hyperscan", None)  # import hyperscan now fails
-    patterns = PatternSet([rb"sk-", rb"\.[0-9]{4}"])
+    patterns = compiled_at_once(PatternSet([rb"sk-", rb"\.[0-9]{4}"]))
     assert patterns.present(b"x 1.23456 sk-") == {0, 1}
+    assert patterns.present(b"sk-") == {0}
     assert patterns._database is None

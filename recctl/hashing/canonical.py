@@ -252,9 +252,3 @@ def may_be_lossy(canonical_text: str) -> bool:
     """Whether a canonical form may hold an integer beyond 64 bits that a fast parse turned
     into a float."""
     return "e+" in canonical_text and bool(_EXPONENT_FLOAT.present(canonical_text.encode()))
-
-
-def prepare() -> None:
-    """Compile the scans now (before forking workers, so that they inherit them)."""
-    _HINTS.prepare()
-    _EXPONENT_FLOAT.prepare()
