@@ -22,7 +22,7 @@ class PatternSet:
     once ``COMPILE_AFTER`` bytes have been scanned, and ``re`` answers until then.
     """
 
-    COMPILE_AFTER = 1 << 20
+    COMPILE_AFTER = 1 << 18
     """Bytes scanned with ``re`` before hyperscan is set up (0: at once)."""
 
     def __init__(self, patterns: Sequence[bytes]) -> None:
