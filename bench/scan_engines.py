@@ -31,8 +31,7 @@ def engines() -> dict[str, Callable[[bytes], object]]:
     try:
         import hyperscan  # noqa: F401
 
-        prefilter = PatternSet(secrets._PREFILTER.patterns)
-        prefilter.COMPILE_AFTER = 0  # hyperscan from the first file
+        prefilter = PatternSet(secrets._PREFILTER.patterns, compile_after=0)
         found["hyperscan, the literals at once"] = prefilter.present
     except ImportError:
         pass

@@ -76,11 +76,9 @@ def changes(recording: dict[str, Any], hash12: str) -> list[Change]:
         # The usual chunk, already normalized: said in a few lookups, chunk after chunk.
         created = data.get("created", 0)
         normal = data.get("id", record_id) == record_id and created == 0 and type(created) is int
-        if normal and not _is_ollama(item):
-            continue
-        if data.get("object") == "model":
-            continue
         ollama = _is_ollama(item)
+        if (normal and not ollama) or data.get("object") == "model":
+            continue
         for name in _normalized_names(data, ollama):
             value, expected = data[name], _expected(data, name, hash12, ollama)
             if value != expected or type(value) is not type(expected):
@@ -94,20 +92,21 @@ def normalized(recording: dict[str, Any], hash12: str) -> dict[str, Any]:
     """A copy of the recording with its response normalized."""
     response = dict(recording["response"])
     body = response.get("body")
-
-    def fix(item: Any) -> Any:
-        if not (isinstance(item, dict) and isinstance(item.get("__data__"), dict)):
-            return item
+    fixed: Any = list(body) if isinstance(body, list) else body
+    # The same typed objects that ``changes`` looks at.
+    for index, item in _typed(body):
         data = item["__data__"]
         if data.get("object") == "model":
-            return item
+            continue
         ollama = _is_ollama(item)
         names = set(_normalized_names(data, ollama))
         new = {
             name: _expected(data, name, hash12, ollama) if name in names else value
             for name, value in data.items()
         }
-        return {**item, "__data__": new}
-
-    response["body"] = [fix(item) for item in body] if isinstance(body, list) else fix(body)
+        if index is None:
+            fixed = {**item, "__data__": new}
+        else:
+            fixed[index] = {**item, "__data__": new}
+    response["body"] = fixed
     return {**recording, "response": response}

@@ -13,20 +13,23 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+# About what the ``re`` passes over this much cost, compared with hyperscan's set-up.
+COMPILE_AFTER = 256 * 1024
+
 
 class PatternSet:
     """Regexes (bytes, in the syntax ``re`` and hyperscan share) asked of a text at once.
 
     Importing hyperscan and compiling the patterns costs a few milliseconds, more than
     ``re`` spends on the handful of files a pre-commit hook checks: the database is compiled
-    once ``COMPILE_AFTER`` bytes have been scanned, and ``re`` answers until then.
+    once ``compile_after`` bytes have been scanned, and ``re`` answers until then.
     """
 
-    COMPILE_AFTER = 1 << 18
-    """Bytes scanned with ``re`` before hyperscan is set up (0: at once)."""
-
-    def __init__(self, patterns: Sequence[bytes]) -> None:
+    def __init__(self, patterns: Sequence[bytes], compile_after: int = COMPILE_AFTER) -> None:
+        """``compile_after``: bytes scanned with ``re`` before hyperscan is set up (0: at
+        once)."""
         self.patterns = tuple(patterns)
+        self.compile_after = compile_after
         self._compiled = tuple(re.compile(pattern) for pattern in self.patterns)
         self._database: Any = None
         self._scanned = 0
@@ -51,7 +54,7 @@ class PatternSet:
         """The indexes of the patterns that match somewhere in ``data``."""
         if self._database is None and not self._tried:
             self._scanned += len(data)
-            if self._scanned >= self.COMPILE_AFTER:
+            if self._scanned >= self.compile_after:
                 self._database = self._compile()
         if self._database is None:
             return self.present_by_re(data)

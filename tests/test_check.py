@@ -111,8 +111,7 @@ texts = st.lists(fragments | st.text(alphabet='aZ09_-. \\n"/+=', max_size=30), m
 @settings(max_examples=300, deadline=None)
 def test_the_multi_literal_prefilter_changes_no_finding(pieces: list[str]) -> None:
     raw = json.dumps({"request": {"body": "".join(pieces)}}).encode()
-    hyperscan_at_once = PatternSet(secrets._PREFILTER.patterns)
-    hyperscan_at_once.COMPILE_AFTER = 0
+    hyperscan_at_once = PatternSet(secrets._PREFILTER.patterns, compile_after=0)
     with mock.patch.object(secrets, "_PREFILTER", hyperscan_at_once):
         with_prefilter = list(secrets.scan_raw(raw))
     every_pattern = list(secrets._COMPILED)

@@ -32,17 +32,9 @@ strings = st.lists(pieces | st.text(alphabet='09afz.:-+e |<[\\"', max_size=8), m
     "".join
 )
 texts = strings.map(str.encode)
-
-
-def compiled_at_once(patterns: PatternSet) -> PatternSet:
-    """A copy of a pattern set that uses hyperscan from its first call."""
-    copy = PatternSet(patterns.patterns)
-    copy.COMPILE_AFTER = 0
-    return copy
-
-
+# Copies that use hyperscan from their first call.
 SETS = [
-    compiled_at_once(patterns)
+    PatternSet(patterns.patterns, compile_after=0)
     for patterns in (secrets._PREFILTER, canonical._HINTS, canonical._EXPONENT_FLOAT)
 ]
 
@@ -62,8 +54,7 @@ def test_a_pattern_set_reports_each_pattern_it_finds() -> None:
 
 
 def test_hyperscan_is_set_up_once_enough_has_been_scanned() -> None:
-    patterns = PatternSet([rb"sk-"])
-    patterns.COMPILE_AFTER = 10
+    patterns = PatternSet([rb"sk-"], compile_after=10)
     assert patterns.present(b"12345 sk-") == {0}
     assert patterns._database is None  # a pre-commit run's few files: re alone
     assert patterns.present(b"67890") == set()
@@ -114,7 +105,7 @@ def test_file_search_rules_skipped_by_their_literal_change_nothing(text: str) ->
 
 def test_without_hyperscan_re_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "hyperscan", None)  # import hyperscan now fails
-    patterns = compiled_at_once(PatternSet([rb"sk-", rb"\.[0-9]{4}"]))
+    patterns = PatternSet([rb"sk-", rb"\.[0-9]{4}"], compile_after=0)
     assert patterns.present(b"x 1.23456 sk-") == {0, 1}
     assert patterns.present(b"sk-") == {0}
     assert patterns._database is None

@@ -214,8 +214,10 @@ class Memo:
 
     def hints(self, value: Any) -> frozenset[int]:
         """Which of ``_HINTS`` the value's canonical JSON shows (it is pure ASCII)."""
-        found = self.get("hints", value, lambda v: frozenset(_HINTS.present(self.text(v).encode())))
-        return frozenset(found)
+        found: frozenset[int] = self.get(
+            "hints", value, lambda v: frozenset(_HINTS.present(self.text(v).encode()))
+        )
+        return found
 
 
 # A corpus sends its requests to a handful of urls: each is parsed once per process.
