@@ -22,6 +22,7 @@ from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.locate import locate
 from recctl.parallel import process_map
+from recctl.rehash import classify
 from recctl.schema import SchemaValidator
 from recctl.validate import load_finding, schema_findings
 
@@ -72,8 +73,6 @@ def normalization_findings(display: str, recording: store.Recording) -> list[Fin
 
 
 def hash_findings(display: str, recording: store.Recording, target: HashScheme) -> list[Finding]:
-    from recctl.rehash import classify
-
     verdict = classify(recording, display, target)
     if verdict.status not in ("outdated", "mismatch"):
         return []
