@@ -1,0 +1,114 @@
+"""Where one ``recctl check`` run's wall time goes, phase by phase.
+
+    python bench/timeline.py [--rounds 5] [CORPUS]
+
+Runs ``recctl check CORPUS`` in fresh processes and prints, for the median run, when each
+phase ended, counted from the interpreter's start: the command-line layer imported (typer
+and recctl.cli), the core imported (jsonschema-rs, hashing, secrets), options parsed and
+settings loaded, files discovered, every file checked on every worker, the report written.
+The floor (``floor.py``) on the same files is timed alongside, for the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE.parent.parent / "shared" / "corpus" / "llama-stack-1394403"
+# As in scale.py: recctl's modules load from their bytecode cache, as on a user's machine.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+# Runs in the measured process: wraps two functions to note when discovery and the
+# parallel work begin and end, and changes nothing else. Its clock is the parent's
+# (perf_counter is the system's monotonic clock), so the spawn itself is counted.
+PROBE = """
+import sys, time
+started = float(sys.argv[1])
+marks = []
+def mark(label):
+    marks.append((label, time.perf_counter() - started))
+import recctl.cli
+mark("cli imported (typer, recctl.cli)")
+from recctl import check, discovery, parallel
+mark("core imported (jsonschema-rs, hashing, secrets)")
+find = discovery.find_recording_names
+def timed_find(*args, **kwargs):
+    mark("options parsed, settings loaded")
+    found = find(*args, **kwargs)
+    mark("files discovered")
+    return found
+discovery.find_recording_names = timed_find
+work = parallel.process_map
+def timed_work(*args, **kwargs):
+    yield from work(*args, **kwargs)
+    mark("every file checked")
+check.process_map = timed_work
+sys.argv = ["recctl", "check", sys.argv[2]]
+try:
+    recctl.cli.main()
+except SystemExit:
+    pass
+mark("report written")
+for label, at in marks:
+    print(f"{at}\\t{label}", file=sys.stderr)
+"""
+
+
+def run_probe(corpus: Path) -> list[tuple[float, str]]:
+    """(seconds since the spawn, phase) for each phase's end, in order."""
+    spawned = time.perf_counter()
+    stderr = subprocess.run(
+        [sys.executable, "-c", PROBE, repr(spawned), str(corpus)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=ENV,
+    ).stderr
+    marks = []
+    for line in stderr.splitlines():
+        at, _, label = line.partition("\t")
+        marks.append((float(at), label))
+    return marks
+
+
+def floor(corpus: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(HERE / "floor.py"), str(corpus)],
+        check=True,
+        capture_output=True,
+        env=ENV,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    run_probe(args.corpus)  # warm the page cache
+    runs = [run_probe(args.corpus) for _ in range(args.rounds)]
+    floors = [floor(args.corpus) for _ in range(args.rounds)]
+    labels = [label for _, label in runs[0]]
+    print(f"median of {args.rounds} runs of `recctl check` on {args.corpus.name}")
+    print(f"{'ends at':>9} {'phase':>8}  what")
+    previous = 0.0
+    at = 0.0
+    for index, label in enumerate(labels):
+        at = statistics.median(run[index][0] for run in runs)
+        print(f"{at * 1000:7.1f}ms {(at - previous) * 1000:6.1f}ms  {label}")
+        previous = at
+    median_floor = statistics.median(floors)
+    print(f"floor: {median_floor * 1000:.1f}ms; the run is {at / median_floor:.2f}x the floor")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
