@@ -2,8 +2,8 @@
 
     python bench/timeline.py [--rounds 5] [CORPUS]
 
-Runs ``recctl check CORPUS`` in fresh processes and prints, for the median run, when each
-phase ended, counted from the interpreter's start: the command-line layer imported (typer
+Runs ``recctl check CORPUS`` in fresh processes and prints when each phase ended (the median
+over the runs), counted from the spawn of the process: the command-line layer imported (typer
 and recctl.cli), the core imported (jsonschema-rs, hashing, secrets), options parsed and
 settings loaded, files discovered, every file checked on every worker, the report written.
 The floor (``floor.py``) on the same files is timed alongside, for the ratio.
