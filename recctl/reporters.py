@@ -126,23 +126,26 @@ class _Lines:
         self._out.write(printable(line) + "\n")
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def render_text(report: CheckReport, out: TextIO) -> None:
     lines = _Lines(out)
     style = lines.style
-    for finding in report.findings:
+    findings = report.findings
+    for finding in findings:
         where = " " + style(finding.pointer + ":", fg="cyan") if finding.pointer else ""
         lines.write(
             f"{style(location(finding), bold=True)}:{where} {finding.message} "
             f"{style('[' + finding.check + ']', dim=True)}"
         )
-    total = report.total
-    errors = len(report.findings)
-    files = f"recording{'s' if total != 1 else ''}"
-    if errors:
-        noun = "error" if errors == 1 else "errors"
-        summary = style(f"✗ {errors} {noun} in {report.failed_files} of {total} {files}", fg="red")
+    files = plural(report.total, "recording")
+    if findings:
+        errors = plural(len(findings), "error")
+        summary = style(f"✗ {errors} in {report.failed_files} of {files}", fg="red")
     else:
-        summary = style(f"✓ {total} {files} {report.clean_word}", fg="green")
+        summary = style(f"✓ {files} {report.clean_word}", fg="green")
     lines.write(summary)
 
 
@@ -218,16 +221,12 @@ REHASH_ADVICE = {
 }
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def render_rehash_text(result: RehashResult, out: TextIO) -> None:
     lines = _Lines(out)
     style = lines.style
     verdicts = result.verdicts
     counts = Counter(verdict.status for verdict in verdicts)
-    lines.write(f"{_plural(len(verdicts), 'recording')}, target scheme {result.target}:")
+    lines.write(f"{plural(len(verdicts), 'recording')}, target scheme {result.target}:")
     for status in ("ok", "outdated", "mismatch", "unhashable", "invalid"):
         if counts[status]:
             colour = "green" if status == "ok" else "yellow" if status == "outdated" else "red"
@@ -257,7 +256,7 @@ def render_rehash_text(result: RehashResult, out: TextIO) -> None:
                 scheme = ""
     planned = sum(rename.action == "would rename" for rename in result.renames)
     if planned:
-        lines.write(f"\n{_plural(planned, 'file')} would be renamed: recctl rehash --write")
+        lines.write(f"\n{plural(planned, 'file')} would be renamed: recctl rehash --write")
     if result.write:
         actions = Counter(rename.action for rename in result.renames)
         summary = ", ".join(f"{count} {action}" for action, count in sorted(actions.items()))

@@ -19,7 +19,7 @@ from recctl.cli._options import (
     writing,
 )
 from recctl.errors import ExitCode
-from recctl.reporters import default_format
+from recctl.reporters import default_format, plural
 
 if TYPE_CHECKING:
     from recctl.config import Config
@@ -220,7 +220,7 @@ def redact(
                 f"{action.action}: {where} {secret.kind} in the {secret.where} "
                 f"({secret.masked}, fingerprint {secret.fingerprint}){advice}"
             )
-        typer.echo(f"{len(actions)} secret{'s' if len(actions) != 1 else ''} found")
+        typer.echo(f"{plural(len(actions), 'secret')} found")
     stop_if_interrupted(stop)
     remaining = any(action.action != "redacted" for action in actions)
     raise typer.Exit(int(ExitCode.FINDINGS if remaining else ExitCode.OK))
