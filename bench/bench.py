@@ -22,9 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+from common import ENV, REPO, SHARED_CORPUS, floor_argv
+
 SCHEMA = REPO / "schemas" / "recording.schema.json"
 
 
@@ -45,9 +44,7 @@ def json_files(corpus: Path) -> list[str]:
 
 def validate_scenario(corpus: Path) -> list[Command]:
     commands = [
-        Command(
-            "floor (read + orjson.loads)", [sys.executable, str(HERE / "floor.py"), str(corpus)]
-        ),
+        floor(corpus),
         Command("recctl validate", recctl("validate", str(corpus))),
         Command("recctl validate --jobs 1", recctl("validate", "--jobs", "1", str(corpus))),
     ]
@@ -59,9 +56,7 @@ def validate_scenario(corpus: Path) -> list[Command]:
 
 
 def floor(corpus: Path) -> Command:
-    return Command(
-        "floor (read + orjson.loads)", [sys.executable, str(HERE / "floor.py"), str(corpus)]
-    )
+    return Command("floor (read + orjson.loads)", floor_argv(corpus))
 
 
 def rehash_scenario(corpus: Path) -> list[Command]:
@@ -191,11 +186,6 @@ SCENARIOS: dict[str, Callable[[Path], list[Command]]] = {
 }
 
 
-# Users' Python caches compiled modules; a sandbox that sets PYTHONDONTWRITEBYTECODE would
-# make every run recompile recctl's own source and measure that instead.
-ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-
-
 def run(command: Command) -> float:
     start = time.perf_counter()
     completed = subprocess.run(
@@ -237,7 +227,7 @@ def report(title: str, times: dict[str, list[float]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], default=[])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS)
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():

@@ -16,13 +16,12 @@ import gc
 import time
 from pathlib import Path
 
+from common import CORPUS_2025
+
 from recctl import check
 from recctl.config import load_config
 from recctl.discovery import find_recording_names
 from recctl.schema import SchemaValidator
-
-HERE = Path(__file__).resolve().parent
-DEFAULT = HERE.parent.parent / "shared" / "corpus" / "llama-stack-1394403"
 
 
 def run(files: list[str], checks: frozenset[str], rounds: int) -> float:
@@ -52,7 +51,7 @@ def run(files: list[str], checks: frozenset[str], rounds: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS_2025)
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     cwd = Path.cwd()

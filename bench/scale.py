@@ -20,9 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DEFAULT = HERE.parent.parent / "shared" / "corpus" / "llama-stack-1394403"
-ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+from common import CORPUS_2025, ENV, floor_argv
 
 MEASURE = """
 import resource, subprocess, sys, time
@@ -57,7 +55,7 @@ def replicate(source: Path, target: Path, copies: int) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT)
+    parser.add_argument("--corpus", type=Path, default=CORPUS_2025)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     rows = {}
@@ -68,7 +66,7 @@ def main() -> int:
             empty = Path(temp) / "empty"
             empty.mkdir(exist_ok=True)
             commands = {
-                "floor": [sys.executable, str(HERE / "floor.py"), str(root)],
+                "floor": floor_argv(root),
                 "recctl check": [sys.executable, "-m", "recctl", "check", str(root)],
                 # What every run pays before its first file: imports and discovery.
                 "start-up only": [sys.executable, "-m", "recctl", "check", str(empty)],

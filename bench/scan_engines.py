@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from common import SHARED_CORPUS
+
 from recctl import secrets
 from recctl.scan import PatternSet
 
-HERE = Path(__file__).resolve().parent
-DEFAULT = HERE.parent.parent / "shared" / "corpus"
 LITERALS = [literal for _, literal in secrets._LITERALS]
 
 
@@ -59,7 +59,7 @@ def engines() -> dict[str, Callable[[bytes], object]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("corpus", nargs="?", type=Path, default=SHARED_CORPUS)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     raws = [path.read_bytes() for path in sorted(args.corpus.rglob("*.json"))]

@@ -12,17 +12,13 @@ The floor (``floor.py``) on the same files is timed alongside, for the ratio.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DEFAULT = HERE.parent.parent / "shared" / "corpus" / "llama-stack-1394403"
-# As in scale.py: recctl's modules load from their bytecode cache, as on a user's machine.
-ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+from common import CORPUS_2025, ENV, floor_argv
 
 # Runs in the measured process: wraps two functions to note when discovery and the
 # parallel work begin and end, and changes nothing else. Its clock is the parent's
@@ -79,18 +75,13 @@ def run_probe(corpus: Path) -> list[tuple[float, str]]:
 
 def floor(corpus: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, str(HERE / "floor.py"), str(corpus)],
-        check=True,
-        capture_output=True,
-        env=ENV,
-    )
+    subprocess.run(floor_argv(corpus), check=True, capture_output=True, env=ENV)
     return time.perf_counter() - start
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS_2025)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     run_probe(args.corpus)  # warm the page cache

@@ -1,0 +1,23 @@
+"""What the benchmark scripts share: where the corpora are, how a measured process starts,
+and the floor every command is compared with."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS_2025 = SHARED_CORPUS / "llama-stack-1394403"
+"""The 2025 corpus: 1,066 files, the one the scale figures replicate."""
+
+# Users' Python caches compiled modules; a sandbox that sets PYTHONDONTWRITEBYTECODE would
+# make every run recompile recctl's own source and measure that instead.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
+def floor_argv(corpus: Path | str) -> list[str]:
+    """The floor (``floor.py``): one process that reads and orjson-parses every file."""
+    return [sys.executable, str(HERE / "floor.py"), str(corpus)]
