@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 import subprocess
@@ -76,6 +77,38 @@ def test_python_dash_m_runs_the_same_cli(recordings: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "✓ 2 recordings valid" in completed.stdout
+
+
+def test_checking_one_file_leaves_the_heavy_modules_unimported(recordings: Path) -> None:
+    # What a pre-commit hook runs on every commit: deepdiff (diff) and the pure-Python
+    # schema oracle are imported only by the commands that need them.
+    one = sorted(recordings.rglob("*.json"))[0]
+    probe = (
+        "import sys\n"
+        "from recctl.cli import main\n"
+        f"sys.argv = ['recctl', 'check', '--select', 'schema,normalization,secret', {str(one)!r}]\n"
+        "code = main()\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema'}))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert completed.stdout.splitlines()[-1] == "0 []", completed.stderr
+
+
+def test_commands_carry_evaluated_annotations() -> None:
+    # typer reads every command's signature at start-up; string annotations (from
+    # `from __future__ import annotations`) would make it compile and eval each one,
+    # which doubled the time to build the commands.
+    from recctl.cli import app
+
+    callbacks = [info.callback for info in app.registered_commands]
+    callbacks.append(app.registered_callback.callback if app.registered_callback else None)
+    for callback in callbacks:
+        assert callback is not None
+        annotations = inspect.get_annotations(callback)
+        strings = {name: hint for name, hint in annotations.items() if isinstance(hint, str)}
+        assert not strings, f"{callback.__qualname__}: {strings}"
 
 
 def test_console_script_main_returns_exit_codes(

@@ -1,7 +1,5 @@
 """Options shared by several commands, so each is spelt and documented once."""
 
-from __future__ import annotations
-
 import enum
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager

@@ -1,7 +1,5 @@
 """``recctl check``, ``recctl normalize`` and ``recctl redact``."""
 
-from __future__ import annotations
-
 import enum
 import sys
 from pathlib import Path
@@ -115,11 +113,11 @@ def check(
 
 def _fix(
     files: list[Path],
-    settings: Config,
-    target: HashScheme,
+    settings: "Config",
+    target: "HashScheme",
     cwd: Path,
     jobs: int | None,
-    stop: Interruption,
+    stop: "Interruption",
 ) -> list[Path]:
     """Normalize, then rename outdated files; say what was done on stderr."""
     from recctl import check as core

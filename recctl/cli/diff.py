@@ -1,7 +1,5 @@
 """``recctl diff``."""
 
-from __future__ import annotations
-
 import sys
 from collections import Counter
 from pathlib import Path

@@ -1,7 +1,5 @@
 """``recctl prune``."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

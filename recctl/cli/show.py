@@ -1,7 +1,5 @@
 """``recctl show`` and ``recctl ls``."""
 
-from __future__ import annotations
-
 import enum
 import sys
 from collections.abc import Iterator

@@ -1,7 +1,5 @@
 """``recctl validate``."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 
