@@ -15,7 +15,18 @@ from recctl.scan import PatternSet
 
 pieces = st.sampled_from(
     [
-        *(".1234", ".123", "1e-07", "E-", "score:", "attributes:", "document_id:", "<|"),
+        *(
+            ".1234",
+            ".123",
+            ".12\\u0663",
+            "\\u",
+            "1e-07",
+            "E-",
+            "score:",
+            "attributes:",
+            "document_id:",
+            "<|",
+        ),
         *("<|0123abcd-", "sk-", "-----BEGIN ", "Bearer ", "ghp_", "AKIA"),
         *(
             "e+",

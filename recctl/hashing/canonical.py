@@ -166,13 +166,16 @@ def apply_id_mapping(value: Any, mapping: Mapping[str, str]) -> Any:
 
 
 # What a value's canonical JSON shows when a scheme's rules could change it. Decimal rules
-# and float rounding: a dot before 4 digits (a decimal with 4+ places) or a float such as
-# 1e-07. Scheme 4's file-search patterns: their literal parts, which JSON leaves as they are
-# (ASCII, nothing to escape); ``<|`` alone is common in prompt templates, so the id token is
-# asked for whole. Most requests show none of them, and every scheme reuses the body as it is.
+# and float rounding: a dot before 4 digits (a decimal with 4+ places), a dot before an
+# escape within its first 4 places (the rule's \d takes any Unicode digit, and JSON spells
+# those "\u0661"), or a float such as 1e-07. Scheme 4's file-search patterns: their literal
+# parts, which JSON leaves as they are (ASCII, nothing to escape); ``<|`` alone is common in
+# prompt templates, so the id token is asked for whole. Most requests show none of them, and
+# every scheme reuses the body as it is.
 _HINTS = PatternSet(
     [
         rb"\.[0-9]{4}",
+        rb"\.[0-9]{0,3}\\u",
         rb"[0-9][eE]-",
         rb"score:",
         rb"attributes:",
@@ -180,8 +183,8 @@ _HINTS = PatternSet(
         rb"<\|[0-9a-f]{8}-",
     ]
 )
-_ROUNDING_HINTS = frozenset({0, 1})
-_FILE_SEARCH_HINTS = frozenset({2, 3, 4, 5})
+_ROUNDING_HINTS = frozenset({0, 1, 2})
+_FILE_SEARCH_HINTS = frozenset({3, 4, 5, 6})
 
 
 class Memo:
