@@ -94,6 +94,19 @@ def test_output_paths_are_relative_to_where_the_user_stands(
     assert '"path":"../a/recordings/x.json"' in result.stdout
 
 
+def test_files_come_in_the_order_the_user_sees_their_paths(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From m/, ../z/… sorts before recordings/…, though /…/m/ sorts before /…/z/.
+    touch(project, "m/recordings/b.json", "m/recordings/a.json", "z/recordings/y.json")
+    monkeypatch.chdir(project / "m")
+    inside = found(project / "m", "recordings")
+    assert inside == ["recordings/a.json", "recordings/b.json"]
+    result = invoke(["rehash", "--format", "json", "recordings", "../z"])
+    shown = [line.split('"path":"')[1].split('"')[0] for line in result.stdout.splitlines()]
+    assert shown == ["../z/recordings/y.json", "recordings/a.json", "recordings/b.json"]
+
+
 def test_config_is_read_from_the_nearest_pyproject(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
