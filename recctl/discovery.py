@@ -51,6 +51,11 @@ def _under_recordings(path: str) -> bool:
     return f"{os.sep}{RECORDINGS_DIR}{os.sep}" in f"{path}{os.sep}"
 
 
+def _as_prefix(directory: str) -> str:
+    """The start of every path below ``directory``."""
+    return directory if directory.endswith(os.sep) else directory + os.sep
+
+
 def walk_recordings(directory: str) -> Iterator[str]:
     """Every ``*.json`` below ``directory`` with a ``recordings`` directory on its path."""
     for dirpath, dirnames, filenames in os.walk(directory):
@@ -58,7 +63,7 @@ def walk_recordings(directory: str) -> Iterator[str]:
         if not _under_recordings(dirpath):
             continue
         # os.path.join per file took a third of a walk over ten thousand files.
-        prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
+        prefix = _as_prefix(dirpath)
         yield from [prefix + name for name in filenames if name.endswith(".json")]
         # A directory named like a recording is reported by the loader, not silently skipped.
         yield from [prefix + name for name in dirnames if name.endswith(".json")]
@@ -93,7 +98,7 @@ def _display_dir(directory: str, cwd: str) -> str:
 def display_path(path: str | Path, cwd: Path) -> str:
     """A path as the user should see it: relative to where they stand."""
     text, base = str(path), str(cwd)
-    prefix = base if base.endswith(os.sep) else base + os.sep
+    prefix = _as_prefix(base)
     if text.startswith(prefix):
         return text[len(prefix) :]
     # relpath normalizes both sides on every call: do it once per directory.
@@ -123,9 +128,8 @@ def find_recording_names(args: Sequence[str], config: Config, cwd: Path | None =
     if not seen:
         where = ", ".join(display_path(root, cwd) for root in roots)
         raise UsageError(f"no recordings found in {where}")
-    base = str(cwd)
-    prefix = base if base.endswith(os.sep) else base + os.sep
-    if all(path.startswith(prefix) for path in seen):
+    below = _as_prefix(str(cwd))
+    if all(path.startswith(below) for path in seen):
         # Shown with the shared prefix cut off: the same order, without a key per file.
         return sorted(seen)
     return sorted(seen, key=lambda path: display_path(path, cwd))
