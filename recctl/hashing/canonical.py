@@ -172,19 +172,12 @@ def apply_id_mapping(value: Any, mapping: Mapping[str, str]) -> Any:
 # parts, which JSON leaves as they are (ASCII, nothing to escape); ``<|`` alone is common in
 # prompt templates, so the id token is asked for whole. Most requests show none of them, and
 # every scheme reuses the body as it is.
-_HINTS = PatternSet(
-    [
-        rb"\.[0-9]{4}",
-        rb"\.[0-9]{0,3}\\u",
-        rb"[0-9][eE]-",
-        rb"score:",
-        rb"attributes:",
-        rb"document_id:",
-        rb"<\|[0-9a-f]{8}-",
-    ]
-)
-_ROUNDING_HINTS = frozenset({0, 1, 2})
-_FILE_SEARCH_HINTS = frozenset({3, 4, 5, 6})
+_ROUNDING_PATTERNS = [rb"\.[0-9]{4}", rb"\.[0-9]{0,3}\\u", rb"[0-9][eE]-"]
+_FILE_SEARCH_PATTERNS = [rb"score:", rb"attributes:", rb"document_id:", rb"<\|[0-9a-f]{8}-"]
+_HINTS = PatternSet(_ROUNDING_PATTERNS + _FILE_SEARCH_PATTERNS)
+# Which of the scan's pattern numbers answer which question, from the two lists' lengths.
+_ROUNDING_HINTS = frozenset(range(len(_ROUNDING_PATTERNS)))
+_FILE_SEARCH_HINTS = frozenset(range(len(_ROUNDING_PATTERNS), len(_HINTS.patterns)))
 
 
 class Memo:
