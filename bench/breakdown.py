@@ -34,8 +34,7 @@ def run(files: list[str], checks: frozenset[str], rounds: int) -> float:
         "4",
         config.secret_allowlist,
         config.max_file_size,
-        validator.schema,
-        validator.source,
+        validator,
     )
     check._init(settings, cwd)
     for path in files:  # warm-up: imports, compiled scans, caches

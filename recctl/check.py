@@ -45,8 +45,8 @@ class CheckSettings:
     target: str
     allowlist: frozenset[str]
     max_size: int
-    schema: Any
-    schema_source: str
+    validator: SchemaValidator | None
+    """None when the schema check is not selected."""
 
 
 def _hash12(file_name: str) -> str | None:
@@ -122,11 +122,7 @@ _worker: dict[str, Any] = {}
 def _init(settings: CheckSettings, cwd: Path) -> None:
     _worker["settings"] = settings
     _worker["cwd"] = cwd
-    _worker["validator"] = (
-        SchemaValidator(settings.schema, settings.schema_source)
-        if "schema" in settings.checks
-        else None
-    )
+    _worker["validator"] = settings.validator if "schema" in settings.checks else None
 
 
 def _check_item(path: str | Path) -> FileResult:

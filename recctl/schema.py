@@ -90,6 +90,10 @@ class SchemaValidator:
             first = str(exc).splitlines()[0] if str(exc) else "invalid schema"
             raise UsageError(f"{source} is not a valid JSON Schema: {first}") from None
 
+    def __reduce__(self) -> tuple[type[SchemaValidator], tuple[Any, str]]:
+        # The compiled engine cannot be pickled: a spawned worker compiles the schema again.
+        return (SchemaValidator, (self.schema, self.source))
+
     @classmethod
     def from_path(cls, path: Path | None = None) -> SchemaValidator:
         path = path or bundled_schema_path()

@@ -54,13 +54,12 @@ def validate_file(
     return FileResult(display, schema_findings(display, recording, validator))
 
 
-# Per-process state of the workers: a compiled validator cannot be pickled, so each
-# process compiles its own (about 3 ms) from the schema document.
+# Per-process state of the workers: forked ones inherit it, spawned ones get it pickled.
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(schema: Any, source: str, max_size: int, cwd: Path) -> None:
-    _worker["validator"] = SchemaValidator(schema, source)
+def _init_worker(validator: SchemaValidator, max_size: int, cwd: Path) -> None:
+    _worker["validator"] = validator
     _worker["max_size"] = max_size
     _worker["cwd"] = cwd
 
@@ -79,5 +78,5 @@ def validate_paths(
     jobs: int | None = None,
 ) -> CheckReport:
     """Validate every file, in path order; one file's problem never stops the others."""
-    initargs = (validator.schema, validator.source, max_size, cwd)
+    initargs = (validator, max_size, cwd)
     return CheckReport.of(process_map(_validate_item, paths, jobs, _init_worker, initargs))

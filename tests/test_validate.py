@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -338,6 +339,14 @@ def test_bundled_schema_is_a_valid_draft_2020_12_schema() -> None:
     schema = json.loads(bundled_schema_path().read_text())
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_a_validator_survives_pickling_as_a_spawned_worker_gets_it() -> None:
+    validator = SchemaValidator.from_path()
+    copy_ = pickle.loads(pickle.dumps(validator))
+    broken = {"request": {"method": "POST"}, "response": {"body": None, "is_streaming": "no"}}
+    assert copy_.source == validator.source
+    assert copy_.errors(broken) == validator.errors(broken) != []
 
 
 def test_schema_lives_at_the_top_level_and_ships_with_the_package() -> None:

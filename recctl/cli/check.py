@@ -88,10 +88,7 @@ def check(
     checks = core.selected_checks(select or settings.select, ignore or settings.ignore)
     target = get_scheme(scheme or settings.hash_scheme)
     files: list[str] | list[Path] = find_recording_names(paths or [], settings, cwd)
-    schema_document, schema_source = None, ""
-    if "schema" in checks:
-        validator = SchemaValidator.from_path(schema or settings.schema)
-        schema_document, schema_source = validator.schema, validator.source
+    validator = SchemaValidator.from_path(schema or settings.schema) if "schema" in checks else None
     if fix:
         as_paths = [Path(name) for name in files]
         with writing(as_paths) as stop:
@@ -102,8 +99,7 @@ def check(
         target.name,
         settings.secret_allowlist,
         settings.max_file_size,
-        schema_document,
-        schema_source,
+        validator,
     )
     report = core.check_paths(files, check_settings, cwd, jobs)
     report.clean_word = "clean"
