@@ -32,13 +32,12 @@ def openai_usage(usage: Any) -> Usage:
     """OpenAI's CompletionUsage (also used by the legacy completion and embedding types)."""
     if not isinstance(usage, dict):
         return Usage()
+    cached = get(usage, "prompt_tokens_details", "cached_tokens")
     return Usage(
         prompt_tokens=count(usage.get("prompt_tokens")),
         completion_tokens=count(usage.get("completion_tokens")),
         total_tokens=count(usage.get("total_tokens")),
-        cached_tokens=count(get(usage, "prompt_tokens_details", "cached_tokens"))
-        if get(usage, "prompt_tokens_details", "cached_tokens") is not None
-        else count(usage.get("cached_tokens")),
+        cached_tokens=count(cached if cached is not None else usage.get("cached_tokens")),
         reasoning_tokens=count(get(usage, "completion_tokens_details", "reasoning_tokens")),
     )
 
