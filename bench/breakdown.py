@@ -19,15 +19,14 @@ from pathlib import Path
 from common import CORPUS_2025
 
 from recctl import check
-from recctl.config import load_config
+from recctl.project import find_project
 from recctl.discovery import find_recording_names
 from recctl.schema import SchemaValidator
 
 
 def run(files: list[str], checks: frozenset[str], rounds: int) -> float:
     """The fastest of ``rounds`` passes over ``files``, in seconds."""
-    cwd = Path.cwd()
-    config = load_config(cwd)
+    config = find_project([files[0]], Path.cwd()).config
     validator = SchemaValidator.from_path(config.schema)
     settings = check.CheckSettings(
         checks,
@@ -36,7 +35,7 @@ def run(files: list[str], checks: frozenset[str], rounds: int) -> float:
         config.max_file_size,
         validator,
     )
-    check._init(settings, cwd)
+    check._init(settings)
     for path in files:  # warm-up: imports, compiled scans, caches
         check._check_item(path)
     best = float("inf")
@@ -54,7 +53,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     cwd = Path.cwd()
-    files = find_recording_names([str(args.corpus)], load_config(cwd), cwd)
+    files = find_recording_names([str(args.corpus)], find_project([str(args.corpus)], cwd), cwd)
     gc.disable()  # as in recctl's workers
     base = run(files, frozenset(), args.rounds)
     print(f"{len(files)} files; minimum of {args.rounds} rounds, serial, in-process")

@@ -1,7 +1,8 @@
-"""``[tool.recctl]`` in the nearest ``pyproject.toml``: where recordings are, and how to check them.
+"""``[tool.recctl]`` in a project's ``pyproject.toml``: where recordings are, and how to check
+them.
 
-Flags override configuration. An unknown key is an error that names it, so a typo never
-silently turns a check off.
+Flags override configuration. An unknown key, or a value of the wrong type, is an error that
+names it, so a typo never silently turns a check off.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 @dataclass(frozen=True)
 class Config:
-    """Settings for one run, with paths made absolute."""
+    """The settings of ``[tool.recctl]``, with paths made absolute."""
 
-    root: Path
-    """The project root: the nearest pyproject.toml's directory, else the current directory."""
     pyproject: Path | None = None
     paths: tuple[Path, ...] = ()
     schema: Path | None = None
@@ -69,13 +68,30 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
 }
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` at or above ``start``."""
-    for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
+def recctl_table(pyproject: Path) -> dict[str, Any] | None:
+    """The ``[tool.recctl]`` table of a ``pyproject.toml``, or None when it has none.
+
+    Most pyproject files never mention recctl: those are not parsed at all.
+    """
+    try:
+        raw = pyproject.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {pyproject}: {exc.strerror or exc}") from None
+    if b"recctl" not in raw:
+        return None
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read {pyproject}: {exc}") from None
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise UsageError(f"{pyproject}: tool must be a table, not {type(tool).__name__}")
+    if "recctl" not in tool:
+        return None
+    table = tool["recctl"]
+    if not isinstance(table, dict):
+        raise UsageError(f"{pyproject}: [tool.recctl] must be a table")
+    return table
 
 
 def _project_path(root: Path, key: str, value: str) -> Path:
@@ -85,20 +101,9 @@ def _project_path(root: Path, key: str, value: str) -> Path:
     return path
 
 
-def load_config(cwd: Path | None = None) -> Config:
-    """Read ``[tool.recctl]`` from the nearest ``pyproject.toml`` above ``cwd``."""
-    cwd = (cwd or Path.cwd()).resolve()
-    pyproject = find_pyproject(cwd)
-    if pyproject is None:
-        return Config(root=cwd)
-    try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"cannot read {pyproject}: {exc}") from None
-    table = document.get("tool", {}).get("recctl", {})
+def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
+    """Check every key of ``[tool.recctl]`` and make its paths absolute."""
     root = pyproject.parent
-    if not isinstance(table, dict):
-        raise UsageError(f"{pyproject}: [tool.recctl] must be a table")
     for key, value in table.items():
         checker = KNOWN_KEYS.get(key)
         if checker is None:
@@ -106,7 +111,6 @@ def load_config(cwd: Path | None = None) -> Config:
             raise UsageError(f"{pyproject}: unknown key {key!r} in [tool.recctl] (known: {known})")
         checker(key, value)
     return Config(
-        root=root,
         pyproject=pyproject,
         paths=tuple(_project_path(root, "paths", item) for item in table.get("paths", [])),
         schema=_project_path(root, "schema", table["schema"]) if "schema" in table else None,
@@ -117,3 +121,12 @@ def load_config(cwd: Path | None = None) -> Config:
         secret_allowlist=frozenset(table.get("secret-allowlist", ())),
         diff_noise=tuple(table["diff-noise"]) if "diff-noise" in table else None,
     )
+
+
+def load_config(directory: Path) -> Config:
+    """The configuration in ``directory/pyproject.toml`` (defaults when there is none)."""
+    pyproject = directory / "pyproject.toml"
+    if not pyproject.is_file():
+        return Config()
+    table = recctl_table(pyproject)
+    return Config() if table is None else config_from_table(pyproject, table)

@@ -88,14 +88,22 @@ def _is_recording(path: str) -> bool:
     return path.endswith(".json") and "/recordings/" in f"/{path}"
 
 
-def _read_dir(directory: Path) -> dict[str, Side]:
+@dataclass
+class DiffReport:
+    """The pairs, and the files that could not be read (each a finding)."""
+
+    pairs: list[Pair] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _read_dir(directory: Path, unreadable: list[tuple[str, str]]) -> dict[str, Side]:
     sides = {}
     for path in walk_recordings(str(directory)):
         relative = os.path.relpath(path, directory)
         try:
             sides[relative] = Side(relative, store.read_bytes(Path(path)))
-        except store.LoadError:
-            continue
+        except store.LoadError as error:
+            unreadable.append((path, error.message))
     return sides
 
 
@@ -412,25 +420,42 @@ def pair_sides(
     return sorted(pairs, key=lambda pair: (order[pair.status], -len(pair.changes), pair.path))
 
 
-def diff(arguments: Sequence[str], staged: bool, noise: Sequence[str], cwd: Path) -> list[Pair]:
-    """Compare two files, two directories, or git revisions (see the module's docstring)."""
+def diff(arguments: Sequence[str], staged: bool, noise: Sequence[str], cwd: Path) -> DiffReport:
+    """Compare two files, two directories, or git revisions (see the module's docstring).
+
+    Arguments are the user's: paths relative to ``cwd``, revisions of the repository there.
+    """
+    report = DiffReport()
     if staged:
-        return pair_sides(*git_sides(None, None, True, list(arguments), cwd), noise)
+        report.pairs = pair_sides(*git_sides(None, None, True, list(arguments), cwd), noise)
+        return report
     if len(arguments) >= 2:
         first, second = cwd / arguments[0], cwd / arguments[1]
-        if first.is_file() and second.is_file():
-            sides = [
-                Side(arguments[i], store.read_bytes(path)) for i, path in enumerate((first, second))
-            ]
-            return [classify(sides[0], sides[1], noise, renamed=first.name != second.name)]
         if first.is_dir() and second.is_dir():
-            return pair_sides(_read_dir(first), _read_dir(second), (), noise)
+            old = _read_dir(first, report.unreadable)
+            new = _read_dir(second, report.unreadable)
+            report.pairs = pair_sides(old, new, (), noise)
+            return report
+        if os.path.lexists(first) and os.path.lexists(second):
+            files: list[Side] = []
+            for argument, path in zip(arguments, (first, second), strict=False):
+                try:
+                    files.append(Side(argument, store.read_bytes(path)))
+                except store.LoadError as error:
+                    report.unreadable.append((str(path), error.message))
+            if len(files) == 2:
+                renamed = first.name != second.name
+                report.pairs = [classify(files[0], files[1], noise, renamed=renamed)]
+            return report
     if not arguments:
         raise UsageError("give two files, two directories, one or two git revisions, or --staged")
     if not is_revision(arguments[0], cwd):
-        raise UsageError(f"{arguments[0]} is not a file, a directory or a git revision")
+        if not os.path.lexists(cwd / arguments[0]):
+            raise UsageError(f"{arguments[0]}: no such file, directory or git revision")
+        raise UsageError(f"{arguments[0]}: give a second file or directory to compare it with")
     if len(arguments) >= 2 and is_revision(arguments[1], cwd):
-        return pair_sides(
-            *git_sides(arguments[0], arguments[1], False, list(arguments[2:]), cwd), noise
-        )
-    return pair_sides(*git_sides(arguments[0], None, False, list(arguments[1:]), cwd), noise)
+        old, new, renames = git_sides(arguments[0], arguments[1], False, list(arguments[2:]), cwd)
+    else:
+        old, new, renames = git_sides(arguments[0], None, False, list(arguments[1:]), cwd)
+    report.pairs = pair_sides(old, new, renames, noise)
+    return report

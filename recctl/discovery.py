@@ -3,19 +3,20 @@
 A file argument is always taken. A directory argument means every ``*.json`` below it that
 has a directory named ``recordings`` on its path: that finds llama-stack's per-test folders
 and the legacy ``recordings/responses/`` while skipping ``ci_matrix.json`` and friends.
-With no arguments: ``[tool.recctl] paths``, else ``./recordings``, else every ``recordings``
-directory below the current one.
+With no arguments: the current directory when it is a recordings folder, else
+``[tool.recctl] paths``, else ``./recordings``, else every ``recordings`` directory below the
+current one. Results are absolute paths; ``display_path`` is for reporters.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from recctl.config import Config
 from recctl.errors import UsageError
+from recctl.project import Project, missing_path
 
 RECORDINGS_DIR = "recordings"
 
@@ -57,8 +58,16 @@ def _as_prefix(directory: str) -> str:
 
 
 def walk_recordings(directory: str) -> Iterator[str]:
-    """Every ``*.json`` below ``directory`` with a ``recordings`` directory on its path."""
-    for dirpath, dirnames, filenames in os.walk(directory):
+    """Every ``*.json`` below ``directory`` with a ``recordings`` directory on its path.
+
+    A directory that cannot be listed is yielded too: the loader reports it, so that no
+    command skips a file it could not see.
+    """
+    unreadable: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(
+        directory, onerror=lambda e: unreadable.append(e.filename)
+    ):
+        yield from _drain(unreadable)
         _prune(dirpath, dirnames)
         if not _under_recordings(dirpath):
             continue
@@ -67,6 +76,17 @@ def walk_recordings(directory: str) -> Iterator[str]:
         yield from [prefix + name for name in filenames if name.endswith(".json")]
         # A directory named like a recording is reported by the loader, not silently skipped.
         yield from [prefix + name for name in dirnames if name.endswith(".json")]
+    yield from _drain(unreadable)
+
+
+def _collect(unreadable: list[str]) -> Callable[[OSError], None]:
+    return lambda error: unreadable.append(str(error.filename))
+
+
+def _drain(unreadable: list[str]) -> list[str]:
+    drained = [str(path) for path in unreadable]
+    unreadable.clear()
+    return drained
 
 
 def recordings_dirs_below(directory: str) -> list[str]:
@@ -80,14 +100,19 @@ def recordings_dirs_below(directory: str) -> list[str]:
     return found
 
 
-def default_paths(config: Config, cwd: Path) -> list[str]:
-    """Where to look when the user names nothing."""
-    if config.paths:
-        return [str(path) for path in config.paths]
-    local = cwd / RECORDINGS_DIR
-    if local.is_dir():
-        return [str(local)]
-    return recordings_dirs_below(str(cwd))
+def default_paths(project: Project, cwd: Path) -> list[str]:
+    """Where to look when the user names nothing: the current directory when it is a
+    recordings folder (or inside one), else the configured paths, else ``./recordings``,
+    else every ``recordings`` directory below the current one."""
+    here = os.path.abspath(cwd)
+    if _under_recordings(here):
+        return [here]
+    if project.config.paths:
+        return [str(path) for path in project.config.paths]
+    local = os.path.join(here, RECORDINGS_DIR)
+    if os.path.isdir(local):
+        return [local]
+    return recordings_dirs_below(here)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -98,6 +123,8 @@ def _display_dir(directory: str, cwd: str) -> str:
 def display_path(path: str | Path, cwd: Path) -> str:
     """A path as the user should see it: relative to where they stand."""
     text, base = str(path), str(cwd)
+    if not os.path.isabs(text):
+        return text  # already as the user gave it
     prefix = _as_prefix(base)
     if text.startswith(prefix):
         return text[len(prefix) :]
@@ -106,36 +133,33 @@ def display_path(path: str | Path, cwd: Path) -> str:
     return os.path.join(_display_dir(directory, base), name)
 
 
-def find_recording_names(args: Sequence[str], config: Config, cwd: Path | None = None) -> list[str]:
-    """The recordings named by ``args`` (or the defaults) as absolute path strings, sorted as
-    the user sees them, without repeats.
+def find_recording_names(args: Sequence[str], project: Project, cwd: Path) -> list[str]:
+    """The recordings named by ``args`` (relative to ``cwd``, or the defaults) as absolute
+    path strings, sorted, without repeats.
 
     Strings, not Path objects: a corpus of 100,000 files costs a third of the memory.
     """
-    cwd = cwd or Path.cwd()
-    roots = [str(cwd / arg) for arg in args] if args else default_paths(config, cwd)
+    roots = [os.path.join(cwd, arg) for arg in args] if args else default_paths(project, cwd)
     if not roots:
         raise UsageError(
             "no recordings found: pass files or directories, or set paths in [tool.recctl]"
         )
     seen: dict[str, None] = {}
-    for root in map(os.path.abspath, roots):
+    for arg, root in zip(args or roots, map(os.path.abspath, roots), strict=True):
+        if not os.path.lexists(root):
+            raise missing_path(arg)
         if os.path.isdir(root):
             seen.update(dict.fromkeys(walk_recordings(root)))
         else:
-            # A file argument is always taken; a missing one becomes the loader's finding.
+            # A file argument is always taken; one that cannot be read is the loader's finding.
             seen[root] = None
     if not seen:
         where = ", ".join(display_path(root, cwd) for root in roots)
         raise UsageError(f"no recordings found in {where}")
-    below = _as_prefix(str(cwd))
-    if all(path.startswith(below) for path in seen):
-        # Shown with the shared prefix cut off: the same order, without a key per file.
-        return sorted(seen)
-    return sorted(seen, key=lambda path: display_path(path, cwd))
+    return sorted(seen)
 
 
-def find_recordings(args: Sequence[str], config: Config, cwd: Path | None = None) -> list[Path]:
+def find_recordings(args: Sequence[str], project: Project, cwd: Path) -> list[Path]:
     """``find_recording_names`` as Path objects, for commands that work on few files or
     rename them."""
-    return [Path(name) for name in find_recording_names(args, config, cwd)]
+    return [Path(name) for name in find_recording_names(args, project, cwd)]

@@ -49,6 +49,11 @@ class CheckReport:
                 report.failed.append(result)
         return report
 
+    def merge(self, other: CheckReport) -> None:
+        """Add another run's results (of another project), keeping path order."""
+        self.total += other.total
+        self.failed = sorted([*self.failed, *other.failed], key=lambda result: result.path)
+
     @property
     def findings(self) -> list[Finding]:
         return [finding for result in self.failed for finding in result.findings]

@@ -1,4 +1,4 @@
-"""The recorder's response normalization, applied to existing files.
+"""``recctl normalize``: the recorder's response normalization, applied to existing files.
 
 When llama-stack records (and what its ``normalize_recordings.py`` does to old files): in
 every typed response object, ``id`` becomes ``rec-<hash[:12]>`` and ``created`` becomes 0,
@@ -9,10 +9,14 @@ calls, Gemini) are left as recorded, as the recorder leaves them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
+from recctl import store
+from recctl.hashing.names import parse_name
+from recctl.interrupt import Interruption
 from recctl.locate import pointer
 
 EPOCH = "1970-01-01T00:00:00.000000Z"
@@ -110,3 +114,78 @@ def normalized(recording: dict[str, Any], hash12: str) -> dict[str, Any]:
             fixed[index] = {**item, "__data__": new}
     response["body"] = fixed
     return {**recording, "response": response}
+
+
+def name_hash12(file_name: str) -> str | None:
+    """The first 12 hex digits of the hash a file is named by: what ``rec-`` ids carry."""
+    name = parse_name(file_name)
+    return name.hash[:12] if name.hash else None
+
+
+# --- files ------------------------------------------------------------------------------------
+
+NormalizeAction = Literal["normalized", "would normalize", "unchanged", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Normalization:
+    path: str
+    action: NormalizeAction
+    fields: list[str] = field(default_factory=list)
+    detail: str = ""
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "action": self.action,
+            "fields": self.fields,
+            "detail": self.detail,
+        }
+
+
+def normalize_file(
+    path: Path, display: str, root: Path, max_size: int, write: bool
+) -> Normalization:
+    try:
+        recording = store.load(path, max_size)
+    except store.LoadError as error:
+        return Normalization(display, "failed", detail=error.message)
+    hash12 = name_hash12(path.name)
+    if hash12 is None:
+        return Normalization(display, "skipped", detail="the file name is not a request hash")
+    if not isinstance(recording.data, dict):
+        return Normalization(display, "skipped", detail="not a recording")
+    found = changes(recording.data, hash12)
+    if not found:
+        return Normalization(display, "unchanged")
+    fields = sorted({change.field for change in found})
+    detail = f"{len(found)} fields"
+    if not write:
+        return Normalization(display, "would normalize", fields, detail)
+    try:
+        exact = store.parse_exact(recording.raw)  # every integer as it was
+    except store.LoadError as error:
+        return Normalization(display, "failed", fields, error.message)
+    content = store.dumps(normalized(exact, hash12))
+    try:
+        store.write(path, content, expected=recording.raw, root=root)
+    except store.WriteError as error:
+        return Normalization(display, "failed", fields, str(error))
+    return Normalization(display, "normalized", fields, detail)
+
+
+def normalize_paths(
+    paths: Sequence[Path],
+    root: Path,
+    max_size: int,
+    write: bool,
+    stop: Interruption | None = None,
+) -> list[Normalization]:
+    """Normalize file by file (a dry run unless ``write``) until ``stop``; a file already
+    right is untouched."""
+    results = []
+    for path in paths:
+        if stop is not None and stop.requested:
+            break
+        results.append(normalize_file(path, str(path), root, max_size, write))
+    return results

@@ -33,6 +33,7 @@ from recctl.hashing import HashScheme
 from recctl.hashing.canonical import recorded_endpoint
 from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
+from recctl.project import Project
 from recctl.rehash import Verdict, classify
 
 Reason = Literal["orphan", "unreachable", "misplaced", "duplicate"]
@@ -64,21 +65,27 @@ class Variant:
         return {"test_id": self.test_id, "endpoint": self.endpoint, "paths": self.paths}
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """Orphan and misplaced verdicts left out because the root looks wrong: the test files of
+    most recordings are missing under it."""
+
+    root: str
+    missing: int
+    """Recordings whose test file is not under the root."""
+    with_test_id: int
+
+
 @dataclass
 class PruneReport:
     stale: list[Stale] = field(default_factory=list)
     variants: list[Variant] = field(default_factory=list)
     outdated: int = 0
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    """Files that could not be read, with why: findings, never silently skipped."""
+    withheld: Withheld | None = None
     deleted: list[Stale] = field(default_factory=list)
     failed: list[tuple[Stale, str]] = field(default_factory=list)
-
-
-def project_root(cwd: Path) -> Path:
-    """The nearest directory with a pyproject.toml or .git, else ``cwd``."""
-    for directory in (cwd, *cwd.parents):
-        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
-            return directory
-    return cwd
 
 
 class TestIndex:
@@ -88,6 +95,7 @@ class TestIndex:
         self.root = root
         self.collected = collected
         self._definitions: dict[str, set[str] | None] = {}
+        self._files: dict[str, bool] = {}
 
     def _defined(self, file: str) -> set[str] | None:
         if file not in self._definitions:
@@ -111,12 +119,19 @@ class TestIndex:
                 self._definitions[file] = names
         return self._definitions[file]
 
+    def has_file(self, test_id: str) -> bool:
+        """Whether the test file of ``test_id`` exists under the root."""
+        file = test_id.partition("::")[0]
+        if file not in self._files:
+            self._files[file] = (self.root / file).is_file()
+        return self._files[file]
+
     def missing(self, test_id: str) -> str | None:
         """Why the test is gone, or None if it is there."""
         file, _, rest = test_id.partition("::")
         if self.collected is not None:
             return None if test_id in self.collected else "not collected by pytest"
-        if not (self.root / file).is_file():
+        if not self.has_file(test_id):
             return f"{file} does not exist"
         names = self._defined(file)
         if names is None:
@@ -168,6 +183,8 @@ _DRIFT = re.compile(
 class _Seen:
     path: Path
     display: str
+    """Relative to the project root: details that name another file must not depend on the
+    current directory."""
     verdict: Verdict
     test_id: str | None
     endpoint: str | None
@@ -176,15 +193,13 @@ class _Seen:
     digest: str
 
     def stale(self, reason: Reason, detail: str) -> Stale:
-        return Stale(self.display, reason, detail, self.size, self.digest)
+        return Stale(str(self.path), reason, detail, self.size, self.digest)
 
 
-def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen | None:
-    try:
-        recording = store.load(path, max_size)
-        verdict = classify(recording, display, target)
-    except store.LoadError:
-        return None  # an unreadable file is validate's business, not a stale one
+def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen:
+    """Raises LoadError for a file that cannot be read."""
+    recording = store.load(path, max_size)
+    verdict = classify(recording, str(path), target)
     data = recording.data if isinstance(recording.data, dict) else {}
     request = data.get("request") if isinstance(data.get("request"), dict) else {}
     assert isinstance(request, dict)
@@ -205,22 +220,29 @@ def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen 
 def find_stale(
     paths: Sequence[Path],
     target: HashScheme,
-    root: Path,
-    cwd: Path,
+    project: Project,
     max_size: int,
     collected: set[str] | None = None,
+    variants: bool = False,
 ) -> PruneReport:
-    """Every stale recording with its reason, and the groups of drifting variants."""
+    """Every stale recording with its reason, judged against the project root; with
+    ``variants``, the groups of drifting variants too."""
+    root = project.root
     report = PruneReport()
     index = TestIndex(root, collected)
     seen: list[_Seen] = []
     for path in paths:
-        result = _read(path, display_path(path, cwd), target, max_size)
-        if result is not None:
-            seen.append(result)
+        try:
+            seen.append(_read(path, project.relative(path), target, max_size))
+        except store.LoadError as error:
+            report.unreadable.append((str(path), error.message))
+    tested = [item for item in seen if item.test_id]
+    missing = sum(not index.has_file(item.test_id or "") for item in tested)
+    if missing * 2 > len(tested):
+        report.withheld = Withheld(str(root), missing, len(tested))
     reachable: list[_Seen] = []
     for item in seen:
-        stale = _stale_reason(item, index, root)
+        stale = _stale_reason(item, index, root, report.withheld is None)
         if stale is not None:
             report.stale.append(stale)
             continue
@@ -229,14 +251,17 @@ def find_stale(
     report.stale.extend(duplicates)
     duplicated = {stale.path for stale in duplicates}
     report.outdated = sum(
-        item.verdict.status == "outdated" and item.display not in duplicated for item in reachable
+        item.verdict.status == "outdated" and str(item.path) not in duplicated for item in reachable
     )
-    report.variants = _variants([item for item in reachable if item.verdict.status == "ok"])
+    if variants:
+        report.variants = _variants([item for item in reachable if item.verdict.status == "ok"])
     report.stale.sort(key=lambda stale: stale.path)
     return report
 
 
-def _stale_reason(item: _Seen, index: TestIndex, root: Path) -> Stale | None:
+def _stale_reason(item: _Seen, index: TestIndex, root: Path, judge_tests: bool) -> Stale | None:
+    """Why ``item`` is stale, or None. Without ``judge_tests`` (a root that looks wrong),
+    nothing that depends on where the tests are is said."""
     stale = item.stale
     if _legacy(item.path) and parse_name(item.path.name).hash is not None:
         return stale(
@@ -245,7 +270,7 @@ def _stale_reason(item: _Seen, index: TestIndex, root: Path) -> Stale | None:
     if item.verdict.status == "mismatch":
         return stale("unreachable", f"no hash scheme gives its name: {item.verdict.detail}")
     # Recordings outside any test (shared set-up, model lists) are never orphans.
-    if item.test_id:
+    if item.test_id and judge_tests:
         why = index.missing(item.test_id)
         if why is not None:
             return stale("orphan", f"{item.test_id}: {why}")
@@ -286,20 +311,23 @@ def _variants(items: Iterable[_Seen]) -> list[Variant]:
             continue
         shapes: dict[str, list[str]] = {}
         for item in group:
-            shapes.setdefault(_DRIFT.sub("~", item.request_text), []).append(item.display)
+            shapes.setdefault(_DRIFT.sub("~", item.request_text), []).append(str(item.path))
         for paths in shapes.values():
             if len(paths) > 1:
                 variants.append(Variant(test_id, endpoint, sorted(paths)))
     return variants
 
 
-def delete(report: PruneReport, cwd: Path, stop: Interruption | None = None) -> None:
-    """Delete exactly the stale files listed, each only if unchanged since it was read."""
+def delete(report: PruneReport, root: Path, stop: Interruption | None = None) -> None:
+    """Delete exactly the stale files listed, each only if unchanged since it was read and
+    only inside ``root``. Orphans are never deleted while the root looks wrong."""
     for stale in report.stale:
         if stop is not None and stop.requested:
             return
+        if report.withheld is not None and stale.reason in ("orphan", "misplaced"):
+            continue  # not reported either; defensive: such a verdict never reaches here
         try:
-            store.remove(cwd / stale.path, stale.digest)
+            store.remove(Path(stale.path), stale.digest, root=root)
         except store.WriteError as error:
             report.failed.append((stale, str(error)))
             continue

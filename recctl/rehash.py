@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recctl import store
-from recctl.discovery import display_path
 from recctl.errors import UsageError
 from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
@@ -226,16 +225,15 @@ def _init_worker(target: str, max_size: int) -> None:
     _worker["max_size"] = max_size
 
 
-def _classify_item(item: tuple[Path, str]) -> Verdict:
-    return classify_file(item[0], item[1], _worker["target"], _worker["max_size"])
+def _classify_item(path: Path) -> Verdict:
+    return classify_file(path, str(path), _worker["target"], _worker["max_size"])
 
 
 def rehash_paths(
-    paths: Sequence[Path], target: HashScheme, cwd: Path, max_size: int, jobs: int | None = None
+    paths: Sequence[Path], target: HashScheme, max_size: int, jobs: int | None = None
 ) -> list[Verdict]:
-    """A verdict for every file, in path order."""
-    items = [(path, display_path(path, cwd)) for path in paths]
-    return list(process_map(_classify_item, items, jobs, _init_worker, (target.name, max_size)))
+    """A verdict for every file, in path order, named by the path given."""
+    return list(process_map(_classify_item, paths, jobs, _init_worker, (target.name, max_size)))
 
 
 # --- repairs -------------------------------------------------------------------------------
@@ -285,12 +283,12 @@ def repaired_content(data: dict[str, Any], old_name: RecordingName, new_hash: st
 
 
 def repair_file(
-    path: Path, verdict: Verdict, target: HashScheme, root: Path, cwd: Path, write: bool
+    path: Path, verdict: Verdict, target: HashScheme, root: Path, write: bool
 ) -> Rename:
     """Rename one file to its target name (dry run unless ``write``), never overwriting."""
     assert verdict.expected is not None
     new_path = path.with_name(verdict.expected)
-    new_display = display_path(new_path, cwd)
+    new_display = str(new_path)
     exists = os.path.lexists(new_path)
     if not exists and not write:
         return Rename(verdict, "would rename", new_display)
@@ -305,13 +303,13 @@ def repair_file(
         try:
             existing = store.load(new_path, exact=True)
         except store.LoadError as error:
-            return Rename(verdict, "conflict", new_display, f"{new_display}: {error.message}")
+            return Rename(verdict, "conflict", new_display, f"{new_path.name}: {error.message}")
         if existing.raw == content:
             # An earlier run wrote the new file and stopped before removing the old one.
             if not write:
                 return Rename(verdict, "would complete", new_display, "the target is this file")
             try:
-                store.remove(path, store.digest(recording.raw))
+                store.remove(path, store.digest(recording.raw), root=root)
             except store.WriteError as error:
                 return Rename(verdict, "failed", new_display, str(error))
             return Rename(verdict, "completed", new_display, "the target already held this file")
@@ -320,7 +318,7 @@ def repair_file(
         return Rename(verdict, "conflict", new_display, "the target holds another request")
     try:
         store.create(new_path, content, root=root)
-        store.remove(path, store.digest(recording.raw))
+        store.remove(path, store.digest(recording.raw), root=root)
     except store.WriteError as error:
         return Rename(verdict, "failed", new_display, str(error))
     return Rename(verdict, "renamed", new_display)
@@ -331,7 +329,6 @@ def repairs(
     paths: Mapping[str, Path],
     target: HashScheme,
     root: Path,
-    cwd: Path,
     write: bool,
     include_mismatch: bool,
     stop: Interruption | None = None,
@@ -356,11 +353,11 @@ def repairs(
             yield Rename(
                 verdict,
                 "duplicate",
-                display_path(new_path, cwd),
-                f"{claimed[new_path]} takes that name first",
+                str(new_path),
+                f"{os.path.basename(claimed[new_path])} takes that name first",
             )
             continue
-        rename = repair_file(path, verdict, target, root, cwd, write)
+        rename = repair_file(path, verdict, target, root, write)
         if rename.action in ("renamed", "would rename", "completed", "would complete"):
             claimed[new_path] = verdict.path
         yield rename
@@ -377,7 +374,8 @@ class RehashResult:
 
     @property
     def problems(self) -> list[Verdict]:
-        """Verdicts still not ok once the renames that were done are counted."""
+        """Verdicts still not ok once the renames that were done are counted. ``unhashable``
+        is no problem: nothing can hash those requests (``check`` agrees)."""
         fixed = {
             rename.verdict.path
             for rename in self.renames
@@ -391,7 +389,8 @@ class RehashResult:
         return [
             verdict
             for verdict in self.verdicts
-            if (verdict.status != "ok" and verdict.path not in fixed) or verdict.path in failed
+            if (verdict.status not in ("ok", "unhashable") and verdict.path not in fixed)
+            or verdict.path in failed
         ]
 
 
@@ -399,17 +398,17 @@ def rehash(
     paths: Sequence[Path],
     target: HashScheme,
     root: Path,
-    cwd: Path,
     max_size: int,
     jobs: int | None,
     write: bool,
     include_mismatch: bool,
     stop: Interruption | None = None,
 ) -> RehashResult:
-    """Classify every file, then rename (or plan to rename) the ones a rename repairs."""
-    verdicts = rehash_paths(paths, target, cwd, max_size, jobs)
-    by_display = {display_path(path, cwd): path for path in paths}
-    renames = list(repairs(verdicts, by_display, target, root, cwd, write, include_mismatch, stop))
+    """Classify every file, then rename (or plan to rename) the ones a rename repairs; writes
+    stay inside ``root``."""
+    verdicts = rehash_paths(paths, target, max_size, jobs)
+    by_path = {str(path): path for path in paths}
+    renames = list(repairs(verdicts, by_path, target, root, write, include_mismatch, stop))
     return RehashResult(target.name, verdicts, renames, write)
 
 
@@ -453,9 +452,8 @@ def hash_request(
     return HashResult(hashes.hashes[target.name], hashes.canonical[target.name])
 
 
-def explain_file(path: Path, target: HashScheme, cwd: Path, max_size: int) -> str:
+def explain_file(path: Path, display: str, target: HashScheme, max_size: int) -> str:
     """One file's verdict, then each distinct canonical form with the schemes that hash it."""
-    display = display_path(path.resolve(), cwd)
     try:
         recording = store.load(path, max_size, exact=True)
     except store.LoadError as error:

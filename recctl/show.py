@@ -12,19 +12,18 @@ from typing import Any
 from urllib.parse import urlparse
 
 from recctl import store
-from recctl.config import Config
 from recctl.discovery import (
     RECORDINGS_DIR,
-    default_paths,
     display_path,
     find_recordings,
+    recordings_dirs_below,
     walk_recordings,
 )
 from recctl.errors import NotFoundError, UsageError
 from recctl.formats import Reassembled, reassemble
 from recctl.hashing.names import parse_name
 from recctl.parallel import process_map
-from recctl.store import inside
+from recctl.project import Project
 
 _HEX_REF = re.compile(r"^(?:models-)?[0-9a-f]{4,64}$")
 MIN_PREFIX = 4
@@ -35,35 +34,52 @@ def _name_hash(file_name: str) -> str:
     return parse_name(file_name).hash or file_name.removesuffix(".json")
 
 
-def _looks_like_path(ref: str) -> bool:
-    return os.sep in ref or ref.endswith(".json") or ref in (".", "..")
+def looks_like_path(ref: str, cwd: Path) -> bool:
+    """Whether a ``show`` reference names a file or directory rather than a hash."""
+    return (
+        os.path.lexists(os.path.join(cwd, ref))
+        or os.sep in ref
+        or ref.endswith(".json")
+        or ref in (".", "..")
+        or not _HEX_REF.match(ref)
+    )
 
 
-def resolve_refs(refs: Sequence[str], config: Config, cwd: Path) -> list[Path]:
+def _search_dirs(project: Project, cwd: Path) -> Iterator[list[str]]:
+    """Where hashes are looked up, nearest first: the recordings folder the user stands in,
+    then the project's configured paths, else every recordings folder in the project."""
+    here = os.path.abspath(cwd)
+    if RECORDINGS_DIR in Path(here).parts:
+        yield [here]
+    if project.config.paths:
+        yield [str(path) for path in project.config.paths]
+    else:
+        yield recordings_dirs_below(str(project.root))
+
+
+def resolve_refs(refs: Sequence[str], project: Project, cwd: Path) -> list[Path]:
     """Files named by paths, full hashes or unique hash prefixes (at least 4 hex digits).
 
-    Hashes are looked up by file name in the configured paths: no other file is parsed.
-    A file must stay inside the project or lie under a ``recordings`` directory.
+    Hashes are looked up by file name (no other file is parsed), in the recordings folder
+    the user stands in first, then across the project. A path is read wherever it lies.
     """
     found: dict[str, Path] = {}
-    names: list[str] | None = None
     for ref in refs:
         if re.fullmatch(r"[0-9a-f]{1,3}", ref):
             raise UsageError(f"{ref}: a hash prefix needs at least {MIN_PREFIX} hex digits")
-        candidate = cwd / ref
-        if os.path.lexists(candidate) or _looks_like_path(ref) or not _HEX_REF.match(ref):
-            _check_outside(ref, candidate, config)
-            if not os.path.lexists(candidate):
-                raise NotFoundError(f"{ref}: no such recording")
-            for path in find_recordings([ref], config, cwd):
+        if looks_like_path(ref, cwd):
+            for path in find_recordings([ref], project, cwd):
                 found.setdefault(str(path), path)
             continue
-        if names is None:
-            names = [path for root in default_paths(config, cwd) for path in walk_recordings(root)]
         prefix = ref.removeprefix("models-")
-        matches = sorted(
-            path for path in names if _name_hash(os.path.basename(path)).startswith(prefix)
-        )
+        matches: list[str] = []
+        for directories in _search_dirs(project, cwd):
+            names = [path for root in directories for path in walk_recordings(root)]
+            matches = sorted(
+                path for path in names if _name_hash(os.path.basename(path)).startswith(prefix)
+            )
+            if matches:
+                break
         if not matches:
             raise NotFoundError(f"{ref}: no recording with that hash")
         if len(matches) > 1:
@@ -73,15 +89,7 @@ def resolve_refs(refs: Sequence[str], config: Config, cwd: Path) -> list[Path]:
                 f"{ref} is ambiguous; it names {len(matches)} recordings:\n  {listed}{more}"
             )
         found.setdefault(matches[0], Path(matches[0]))
-    return sorted(found.values(), key=lambda path: display_path(path, cwd))
-
-
-def _check_outside(ref: str, candidate: Path, config: Config) -> None:
-    # A directory yields only the recordings below it; a file must be one.
-    real = Path(os.path.realpath(candidate))
-    if real.is_dir() or inside(real, config.root) or RECORDINGS_DIR in real.parts:
-        return
-    raise UsageError(f"refusing to read {ref}: it is outside the project and not a recording")
+    return sorted(found.values())
 
 
 @dataclass
@@ -163,12 +171,9 @@ def _body_model(request: dict[str, Any]) -> Any:
     return None
 
 
-def load_shown(path: Path, display: str, max_size: int) -> Shown:
-    try:
-        recording = store.load(path, max_size)
-    except store.LoadError as error:
-        raise NotFoundError(f"{display}: {error.message}") from None
-    return describe(recording, display)
+def load_shown(path: Path, max_size: int) -> Shown:
+    """One recording as ``show`` presents it; a file that cannot be read raises LoadError."""
+    return describe(store.load(path, max_size), str(path))
 
 
 # --- whole-corpus runs: small results from worker processes ---------------------------------
@@ -220,8 +225,8 @@ def _init(max_size: int, with_record: bool) -> None:
     _worker.update(max_size=max_size, with_record=with_record)
 
 
-def _entry(item: tuple[Path, str]) -> Entry:
-    path, display = item
+def _entry(path: Path) -> Entry:
+    display = str(path)
     try:
         recording = store.load(path, _worker["max_size"])
     except store.LoadError as error:
@@ -232,10 +237,10 @@ def _entry(item: tuple[Path, str]) -> Entry:
 
 
 def entries(
-    paths: Sequence[Path], cwd: Path, max_size: int, jobs: int | None, with_record: bool = False
+    paths: Sequence[Path], max_size: int, jobs: int | None, with_record: bool = False
 ) -> Iterator[Entry]:
-    items = [(path, display_path(path, cwd)) for path in paths]
-    yield from process_map(_entry, items, jobs, _init, (max_size, with_record))
+    """A summary line of every file, in path order, named by the path given."""
+    yield from process_map(_entry, paths, jobs, _init, (max_size, with_record))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ into floats, so callers for whom that matters (writers, hashing, schema findings
 
 Writing reproduces the recorder's bytes exactly, ``json.dumps(data, indent=2) + "\\n"``,
 through a temporary file in the same directory and ``os.replace``, so a file nobody changed
-stays byte-identical and a crash never leaves half a file.
+stays byte-identical and a crash never leaves half a file. Each write holds an advisory lock
+on the file and compares it with what was read twice: when the lock is taken and just before
+the replace.
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, the comparisons remain
+    fcntl = None  # type: ignore[assignment]
 
 from recctl.locate import line_of_offset
 
@@ -75,13 +82,13 @@ def read_bytes(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes
             raise LoadError(f"dangling symlink to {os.readlink(path)}") from None
         raise LoadError("no such file") from None
     except IsADirectoryError:
-        raise LoadError("is a directory, not a recording") from None
+        raise _directory_error(path) from None
     except OSError as exc:
         raise LoadError(f"cannot read: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise LoadError("is a directory, not a recording")
+            raise _directory_error(path)
         if not stat.S_ISREG(info.st_mode):
             raise LoadError("is not a regular file")
         if info.st_size > max_size:
@@ -105,6 +112,16 @@ def read_bytes(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes
     finally:
         os.close(fd)
     return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _directory_error(path: str | Path) -> LoadError:
+    # Discovery hands over the directories it could not list, so that they are reported.
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        return LoadError(f"cannot read directory: {exc.strerror or exc}")
+    return LoadError("is a directory, not a recording")
 
 
 def parse(raw: bytes) -> Any:
@@ -174,9 +191,14 @@ def inside(path: Path, root: Path) -> bool:
     return True
 
 
+def _temp_name(name: str) -> str:
+    # The writer's pid is in the name: a sweep removes only what a dead writer left.
+    return f"{TEMP_PREFIX}{name}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}"
+
+
 def _write_temp(directory: Path, name: str, content: bytes, mode: int) -> Path:
     """Write ``content`` to a new temporary file beside ``name``, synced to disk."""
-    temp = directory / f"{TEMP_PREFIX}{name}.{os.urandom(4).hex()}{TEMP_SUFFIX}"
+    temp = directory / _temp_name(name)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         view = memoryview(content)
@@ -194,41 +216,102 @@ def _write_temp(directory: Path, name: str, content: bytes, mode: int) -> Path:
 
 def _check_root(path: Path, real: Path, root: Path | None) -> None:
     if root is not None and not inside(real, root):
-        raise WriteError(f"{path} resolves to {real}, outside {root}; not writing there")
+        raise WriteError(
+            f"{path} resolves to {real}, outside the project {root}; not writing there"
+        )
+
+
+# Called after the temporary file is written and before the last comparison: tests set it to
+# change the file in that window, which must make the write refuse.
+before_replace: Callable[[Path], None] | None = None
+
+
+@contextlib.contextmanager
+def _locked(target: Path, what: str) -> Iterator[bytes | None]:
+    """Hold an advisory lock on ``target`` and yield its current bytes (None: no file).
+
+    Two recctl writers serialize on it; an editor that takes no lock is caught by the second
+    comparison the writers make just before they replace the file.
+    """
+    while True:
+        try:
+            fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            yield None
+            return
+        except OSError as exc:
+            raise WriteError(f"cannot read {target} before {what}: {exc.strerror or exc}") from None
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            # Another writer may have replaced the file while this one waited for the lock.
+            try:
+                same = os.stat(target).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                try:
+                    current = _read_all(fd)
+                except OSError as exc:
+                    raise WriteError(
+                        f"cannot read {target} before {what}: {exc.strerror or exc}"
+                    ) from None
+                yield current
+                return
+        finally:
+            os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    parts = []
+    while block := os.read(fd, 1 << 20):
+        parts.append(block)
+    return b"".join(parts)
+
+
+def _current(target: Path) -> bytes | None:
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | None = None) -> bool:
     """Atomically replace ``path`` with ``content``; return False when nothing had to change.
 
-    ``expected`` is what the caller read: if the file now holds anything else, someone changed
-    it in between and the write is refused. ``expected=None`` means the file must not exist.
-    A symlink is written through only when its target stays inside ``root``.
+    ``expected`` is what the caller read: if the file holds anything else, when the lock is
+    taken or just before the replace, someone changed it and the write is refused.
+    ``expected=None`` means the file must not exist. A symlink is written through only when
+    its target stays inside ``root``.
     """
+    if expected is None:
+        create(path, content, root=root)
+        return True
     target = Path(os.path.realpath(path))
     _check_root(path, target, root)
-    try:
-        current: bytes | None = target.read_bytes()
-    except FileNotFoundError:
-        current = None
-    except OSError as exc:
-        raise WriteError(f"cannot read {path} before writing: {exc.strerror or exc}") from None
-    if current != expected:
-        if expected is None:
-            raise WriteError(f"{path} already exists; not overwriting it")
-        raise WriteError(f"{path} changed since it was read; not overwriting it")
-    if current == content:
-        return False
-    mode = stat.S_IMODE(target.stat().st_mode) if current is not None else 0o644
-    try:
-        temp = _write_temp(target.parent, target.name, content, mode)
+    with _locked(target, "writing") as current:
+        if current is None:
+            raise WriteError(f"{path} was removed since it was read; not writing it")
+        if current != expected:
+            raise WriteError(f"{path} changed since it was read; not overwriting it")
+        if current == content:
+            return False
+        mode = stat.S_IMODE(target.stat().st_mode)
         try:
+            temp = _write_temp(target.parent, target.name, content, mode)
+        except OSError as exc:
+            raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+        try:
+            if before_replace is not None:
+                before_replace(target)
+            if _current(target) != expected:
+                raise WriteError(f"{path} changed while it was written; not overwriting it")
             os.replace(temp, target)
-        except OSError:
+        except OSError as exc:
+            raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+        finally:
             with contextlib.suppress(OSError):
                 temp.unlink()
-            raise
-    except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     _fsync_directory(target.parent)
     return True
 
@@ -263,32 +346,60 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def remove(path: Path, expected_digest: str) -> None:
-    """Delete ``path`` only if it still holds what was read (see ``digest``)."""
+def remove(path: Path, expected_digest: str, *, root: Path | None = None) -> None:
+    """Delete ``path`` only if it still holds what was read (see ``digest``), and only where
+    its directory, symlinks resolved, stays inside ``root``."""
+    real = Path(os.path.realpath(path.parent)) / path.name
+    _check_root(path, real, root)
+    with _locked(real, "removing it") as current:
+        if current is None:
+            return
+        if digest(current) != expected_digest:
+            raise WriteError(f"{path} changed since it was read; not removing it")
+        try:
+            os.unlink(real)
+        except OSError as exc:
+            raise WriteError(f"cannot remove {path}: {exc.strerror or exc}") from None
+
+
+# A temporary file whose writer cannot be told (an older name) counts as abandoned after this.
+ABANDONED_AFTER = 300.0
+
+
+def _abandoned(entry: os.DirEntry[str], now: float) -> bool:
+    parts = entry.name[len(TEMP_PREFIX) : -len(TEMP_SUFFIX)].rsplit(".", 2)
     try:
-        current = path.read_bytes()
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise WriteError(f"cannot read {path} before removing it: {exc.strerror or exc}") from None
-    if digest(current) != expected_digest:
-        raise WriteError(f"{path} changed since it was read; not removing it")
-    try:
-        path.unlink()
-    except OSError as exc:
-        raise WriteError(f"cannot remove {path}: {exc.strerror or exc}") from None
+        age = now - entry.stat(follow_symlinks=False).st_mtime
+    except OSError:
+        return False
+    if len(parts) == 3 and parts[1].isdigit():
+        try:
+            os.kill(int(parts[1]), 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            pass  # alive, under another user
+        # A live pid may be a reused one: after an hour nobody is still writing one file.
+        return age > 12 * ABANDONED_AFTER
+    return age > ABANDONED_AFTER
 
 
 def sweep_temp_files(paths: Iterable[Path]) -> list[Path]:
-    """Remove the temporary files an earlier, killed run left beside these files."""
+    """Remove the temporary files that killed runs left beside these files: only those whose
+    writer is gone, never another live run's."""
+    import time
+
     removed = []
+    now = time.time()
     for directory in {path.parent for path in paths}:
         try:
             entries = list(os.scandir(directory))
         except OSError:
             continue
         for entry in entries:
-            if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
+            if not (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)):
+                continue
+            if _abandoned(entry, now):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
                     removed.append(Path(entry.path))

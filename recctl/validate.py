@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from recctl import store
-from recctl.discovery import display_path
 from recctl.findings import CheckReport, FileResult, Finding
 from recctl.locate import locate
 from recctl.parallel import process_map
@@ -58,25 +57,23 @@ def validate_file(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(validator: SchemaValidator, max_size: int, cwd: Path) -> None:
+def _init_worker(validator: SchemaValidator, max_size: int) -> None:
     _worker["validator"] = validator
     _worker["max_size"] = max_size
-    _worker["cwd"] = cwd
 
 
 def _validate_item(path: str | Path) -> FileResult:
-    # The display path is made here, not held for every file by the parent.
-    display = display_path(path, _worker["cwd"])
-    return validate_file(path, display, _worker["validator"], _worker["max_size"])
+    return validate_file(path, str(path), _worker["validator"], _worker["max_size"])
 
 
 def validate_paths(
     paths: Sequence[str | Path],
     validator: SchemaValidator,
-    cwd: Path,
     max_size: int,
     jobs: int | None = None,
 ) -> CheckReport:
-    """Validate every file, in path order; one file's problem never stops the others."""
-    initargs = (validator, max_size, cwd)
+    """Validate every file, in path order; one file's problem never stops the others.
+
+    Findings name files by the paths given: reporters make them relative for display."""
+    initargs = (validator, max_size)
     return CheckReport.of(process_map(_validate_item, paths, jobs, _init_worker, initargs))

@@ -13,7 +13,7 @@ import pytest
 
 from recctl import __version__
 from recctl.findings import CheckReport, FileResult, Finding
-from recctl.reporters import render_text
+from recctl.reporters.findings import render_text
 from tests.conftest import invoke
 
 COMMANDS = [

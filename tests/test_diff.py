@@ -189,7 +189,7 @@ def test_usage_errors(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert invoke(["diff"]).exit_code == 2
     result = invoke(["diff", "nothing-here"])
     assert result.exit_code == 2
-    assert "not a file, a directory or a git revision" in result.stderr
+    assert "nothing-here: no such file, directory or git revision" in result.stderr
     monkeypatch.setenv("PATH", "")
     no_git = invoke(["diff", "--staged"])
     assert no_git.exit_code == 2

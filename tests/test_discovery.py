@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from recctl.config import load_config
 from recctl.discovery import find_recordings
 from recctl.errors import UsageError
+from recctl.project import find_project
 from tests.conftest import invoke
 
 
@@ -20,7 +20,7 @@ def touch(root: Path, *names: str) -> None:
 
 
 def found(root: Path, *args: str) -> list[str]:
-    paths = find_recordings(list(args), load_config(root), root)
+    paths = find_recordings(list(args), find_project([], root), root)
     return [str(path.relative_to(root)) for path in paths]
 
 
@@ -43,10 +43,12 @@ def test_directories_yield_json_under_a_recordings_directory(project: Path) -> N
 
 def test_a_file_argument_is_always_taken(project: Path) -> None:
     touch(project, "elsewhere/one.json")
-    assert found(project, "elsewhere/one.json", "missing.json") == [
-        "elsewhere/one.json",
-        "missing.json",
-    ]
+    assert found(project, "elsewhere/one.json") == ["elsewhere/one.json"]
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error(project: Path) -> None:
+    with pytest.raises(UsageError, match=r"^missing.json: no such file or directory$"):
+        found(project, "missing.json")
 
 
 def test_skips_git_virtualenvs_and_node_modules(project: Path) -> None:
@@ -94,17 +96,21 @@ def test_output_paths_are_relative_to_where_the_user_stands(
     assert '"path":"../a/recordings/x.json"' in result.stdout
 
 
-def test_files_come_in_the_order_the_user_sees_their_paths(
+def test_files_come_in_path_order_wherever_the_user_stands(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # From m/, ../z/… sorts before recordings/…, though /…/m/ sorts before /…/z/.
+    # The order is the files' own (absolute paths): the same report from m/ and from z/.
     touch(project, "m/recordings/b.json", "m/recordings/a.json", "z/recordings/y.json")
     monkeypatch.chdir(project / "m")
     inside = found(project / "m", "recordings")
     assert inside == ["recordings/a.json", "recordings/b.json"]
     result = invoke(["rehash", "--format", "json", "recordings", "../z"])
     shown = [line.split('"path":"')[1].split('"')[0] for line in result.stdout.splitlines()]
-    assert shown == ["../z/recordings/y.json", "recordings/a.json", "recordings/b.json"]
+    assert shown == ["recordings/a.json", "recordings/b.json", "../z/recordings/y.json"]
+    monkeypatch.chdir(project / "z")
+    result = invoke(["rehash", "--format", "json", "recordings", "../m"])
+    shown = [line.split('"path":"')[1].split('"')[0] for line in result.stdout.splitlines()]
+    assert shown == ["../m/recordings/a.json", "../m/recordings/b.json", "recordings/y.json"]
 
 
 def test_config_is_read_from_the_nearest_pyproject(

@@ -154,9 +154,9 @@ def test_ctrl_c_finishes_the_file_in_hand(
     work = tmp_path / "work"
     shutil.copytree(subset, work)
     monkeypatch.chdir(work)
-    from recctl import check
+    from recctl import normalize
 
-    real = check.normalize_file
+    real = normalize.normalize_file
     calls: list[str] = []
 
     def interrupting(path: Path, *args: Any) -> Any:
@@ -166,7 +166,7 @@ def test_ctrl_c_finishes_the_file_in_hand(
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the third file is in hand
         return result
 
-    monkeypatch.setattr(check, "normalize_file", interrupting)
+    monkeypatch.setattr(normalize, "normalize_file", interrupting)
     result = invoke(["normalize", "--write", "-f", "json", "tests"])
     assert result.exit_code == 130
     assert "interrupted" in result.stderr

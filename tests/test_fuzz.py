@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[list[str], set[int]]] = {
     "rehash": (["rehash"], {0, 1}),
     "show": (["show", "-f", "json"], {0, 1}),
     "show-text": (["show"], {0, 1}),
-    "ls": (["ls", "-f", "json"], {0}),
+    "ls": (["ls", "-f", "json"], {0, 1}),
     "normalize-dry-run": (["normalize"], {0, 1}),
     "redact-dry-run": (["redact"], {0, 1}),
 }

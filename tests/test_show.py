@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -107,11 +108,19 @@ def test_ambiguous_unknown_and_short_prefixes(recordings: Path) -> None:
     assert invoke(["show", "abc"]).exit_code == 2
 
 
-def test_refs_outside_the_project_are_refused(recordings: Path) -> None:
-    result = invoke(["show", "../../etc/passwd"])
-    assert result.exit_code == 2
-    assert "refusing to read" in result.stderr
-    assert invoke(["show", "recordings/chat-body.json"]).exit_code == 0
+def test_a_named_file_is_read_wherever_it_lies(recordings: Path, tmp_path_factory: Any) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "chat-body.json"
+    shutil.copy(recordings / "chat-body.json", elsewhere)
+    assert invoke(["show", str(elsewhere)]).exit_code == 0
+    not_json = elsewhere.with_name("notes.json")
+    not_json.write_text("not json")
+    result = invoke(["show", str(not_json), "recordings/chat-body.json"])
+    assert result.exit_code == 1  # a finding, and the other file is still shown
+    assert "invalid JSON" in result.stderr
+    assert "chat-body.json" in result.stdout
+    missing = invoke(["show", "../../no/such/file.json"])
+    assert missing.exit_code == 2
+    assert "recctl: error: ../../no/such/file.json: no such file or directory" in missing.stderr
 
 
 def test_raw_and_chunks(recordings: Path) -> None:

@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from recctl import __version__
-from recctl.cli import check, diff, prune, rehash, show, validate
+from recctl.cli import check, diff, normalize, prune, redact, rehash, show, validate
 from recctl.errors import ExitCode, RecctlError
 
 
@@ -61,7 +61,7 @@ def _root(
     """
 
 
-for _module in (validate, rehash, show, diff, prune, check):
+for _module in (validate, rehash, show, diff, prune, check, normalize, redact):
     _module.register(app)
 
 

@@ -4,14 +4,29 @@ import enum
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from recctl.config import Config, load_config
 from recctl.errors import ExitCode
 from recctl.interrupt import Interruption, deferred_interrupt
 from recctl.reporters import default_format
+
+if TYPE_CHECKING:
+    from recctl.project import Project
+
+
+class ChangeFormat(str, enum.Enum):
+    """How a command that changes files reports them."""
+
+    text = "text"
+    json = "json"
+
+
+ChangeFormatOption = Annotated[
+    ChangeFormat, typer.Option("--format", "-f", help="text for people, json for JSON lines.")
+]
+Write = Annotated[bool, typer.Option("--write", help="Change the files (default: a dry run).")]
 
 
 class OutputFormat(str, enum.Enum):
@@ -77,9 +92,31 @@ def format_name(chosen: OutputFormat | None) -> str:
     return chosen.value if chosen is not None else default_format()
 
 
-def config() -> Config:
-    """The configuration for the current directory."""
-    return load_config(Path.cwd())
+Root = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        help="The project root (default: searched upwards from the paths given: "
+        "[tool.recctl], else the git work tree, else pyproject.toml).",
+        show_default=False,
+        file_okay=False,
+    ),
+]
+
+
+def project(paths: Sequence[str] | None, root: Path | None) -> "Project":
+    """The one project of the paths the user named (of the current directory for none)."""
+    from recctl.project import find_project
+
+    return find_project(paths or [], Path.cwd(), root)
+
+
+def projects(paths: Sequence[str] | None, root: Path | None) -> "list[tuple[Project, list[str]]]":
+    """Each project of the paths the user named, with its paths: for commands that judge
+    every file on its own and so can run once per project."""
+    from recctl.project import find_projects
+
+    return find_projects(paths or [], Path.cwd(), root)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""``recctl check``, ``recctl normalize`` and ``recctl redact``."""
+"""``recctl check``."""
 
 import enum
 import sys
@@ -10,19 +10,21 @@ import typer
 from recctl.cli._options import (
     Jobs,
     Paths,
+    Root,
     Schema,
     Scheme,
-    config,
+    projects,
     stop_if_interrupted,
     writing,
 )
 from recctl.errors import ExitCode
-from recctl.reporters import default_format, plural
+from recctl.reporters import default_format
 
 if TYPE_CHECKING:
-    from recctl.config import Config
+    from recctl.findings import CheckReport
     from recctl.hashing import HashScheme
     from recctl.interrupt import Interruption
+    from recctl.project import Project
 
 
 class CheckFormat(str, enum.Enum):
@@ -32,21 +34,12 @@ class CheckFormat(str, enum.Enum):
     sarif = "sarif"
 
 
-class ChangeFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-
-
 CheckNames = Annotated[
     list[str] | None,
     typer.Option(
         help="Checks, comma-separated or repeated: schema, hash, normalization, secret.",
         show_default=False,
     ),
-]
-Write = Annotated[bool, typer.Option("--write", help="Change the files (default: a dry run).")]
-ChangeFormatOption = Annotated[
-    ChangeFormat, typer.Option("--format", "-f", help="text for people, json for JSON lines.")
 ]
 
 
@@ -70,6 +63,7 @@ def check(
     scheme: Scheme = None,
     schema: Schema = None,
     jobs: Jobs = None,
+    root: Root = None,
 ) -> None:
     """Run every per-file check in one pass.
 
@@ -77,22 +71,43 @@ def check(
 
     Exits 1 on any finding. This is what the pre-commit hooks run.
     """
+    from recctl.findings import CheckReport
+    from recctl.reporters.findings import REPORTERS
+
+    report = CheckReport()
+    # Every file is judged on its own: files of several projects (a monorepo's hook run) are
+    # checked once per project, each with its own settings.
+    for found, named in projects(paths, root):
+        report.merge(_check_project(found, named, select, ignore, fix, scheme, schema, jobs))
+    report.clean_word = "clean"
+    REPORTERS[output.value if output else default_format()](report, sys.stdout)
+    raise typer.Exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
+
+
+def _check_project(
+    found: "Project",
+    named: list[str],
+    select: list[str] | None,
+    ignore: list[str] | None,
+    fix: bool,
+    scheme: str | None,
+    schema: Path | None,
+    jobs: int | None,
+) -> "CheckReport":
     from recctl import check as core
     from recctl.discovery import find_recording_names
     from recctl.hashing import get_scheme
-    from recctl.reporters import REPORTERS
     from recctl.schema import SchemaValidator
 
-    settings = config()
-    cwd = Path.cwd()
+    settings = found.config
     checks = core.selected_checks(select or settings.select, ignore or settings.ignore)
     target = get_scheme(scheme or settings.hash_scheme)
-    files: list[str] | list[Path] = find_recording_names(paths or [], settings, cwd)
+    files: list[str] | list[Path] = find_recording_names(named, found, Path.cwd())
     validator = SchemaValidator.from_path(schema or settings.schema) if "schema" in checks else None
     if fix:
         as_paths = [Path(name) for name in files]
         with writing(as_paths) as stop:
-            files = _fix(as_paths, settings, target, cwd, jobs, stop)
+            files = _fix(as_paths, found, target, jobs, stop)
         stop_if_interrupted(stop)
     check_settings = core.CheckSettings(
         checks,
@@ -101,126 +116,40 @@ def check(
         settings.max_file_size,
         validator,
     )
-    report = core.check_paths(files, check_settings, cwd, jobs)
-    report.clean_word = "clean"
-    REPORTERS[output.value if output else default_format()](report, sys.stdout)
-    raise typer.Exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
+    return core.check_paths(files, check_settings, jobs)
 
 
 def _fix(
     files: list[Path],
-    settings: "Config",
+    found: "Project",
     target: "HashScheme",
-    cwd: Path,
     jobs: int | None,
     stop: "Interruption",
 ) -> list[Path]:
     """Normalize, then rename outdated files; say what was done on stderr."""
-    from recctl import check as core
     from recctl import rehash
-    from recctl.discovery import display_path
+    from recctl.check import existing
+    from recctl.normalize import normalize_paths
+    from recctl.reporters import Display
 
-    for done in core.normalize_paths(files, settings.root, cwd, settings.max_file_size, True, stop):
+    display = Display()
+    settings = found.config
+    for done in normalize_paths(files, found.root, settings.max_file_size, True, stop):
         if done.action in ("normalized", "failed"):
-            typer.echo(f"fix: {done.action} {done.path} {done.detail}".rstrip(), err=True)
+            typer.echo(f"fix: {done.action} {display(done.path)} {done.detail}".rstrip(), err=True)
     result = rehash.rehash(
-        files, target, settings.root, cwd, settings.max_file_size, jobs, True, False, stop
+        files, target, found.root, settings.max_file_size, jobs, True, False, stop
     )
-    by_display = {display_path(path, cwd): path for path in files}
     moved = {}
     for rename in result.renames:
         if rename.action in ("renamed", "completed", "failed", "conflict", "duplicate"):
-            typer.echo(f"fix: {rename.action} {rename.verdict.path} -> {rename.new_path}", err=True)
+            new = display(rename.new_path) if rename.new_path else "?"
+            typer.echo(f"fix: {rename.action} {display(rename.verdict.path)} -> {new}", err=True)
         if rename.action in ("renamed", "completed") and rename.verdict.expected:
-            old = by_display[rename.verdict.path]
+            old = Path(rename.verdict.path)
             moved[old] = old.with_name(rename.verdict.expected)
-    return sorted(
-        core.existing(moved.get(path, path) for path in files),
-        key=lambda path: display_path(path, cwd),
-    )
-
-
-def normalize(
-    paths: Paths = None, write: Write = False, output: ChangeFormatOption = ChangeFormat.text
-) -> None:
-    """Normalize response ids and timestamps.
-
-    The recorder's normalization, applied to existing files.
-
-    Byte-exact and idempotent: a file already normalized is never rewritten.
-    """
-    from recctl import check as core
-    from recctl.discovery import find_recordings
-    from recctl.show_reporters import write_json_lines
-
-    settings = config()
-    cwd = Path.cwd()
-    files = find_recordings(paths or [], settings, cwd)
-    with writing(files, write) as stop:
-        results = core.normalize_paths(
-            files, settings.root, cwd, settings.max_file_size, write, stop
-        )
-    if output is ChangeFormat.json:
-        write_json_lines((result.record() for result in results), sys.stdout)
-    else:
-        for result in results:
-            if result.action != "unchanged":
-                fields = f" ({', '.join(result.fields)})" if result.fields else ""
-                typer.echo(f"{result.action}: {result.path}{fields} {result.detail}".rstrip())
-        counts: dict[str, int] = {}
-        for result in results:
-            counts[result.action] = counts.get(result.action, 0) + 1
-        typer.echo(", ".join(f"{count} {action}" for action, count in sorted(counts.items())))
-    stop_if_interrupted(stop)
-    pending = any(result.action in ("would normalize", "failed") for result in results)
-    raise typer.Exit(int(ExitCode.FINDINGS if pending else ExitCode.OK))
-
-
-def redact(
-    paths: Paths = None, write: Write = False, output: ChangeFormatOption = ChangeFormat.text
-) -> None:
-    """Redact secrets in headers, urls and responses.
-
-    Each becomes <redacted:KIND>.
-
-    A secret inside the request body is part of the request hash: redacting it would break
-    replay, so it is reported as "rotate the key and re-record" and left alone.
-    """
-    from recctl import check as core
-    from recctl.discovery import find_recordings
-    from recctl.show_reporters import write_json_lines
-
-    settings = config()
-    cwd = Path.cwd()
-    files = find_recordings(paths or [], settings, cwd)
-    with writing(files, write) as stop:
-        actions = core.redact_paths(
-            files,
-            settings.root,
-            cwd,
-            settings.max_file_size,
-            settings.secret_allowlist,
-            write,
-            stop,
-        )
-    if output is ChangeFormat.json:
-        write_json_lines((action.record() for action in actions), sys.stdout)
-    else:
-        for action in actions:
-            secret = action.secret
-            advice = ": rotate the key and re-record" if action.action == "re-record" else ""
-            where = f"{action.path}:{secret.line}" if secret.line else action.path
-            typer.echo(
-                f"{action.action}: {where} {secret.kind} in the {secret.where} "
-                f"({secret.masked}, fingerprint {secret.fingerprint}){advice}"
-            )
-        typer.echo(f"{plural(len(actions), 'secret')} found")
-    stop_if_interrupted(stop)
-    remaining = any(action.action != "redacted" for action in actions)
-    raise typer.Exit(int(ExitCode.FINDINGS if remaining else ExitCode.OK))
+    return sorted(existing(moved.get(path, path) for path in files))
 
 
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
-    app.command("normalize")(normalize)
-    app.command("redact")(redact)

@@ -1,5 +1,6 @@
 """``recctl diff``."""
 
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -7,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from recctl.cli._options import config
+from recctl.cli._options import Root, project
 from recctl.cli.show import ViewFormat, ViewFormatOption
+from recctl.errors import ExitCode
 
 
 def diff(
@@ -29,6 +31,7 @@ def diff(
         typer.Option("--exit-code", help="Exit 1 when anything changed beyond recorder noise."),
     ] = False,
     output: ViewFormatOption = ViewFormat.text,
+    root: Root = None,
 ) -> None:
     """Review what changed between two versions.
 
@@ -36,17 +39,24 @@ def diff(
     the differences, like git diff, unless --exit-code.
     """
     from recctl import diff as core
-    from recctl.show_reporters import write_json_lines
+    from recctl.reporters import Display, write_json_lines
 
-    settings = config()
+    cwd = Path.cwd()
+    named = [arg for arg in (arguments or []) if arg != "--" and os.path.lexists(cwd / arg)]
+    settings = project(named[:2], root).config
     noise = settings.diff_noise if settings.diff_noise is not None else core.DEFAULT_NOISE
-    pairs = core.diff(arguments or [], staged, noise, Path.cwd())
+    report = core.diff(arguments or [], staged, noise, cwd)
+    pairs = report.pairs
     if output is ViewFormat.json:
         write_json_lines((pair.record() for pair in pairs), sys.stdout)
     else:
         _render(pairs, stat)
+    display = Display(cwd)
+    for path, message in report.unreadable:
+        typer.echo(f"recctl: {display(path)}: {message}", err=True)
     meaningful = any(pair.meaningful for pair in pairs)
-    raise typer.Exit(1 if exit_code and meaningful else 0)
+    failed = bool(report.unreadable) or (exit_code and meaningful)
+    raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
 
 
 def _render(pairs: list, stat: bool) -> None:  # type: ignore[type-arg]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from recctl.cli._options import Paths, Scheme, config, stop_if_interrupted, writing
+from recctl.cli._options import Paths, Root, Scheme, project, stop_if_interrupted, writing
 from recctl.cli.show import ViewFormat, ViewFormatOption
 from recctl.errors import ExitCode, UsageError
 
@@ -40,63 +40,49 @@ def prune(
     ] = False,
     scheme: Scheme = None,
     output: ViewFormatOption = ViewFormat.text,
+    root: Root = None,
 ) -> None:
     """Find and delete stale recordings.
 
     Reasons: orphan, unreachable, misplaced, duplicate.
 
-    A dry run unless --delete; on a terminal it asks first, unless --yes. Deletion removes
-    exactly the files listed, each only if it is unchanged since it was read.
+    A dry run unless --delete; it asks first, unless --yes (without a terminal, --delete
+    needs --yes). Deletion removes exactly the files listed, each only if it is unchanged
+    since it was read. When most test files are missing under the root, orphan verdicts are
+    withheld and no orphan is deleted.
     """
     from recctl import prune as core
     from recctl.discovery import find_recordings
     from recctl.hashing import get_scheme
-    from recctl.show_reporters import human_size, write_json_lines
+    from recctl.reporters.prune import REPORTERS, render_deletion
 
-    settings = config()
-    cwd = Path.cwd()
     if tests is not None and collect is not None:
         raise UsageError("give --tests or --collect, not both")
-    root = core.project_root(cwd)
+    if delete and not yes and not sys.stdin.isatty():
+        raise UsageError("prune --delete without a terminal to ask on needs --yes")
+    found = project(paths, root)
+    settings = found.config
     collected = None
     if tests is not None:
         collected = core.read_node_ids(tests)
     elif collect is not None:
-        collected = core.collect_node_ids(collect, root)
-    files = find_recordings(paths or [], settings, cwd)
+        collected = core.collect_node_ids(collect, found.root)
+    files = find_recordings(paths or [], found, Path.cwd())
     target = get_scheme(scheme or settings.hash_scheme)
-    report = core.find_stale(files, target, root, cwd, settings.max_file_size, collected)
-    if output is ViewFormat.json:
-        write_json_lines((stale.record() for stale in report.stale), sys.stdout)
-        if variants:
-            write_json_lines(({"variants": v.record()} for v in report.variants), sys.stdout)
-    else:
-        for stale in report.stale:
-            typer.echo(f"{stale.reason:<12} {stale.path}\n{'':<13}{stale.detail}")
-        size = sum(stale.size for stale in report.stale)
-        typer.echo(f"{len(report.stale)} stale recordings, {human_size(size)}")
-        if report.outdated:
-            typer.echo(
-                f"{report.outdated} outdated recordings are not stale: recctl rehash --write"
-            )
-        if variants:
-            for variant in report.variants:
-                typer.echo(f"variants of {variant.test_id} ({variant.endpoint}):")
-                for path in variant.paths:
-                    typer.echo(f"  {path}")
+    report = core.find_stale(
+        files, target, found, settings.max_file_size, collected, variants=variants
+    )
+    REPORTERS[output.value](report, sys.stdout, variants)
+    unreadable = bool(report.unreadable)
     if delete and report.stale:
-        asked = not yes and sys.stdin.isatty()
-        if asked and not typer.confirm(f"Delete these {len(report.stale)} files?", err=True):
+        if not yes and not typer.confirm(f"Delete these {len(report.stale)} files?", err=True):
             raise typer.Exit(int(ExitCode.FINDINGS))
         with writing(files) as stop:
-            core.delete(report, cwd, stop)
-        removed = sum(stale.size for stale in report.deleted)
-        typer.echo(f"deleted {len(report.deleted)} files, {human_size(removed)}", err=True)
-        for stale, why in report.failed:
-            typer.echo(f"not deleted: {stale.path}: {why}", err=True)
+            core.delete(report, found.root, stop)
+        render_deletion(report, sys.stderr)
         stop_if_interrupted(stop)
-        raise typer.Exit(int(ExitCode.FINDINGS if report.failed else ExitCode.OK))
-    raise typer.Exit(int(ExitCode.FINDINGS if report.stale else ExitCode.OK))
+        raise typer.Exit(int(ExitCode.FINDINGS if report.failed or unreadable else ExitCode.OK))
+    raise typer.Exit(int(ExitCode.FINDINGS if report.stale or unreadable else ExitCode.OK))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,5 +1,6 @@
 """``recctl rehash`` and ``recctl hash``."""
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,9 +11,10 @@ from recctl.cli._options import (
     Format,
     Jobs,
     Paths,
+    Root,
     Scheme,
-    config,
     format_name,
+    project,
     stop_if_interrupted,
     writing,
 )
@@ -46,6 +48,7 @@ def rehash(
     ] = False,
     output: Format = None,
     jobs: Jobs = None,
+    root: Root = None,
 ) -> None:
     """Verify and repair the request hashes in file names.
 
@@ -57,23 +60,28 @@ def rehash(
     from recctl import rehash as core
     from recctl.discovery import find_recordings
     from recctl.hashing import get_scheme
-    from recctl.reporters import REHASH_REPORTERS
+    from recctl.reporters import Display
+    from recctl.reporters.rehash import REPORTERS
 
-    settings = config()
-    target = get_scheme(scheme or settings.hash_scheme)
-    cwd = Path.cwd()
     if explain is not None:
-        typer.echo(core.explain_file(explain, target, cwd, settings.max_file_size), nl=False)
+        paths = [str(explain), *(paths or [])]
+    found = project(paths, root)
+    settings = found.config
+    target = get_scheme(scheme or settings.hash_scheme)
+    if explain is not None:
+        text = core.explain_file(
+            explain, Display()(os.path.abspath(explain)), target, settings.max_file_size
+        )
+        typer.echo(text, nl=False)
         raise typer.Exit()
     if include_mismatch and not write:
         raise UsageError("--include-mismatch only makes sense with --write")
-    files = find_recordings(paths or [], settings, cwd)
+    files = find_recordings(paths or [], found, Path.cwd())
     with writing(files, write) as stop:
         result = core.rehash(
             files,
             target,
-            settings.root,
-            cwd,
+            found.root,
             settings.max_file_size,
             jobs,
             write,
@@ -81,7 +89,7 @@ def rehash(
             stop,
         )
     name = format_name(output)
-    REHASH_REPORTERS[name](result, sys.stdout)
+    REPORTERS[name](result, sys.stdout)
     stop_if_interrupted(stop)
     raise typer.Exit(int(ExitCode.FINDINGS if result.problems and not exit_zero else ExitCode.OK))
 
@@ -104,12 +112,13 @@ def hash_command(
     explain: Annotated[
         bool, typer.Option("--explain", help="Also print the canonical JSON that was hashed.")
     ] = False,
+    root: Root = None,
 ) -> None:
     """Print the request hash of a recording or of a bare request."""
     from recctl import rehash as core
     from recctl.hashing import get_scheme
 
-    settings = config()
+    settings = project([] if source == "-" else [source], root).config
     target = get_scheme(scheme or settings.hash_scheme)
     raw = sys.stdin.buffer.read() if source == "-" else None
     result = core.hash_request(source, raw, target, test_id, settings.max_file_size)

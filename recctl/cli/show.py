@@ -9,7 +9,8 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from recctl.cli._options import Jobs, Paths, config
+from recctl.cli._options import Jobs, Paths, Root, project, projects
+from recctl.errors import ExitCode
 
 
 class ViewFormat(str, enum.Enum):
@@ -37,6 +38,7 @@ def show(
         bool, typer.Option("--chunks", help="List the chunks of a stream, one line each.")
     ] = False,
     jobs: Jobs = None,
+    root: Root = None,
 ) -> None:
     """Show recordings as conversations.
 
@@ -44,30 +46,44 @@ def show(
     reasoning, tool calls, finish reason and usage.
     """
     from recctl import show as core
-    from recctl.discovery import display_path
-    from recctl.show_reporters import render_chunks, render_show, write_json_lines
+    from recctl import store
+    from recctl.reporters import Display, write_json_lines
+    from recctl.reporters.show import render_chunks, render_show
 
-    settings = config()
     cwd = Path.cwd()
-    paths = core.resolve_refs(refs, settings, cwd)
+    named = [ref for ref in refs if core.looks_like_path(ref, cwd)]
+    groups = projects(named, root)
+    # Hashes are looked up in the project of the paths named, else of the current directory.
+    paths = core.resolve_refs(refs, groups[0][0], cwd)
+    # Files of several projects: the strictest size limit among them holds for all.
+    max_size = min(found.config.max_file_size for found, _ in groups)
+    display = Display(cwd)
     if output is ViewFormat.json and not raw:
-        records = core.entries(paths, cwd, settings.max_file_size, jobs, with_record=True)
-        write_json_lines(
-            (entry.record or {"path": entry.path, "error": entry.error} for entry in records),
-            sys.stdout,
-        )
-        return
+        records = core.entries(paths, max_size, jobs, with_record=True)
+        failed = False
+        for entry in records:
+            failed = failed or entry.error is not None
+            record = entry.record or {"path": entry.path, "error": entry.error}
+            write_json_lines([{**record, "path": display(entry.path)}], sys.stdout)
+        raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+    failed = False
     for path in paths:
-        display = display_path(path, cwd)
-        if raw:
-            sys.stdout.buffer.write(path.read_bytes())
-            sys.stdout.flush()
+        try:
+            if raw:
+                # The one loader: regular files only, bounded in size, a FIFO never waited on.
+                sys.stdout.buffer.write(store.read_bytes(path, max_size))
+                sys.stdout.flush()
+                continue
+            shown = core.load_shown(path, max_size)
+        except store.LoadError as error:
+            typer.echo(f"recctl: {display(path)}: {error.message}", err=True)
+            failed = True
             continue
-        shown = core.load_shown(path, display, settings.max_file_size)
         if chunks:
             render_chunks(shown.body, sys.stdout)
         else:
             render_show(shown, sys.stdout)
+    raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
 
 
 def ls(
@@ -97,6 +113,7 @@ def ls(
     ] = "model",
     output: ViewFormatOption = ViewFormat.text,
     jobs: Jobs = None,
+    root: Root = None,
 ) -> None:
     """List recordings, or sum them up.
 
@@ -104,37 +121,45 @@ def ls(
     """
     from recctl import show as core
     from recctl.discovery import find_recordings
-    from recctl.show_reporters import render_ls, render_summary, write_json_lines
+    from recctl.reporters import Display, write_json_lines
+    from recctl.reporters.show import render_ls, render_summary
 
-    settings = config()
-    cwd = Path.cwd()
     if summary and by not in core.GROUPS:
         from recctl.errors import UsageError
 
         raise UsageError(f"--by takes one of {', '.join(core.GROUPS)}")
-    files = find_recordings(paths or [], settings, cwd)
+    where = project(paths, root)
+    files = find_recordings(paths or [], where, Path.cwd())
     filters = core.Filters(test, model, endpoint, provider)
     found = [
         entry
         for entry in _with_progress(
-            core.entries(files, cwd, settings.max_file_size, jobs), len(files)
+            core.entries(files, where.config.max_file_size, jobs), len(files)
         )
         if filters.keep(entry)
     ]
+    unreadable = any(entry.error is not None for entry in found)
     if summary:
         groups = core.summarize(found, by)
         if output is ViewFormat.json:
             write_json_lines(({"by": by, **asdict(group)} for group in groups), sys.stdout)
         else:
             render_summary(groups, by, sys.stdout)
-        return
-    if output is ViewFormat.json:
+    elif output is ViewFormat.json:
+        display = Display()
         write_json_lines(
-            ({k: v for k, v in asdict(entry).items() if k != "record"} for entry in found),
+            (
+                {
+                    **{k: v for k, v in asdict(entry).items() if k != "record"},
+                    "path": display(entry.path),
+                }
+                for entry in found
+            ),
             sys.stdout,
         )
     else:
         render_ls(found, sys.stdout)
+    raise typer.Exit(int(ExitCode.FINDINGS if unreadable else ExitCode.OK))
 
 
 Item = TypeVar("Item")

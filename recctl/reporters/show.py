@@ -1,12 +1,12 @@
-"""Render ``show`` and ``ls`` results for people (rich) and programs (JSON lines)."""
+"""``show`` and ``ls`` results for people (rich) and programs (JSON lines)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from recctl.reporters import PrintableWriter, json_text
+from recctl.reporters import Display, PrintableWriter, human_size
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,14 +35,6 @@ def console(out: TextIO) -> Console:
     from rich.console import Console
 
     return Console(file=PrintableWriter(out), highlight=False, soft_wrap=False)  # type: ignore[arg-type]
-
-
-def human_size(size: int) -> str:
-    for unit in ("B", "kB", "MB"):
-        if size < 1000 or unit == "MB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000  # type: ignore[assignment]
-    return f"{size} B"
 
 
 def _content_text(content: Any) -> str:
@@ -155,7 +147,7 @@ def render_show(shown: Shown, out: TextIO) -> None:
 
     view = console(out)
     answer = shown.answer
-    view.print(Rule(Text(shown.path, style="bold"), align="left"))
+    view.print(Rule(Text(Display()(shown.path), style="bold"), align="left"))
     streamed = f"streamed, {answer.chunks} chunks" if shown.streaming else "not streamed"
     rows = [
         ("test", shown.test_id or "-"),
@@ -256,11 +248,6 @@ def _compact(data: Any) -> str:
     if isinstance(data, str):
         return data
     return json.dumps(data, ensure_ascii=False)
-
-
-def write_json_lines(records: Iterable[dict[str, Any]], out: TextIO) -> None:
-    for record in records:
-        out.write(json_text(record) + "\n")
 
 
 def render_ls(entries: Sequence[Entry], out: TextIO) -> None:

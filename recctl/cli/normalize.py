@@ -1,0 +1,49 @@
+"""``recctl normalize``."""
+
+import sys
+
+import typer
+
+from recctl.cli._options import (
+    ChangeFormat,
+    ChangeFormatOption,
+    Paths,
+    Root,
+    Write,
+    project,
+    stop_if_interrupted,
+    writing,
+)
+from recctl.errors import ExitCode
+
+
+def normalize(
+    paths: Paths = None,
+    write: Write = False,
+    output: ChangeFormatOption = ChangeFormat.text,
+    root: Root = None,
+) -> None:
+    """Normalize response ids and timestamps.
+
+    The recorder's normalization, applied to existing files.
+
+    Byte-exact and idempotent: a file already normalized is never rewritten.
+    """
+    from pathlib import Path
+
+    from recctl.discovery import find_recordings
+    from recctl.normalize import normalize_paths
+    from recctl.reporters.changes import NORMALIZE_REPORTERS
+
+    found = project(paths, root)
+    files = find_recordings(paths or [], found, Path.cwd())
+    with writing(files, write) as stop:
+        results = normalize_paths(files, found.root, found.config.max_file_size, write, stop)
+    NORMALIZE_REPORTERS[output.value](results, sys.stdout)
+    stop_if_interrupted(stop)
+    pending = any(result.action in ("would normalize", "failed") for result in results)
+    raise typer.Exit(int(ExitCode.FINDINGS if pending else ExitCode.OK))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("normalize")(normalize)

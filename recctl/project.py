@@ -1,0 +1,133 @@
+"""The project a command works on: its root and its configuration, found from the paths the
+user names, never from where the shell stands.
+
+As ruff, black and pre-commit do, the root is searched upwards from each path: the nearest
+directory holding a ``pyproject.toml`` with ``[tool.recctl]``, else the top of the git work
+tree, else the nearest ``pyproject.toml``, else the path's own directory. ``--root`` overrides
+the search. Only a command given no path at all starts from the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from recctl.config import Config, config_from_table, load_config, recctl_table
+from recctl.errors import UsageError
+
+FoundBy = Literal["tool.recctl", "git", "pyproject", "path", "option"]
+
+HOW: dict[FoundBy, str] = {
+    "tool.recctl": "pyproject.toml with [tool.recctl]",
+    "git": "top of the git work tree",
+    "pyproject": "nearest pyproject.toml",
+    "path": "no pyproject.toml or git above the path",
+    "option": "--root",
+}
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a run's recordings belong: test ids, configured paths and writes are judged
+    against ``root``."""
+
+    root: Path
+    """Absolute, with symlinks resolved."""
+    config: Config = field(default_factory=Config)
+    found_by: FoundBy = "path"
+
+    def relative(self, path: str | Path) -> str:
+        """``path`` relative to the root, as messages that must not depend on the current
+        directory name it (a path outside the root stays absolute)."""
+        text = os.path.abspath(path)
+        for root in {str(self.root), os.path.realpath(self.root)}:
+            prefix = root.rstrip(os.sep) + os.sep
+            if text.startswith(prefix):
+                return text[len(prefix) :]
+        return text
+
+
+def _ancestors(start: str) -> Iterator[str]:
+    directory = start
+    while True:
+        yield directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return
+        directory = parent
+
+
+def _search(start: str) -> Project:
+    nearest: str | None = None
+    for directory in _ancestors(start):
+        pyproject = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(pyproject):
+            nearest = nearest or directory
+            table = recctl_table(Path(pyproject))
+            if table is not None:
+                config = config_from_table(Path(pyproject), table)
+                return Project(Path(os.path.realpath(directory)), config, "tool.recctl")
+        if os.path.exists(os.path.join(directory, ".git")):
+            # A configuration outside the repository never governs it: the search stops here.
+            return Project(Path(os.path.realpath(directory)), load_config(Path(directory)), "git")
+    if nearest is not None:
+        return Project(Path(os.path.realpath(nearest)), Config(), "pyproject")
+    return Project(Path(os.path.realpath(start)), Config(), "path")
+
+
+def missing_path(path: str) -> UsageError:
+    return UsageError(f"{path}: no such file or directory")
+
+
+def project_for(path: str, cwd: Path) -> Project:
+    """The project of one path the user named (it must exist)."""
+    absolute = os.path.abspath(os.path.join(cwd, path))
+    if not os.path.lexists(absolute):
+        raise missing_path(path)
+    start = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+    return _search(start)
+
+
+def find_projects(
+    paths: Sequence[str], cwd: Path, root: Path | None = None
+) -> list[tuple[Project, list[str]]]:
+    """The project of every path in ``paths`` (of ``cwd`` when there are none), with the
+    paths that belong to each, in the order first named.
+
+    Each path must exist: a misspelt one is a usage error, not an empty run.
+    """
+    if root is not None:
+        for path in paths:
+            if not os.path.lexists(os.path.join(cwd, path)):
+                raise missing_path(path)
+        directory = Path(os.path.abspath(os.path.join(cwd, root)))
+        if not directory.is_dir():
+            raise UsageError(f"--root {root}: not a directory")
+        project = Project(Path(os.path.realpath(directory)), load_config(directory), "option")
+        return [(project, list(paths))]
+    if not paths:
+        return [(_search(os.path.abspath(cwd)), [])]
+    groups: dict[Path, tuple[Project, list[str]]] = {}
+    for path in paths:
+        project = project_for(path, cwd)
+        groups.setdefault(project.root, (project, []))[1].append(path)
+    return list(groups.values())
+
+
+def find_project(paths: Sequence[str], cwd: Path, root: Path | None = None) -> Project:
+    """The one project of every path in ``paths`` (of ``cwd`` when there are none).
+
+    For commands that judge files together (a rename's target, a duplicate, a test's
+    recordings): paths of two projects are an error, as their settings cannot both hold.
+    """
+    groups = find_projects(paths, cwd, root)
+    if len(groups) > 1:
+        (one, first), (other, second) = groups[:2]
+        raise UsageError(
+            f"{first[0]} and {second[0]} belong to different projects ({one.root} and "
+            f"{other.root}): run recctl once per project, or pass --root"
+        )
+    return groups[0][0]

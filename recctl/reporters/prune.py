@@ -1,0 +1,77 @@
+"""``prune`` results: stale recordings with their reasons, as text or JSON lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+from recctl.reporters import Display, Lines, human_size, json_text, plural
+
+if TYPE_CHECKING:
+    from recctl.prune import PruneReport
+
+
+def withheld_note(report: PruneReport, display: Display) -> str | None:
+    withheld = report.withheld
+    if withheld is None:
+        return None
+    return (
+        f"orphan and misplaced verdicts withheld: no test sources under {display(withheld.root)} "
+        f"for {withheld.missing} of {plural(withheld.with_test_id, 'recording')} with a test id: "
+        "is this the project? pass --root"
+    )
+
+
+def render_text(report: PruneReport, out: TextIO, variants: bool) -> None:
+    lines, display = Lines(out), Display()
+    for stale in report.stale:
+        lines.write(f"{stale.reason:<12} {display(stale.path)}\n{'':<13}{stale.detail}")
+    for path, message in report.unreadable:
+        lines.write(f"{'unreadable':<12} {display(path)}\n{'':<13}{message}")
+    size = sum(stale.size for stale in report.stale)
+    lines.write(f"{plural(len(report.stale), 'stale recording')}, {human_size(size)}")
+    note = withheld_note(report, display)
+    if note:
+        lines.write(note)
+    if report.outdated:
+        verb = "is" if report.outdated == 1 else "are"
+        lines.write(
+            f"{plural(report.outdated, 'outdated recording')} {verb} not stale: "
+            "recctl rehash --write"
+        )
+    if variants:
+        for variant in report.variants:
+            lines.write(f"variants of {variant.test_id} ({variant.endpoint}):")
+            for path in variant.paths:
+                lines.write(f"  {display(path)}")
+
+
+def render_json(report: PruneReport, out: TextIO, variants: bool) -> None:
+    display = Display()
+    for stale in report.stale:
+        out.write(json_text({**stale.record(), "path": display(stale.path)}) + "\n")
+    record: dict[str, object]
+    for path, message in report.unreadable:
+        record = {"path": display(path), "reason": "unreadable", "detail": message}
+        out.write(json_text(record) + "\n")
+    if report.withheld is not None:
+        out.write(json_text({"withheld": withheld_note(report, display)}) + "\n")
+    if variants:
+        for variant in report.variants:
+            record = {**variant.record(), "paths": [display(path) for path in variant.paths]}
+            out.write(json_text({"variants": record}) + "\n")
+
+
+def render_deletion(report: PruneReport, out: TextIO) -> None:
+    """What ``--delete`` did, on standard error."""
+    lines, display = Lines(out), Display()
+    removed = sum(stale.size for stale in report.deleted)
+    lines.write(f"deleted {plural(len(report.deleted), 'file')}, {human_size(removed)}")
+    for stale, why in report.failed:
+        lines.write(f"not deleted: {display(stale.path)}: {why}")
+
+
+REPORTERS: dict[str, Callable[[PruneReport, TextIO, bool], None]] = {
+    "text": render_text,
+    "json": render_json,
+}

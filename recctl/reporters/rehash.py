@@ -1,0 +1,95 @@
+"""``rehash`` verdicts and renames as text, JSON lines or GitHub annotations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+from recctl.reporters import Display, Lines, escape_data, escape_property, json_text, plural
+
+if TYPE_CHECKING:
+    from recctl.rehash import RehashResult
+
+REHASH_ADVICE = {
+    "outdated": "named by an older scheme",
+    "mismatch": "named by no scheme: replay will never find these",
+    "unhashable": "no known hash recipe",
+    "invalid": "not readable as a recording",
+}
+
+
+def render_rehash_text(result: RehashResult, out: TextIO) -> None:
+    lines = Lines(out)
+    style = lines.style
+    display = Display()
+    verdicts = result.verdicts
+    counts = Counter(verdict.status for verdict in verdicts)
+    lines.write(f"{plural(len(verdicts), 'recording')}, target scheme {result.target}:")
+    for status in ("ok", "outdated", "mismatch", "unhashable", "invalid"):
+        if counts[status]:
+            colour = "green" if status == "ok" else "yellow" if status == "outdated" else "red"
+            lines.write(f"  {style(f'{status:<10}', fg=colour)} {counts[status]:>6}")
+    renames = {rename.verdict.path: rename for rename in result.renames}
+    for status, advice in REHASH_ADVICE.items():
+        group = [verdict for verdict in verdicts if verdict.status == status]
+        if not group:
+            continue
+        if status == "outdated":
+            fixable = sum(verdict.repair == "rename" for verdict in group)
+            advice += f": {fixable} can be renamed, {len(group) - fixable} need a new recording"
+        lines.write(f"\n{style(status, bold=True)} ({len(group)}): {advice}")
+        for verdict in group:
+            rename = renames.get(verdict.path)
+            action = f"{rename.action}: " if rename else ""
+            target_name = f" -> {verdict.expected}" if verdict.expected else ""
+            lines.write(f"  {action}{display(verdict.path)}{target_name}")
+            notes = [verdict.detail] if verdict.detail else []
+            if rename and rename.detail:
+                notes.append(rename.detail)
+            if rename and verdict.status == "mismatch":
+                notes.append("named after the stored request: the test may no longer send it")
+            scheme = f"scheme {verdict.scheme}: " if verdict.scheme else ""
+            for note in notes:
+                lines.write(style(f"      {scheme}{note}", dim=True))
+                scheme = ""
+    planned = sum(rename.action == "would rename" for rename in result.renames)
+    if planned:
+        lines.write(f"\n{plural(planned, 'file')} would be renamed: recctl rehash --write")
+    if result.write:
+        actions = Counter(rename.action for rename in result.renames)
+        summary = ", ".join(f"{count} {action}" for action, count in sorted(actions.items()))
+        lines.write(f"\n{summary or 'nothing to rename'}")
+
+
+def render_rehash_json(result: RehashResult, out: TextIO) -> None:
+    display = Display()
+    renames = {rename.verdict.path: rename for rename in result.renames}
+    for verdict in result.verdicts:
+        rename = renames.get(verdict.path)
+        record = rename.record() if rename else verdict.record()
+        record["path"] = display(record["path"])
+        if record.get("new_path"):
+            record["new_path"] = display(record["new_path"])
+        out.write(json_text(record) + "\n")
+
+
+def render_rehash_github(result: RehashResult, out: TextIO) -> None:
+    display = Display()
+    for verdict in result.verdicts:
+        if verdict.status == "ok":
+            continue
+        level = "warning" if verdict.status in ("outdated", "unhashable") else "error"
+        title = escape_property(f"recctl hash: {verdict.status}")
+        message = f"{verdict.actual} should be {verdict.expected}: {verdict.detail}"
+        out.write(
+            f"::{level} file={escape_property(display(verdict.path))},title={title}::"
+            f"{escape_data(message)}\n"
+        )
+
+
+REPORTERS: dict[str, Callable[[RehashResult, TextIO], None]] = {
+    "text": render_rehash_text,
+    "json": render_rehash_json,
+    "github": render_rehash_github,
+}
