@@ -19,8 +19,8 @@ from pathlib import Path
 from common import CORPUS_2025
 
 from recctl import check
-from recctl.project import find_project
 from recctl.discovery import find_recording_names
+from recctl.project import find_project
 from recctl.schema import SchemaValidator
 
 
