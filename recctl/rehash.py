@@ -285,43 +285,64 @@ def repaired_content(data: dict[str, Any], old_name: RecordingName, new_hash: st
 def repair_file(
     path: Path, verdict: Verdict, target: HashScheme, root: Path, write: bool
 ) -> Rename:
-    """Rename one file to its target name (dry run unless ``write``), never overwriting."""
+    """Rename one file to its target name (dry run unless ``write``), never overwriting.
+
+    Another run renaming the same files at once is no failure: whichever creates the target
+    first wins, and the other finds its work done.
+    """
     assert verdict.expected is not None
     new_path = path.with_name(verdict.expected)
     new_display = str(new_path)
-    exists = os.path.lexists(new_path)
-    if not exists and not write:
+    if not os.path.lexists(new_path) and not write:
         return Rename(verdict, "would rename", new_display)
     new_hash = parse_name(verdict.expected).hash
     assert new_hash is not None
     try:
         recording = store.load(path, exact=True)
     except store.LoadError as error:
+        if write and not os.path.lexists(path) and os.path.lexists(new_path):
+            return Rename(verdict, "completed", new_display, "another run renamed it")
         return Rename(verdict, "failed", new_display, error.message)
     content = repaired_content(recording.data, parse_name(path.name), new_hash)
-    if exists:
+    if not os.path.lexists(new_path):
         try:
-            existing = store.load(new_path, exact=True)
-        except store.LoadError as error:
-            return Rename(verdict, "conflict", new_display, f"{new_path.name}: {error.message}")
-        if existing.raw == content:
-            # An earlier run wrote the new file and stopped before removing the old one.
-            if not write:
-                return Rename(verdict, "would complete", new_display, "the target is this file")
-            try:
-                store.remove(path, store.digest(recording.raw), root=root)
-            except store.WriteError as error:
+            store.create(new_path, content, root=root)
+        except store.WriteError as error:
+            if not os.path.lexists(new_path):
                 return Rename(verdict, "failed", new_display, str(error))
-            return Rename(verdict, "completed", new_display, "the target already held this file")
-        if compute_hashes(existing.data, [target]).hashes.get(target.name) == new_hash:
-            return Rename(verdict, "duplicate", new_display, "the target holds the same request")
-        return Rename(verdict, "conflict", new_display, "the target holds another request")
+            # Another run created the target between the look and the link: judge it below.
+        else:
+            return _remove_renamed(path, recording, verdict, new_display, root, "renamed", "")
     try:
-        store.create(new_path, content, root=root)
+        existing = store.load(new_path, exact=True)
+    except store.LoadError as error:
+        return Rename(verdict, "conflict", new_display, f"{new_path.name}: {error.message}")
+    if existing.raw == content:
+        # An earlier (or a concurrent) run wrote the new file and has not removed the old one.
+        if not write:
+            return Rename(verdict, "would complete", new_display, "the target is this file")
+        detail = "the target already held this file"
+        return _remove_renamed(path, recording, verdict, new_display, root, "completed", detail)
+    if compute_hashes(existing.data, [target]).hashes.get(target.name) == new_hash:
+        return Rename(verdict, "duplicate", new_display, "the target holds the same request")
+    return Rename(verdict, "conflict", new_display, "the target holds another request")
+
+
+def _remove_renamed(
+    path: Path,
+    recording: store.Recording,
+    verdict: Verdict,
+    new_display: str,
+    root: Path,
+    action: Action,
+    detail: str,
+) -> Rename:
+    """The old name goes once the new one holds the file (already gone is fine)."""
+    try:
         store.remove(path, store.digest(recording.raw), root=root)
     except store.WriteError as error:
         return Rename(verdict, "failed", new_display, str(error))
-    return Rename(verdict, "renamed", new_display)
+    return Rename(verdict, action, new_display, detail)
 
 
 def repairs(

@@ -292,10 +292,10 @@ def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | No
     with _locked(target, "writing") as current:
         if current is None:
             raise WriteError(f"{path} was removed since it was read; not writing it")
+        if current == content:
+            return False  # already right: nothing to do, whoever made it so
         if current != expected:
             raise WriteError(f"{path} changed since it was read; not overwriting it")
-        if current == content:
-            return False
         mode = stat.S_IMODE(target.stat().st_mode)
         try:
             temp = _write_temp(target.parent, target.name, content, mode)

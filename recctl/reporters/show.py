@@ -260,6 +260,7 @@ def render_ls(entries: Sequence[Entry], out: TextIO) -> None:
     table.add_column("streamed", no_wrap=True)
     table.add_column("size", justify="right", no_wrap=True)
     table.add_column("tokens", justify="right", no_wrap=True)
+    display = Display()
     for entry in entries:
         tokens = entry.total_tokens
         if tokens is None and entry.prompt_tokens is not None:
@@ -268,7 +269,7 @@ def render_ls(entries: Sequence[Entry], out: TextIO) -> None:
             (entry.hash or "")[:12],
             (entry.test_id or "-").split("::", 1)[-1]
             if entry.error is None
-            else f"[red]{entry.error}[/]",
+            else f"[red]{display(entry.path)}: {entry.error}[/]",
             entry.endpoint or "-",
             entry.model or "-",
             "yes" if entry.streaming else "no",
