@@ -537,3 +537,27 @@ def test_two_writers_on_one_tree_leave_every_file_as_one_of_them_wrote(tmp_path:
         assert path.read_text() == json.dumps(data, indent=2) + "\n"
     final = invoke(["rehash", str(folder)])
     assert final.exit_code == 0, final.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--bogus"], "recctl: error: No such option: --bogus"),
+        (["ls", "-f", "xml"], "recctl: error: Invalid value for '--format' / '-f': 'xml'"),
+        (["prune", "--tests", "nope.txt"], "recctl: error: cannot read nope.txt"),
+        (["validate", "--schema", "nope.json"], "recctl: error: cannot read schema nope.json"),
+    ],
+)
+def test_every_usage_error_has_one_style(
+    args: list[str],
+    message: str,
+    tree: tuple[Path, dict[str, Path]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tree[0])
+    completed = subprocess.run(
+        [sys.executable, "-m", "recctl", *args], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.startswith(message), completed.stderr
+    assert "Traceback" not in completed.stderr

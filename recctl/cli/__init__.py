@@ -17,7 +17,26 @@ from recctl.errors import ExitCode, RecctlError
 
 
 class RecctlGroup(TyperGroup):
-    """Maps recctl's errors to exit codes in one place, for every command."""
+    """Maps recctl's errors to exit codes and one error style in one place, for every
+    command: ``recctl: error: ...`` on stderr, whether recctl or the option parser refused."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as help_shown:
+            help_shown.show()
+            sys.exit(help_shown.exit_code)
+        except ClickException as error:
+            typer.echo(f"recctl: error: {error.format_message()}", err=True)
+            context = error.ctx if isinstance(error, UsageError) else None
+            if context is not None:
+                typer.echo(f"Try '{context.command_path} -h' for help.", err=True)
+            sys.exit(error.exit_code)
+        sys.exit(code if isinstance(code, int) else int(ExitCode.OK))
 
     # ctx is typer's vendored click Context, which typer does not export: hence Any.
     def invoke(self, ctx: Any) -> Any:
