@@ -12,6 +12,7 @@ into one and an Aho-Corasick automaton of the literals. Minimum over the rounds.
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,8 @@ from common import SHARED_CORPUS
 from recctl import secrets
 from recctl.scan import PatternSet
 
-LITERALS = [literal for _, literal in secrets._LITERALS]
+# The rules' prefixes that are plain literals (pyahocorasick takes no regex).
+LITERALS = [rule.prefix for rule in secrets.RULES if re.fullmatch(rb"[A-Za-z0-9_ -]+", rule.prefix)]
 
 
 def engines() -> dict[str, Callable[[bytes], object]]:

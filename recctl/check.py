@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class CheckSettings:
     max_size: int
     validator: SchemaValidator | None
     """None when the schema check is not selected."""
+    salt: str | None = None
+    """Keys the secrets' fingerprints (``secret-salt``)."""
 
 
 def normalization_findings(display: str, recording: store.Recording) -> list[Finding]:
@@ -77,11 +79,27 @@ def hash_findings(display: str, recording: store.Recording, target: HashScheme) 
 
 
 def secret_findings(
-    display: str, recording: store.Recording, allowlist: frozenset[str]
+    display: str, found: Sequence[secrets.Secret], allowlist: frozenset[str]
 ) -> list[Finding]:
     return [
         Finding(display, secret.line, None, secret.pointer, "secret", secret.message())
-        for secret in secrets.scan(recording.raw, recording.data, allowlist)
+        for secret in found
+        if secret.fingerprint not in allowlist
+    ]
+
+
+def masked(findings: list[Finding], masker: secrets.Masker) -> list[Finding]:
+    """Findings with every secret of their file masked: in messages (a schema error quotes
+    the value) and in pointers (a key can be the secret)."""
+    if not masker:
+        return findings
+    return [
+        replace(
+            finding,
+            message=masker.text(finding.message),
+            pointer=masker.text(finding.pointer) if finding.pointer else finding.pointer,
+        )
+        for finding in findings
     ]
 
 
@@ -103,8 +121,12 @@ def check_file(
             findings.append(load_finding(display, error))
     if "normalization" in settings.checks:
         findings += normalization_findings(display, recording)
-    if "secret" in settings.checks:
-        findings += secret_findings(display, recording, settings.allowlist)
+    if "secret" in settings.checks or findings:
+        # Secrets are looked for to mask them even when they are not to be reported.
+        found = secrets.scan(recording.raw, recording.data, frozenset(), settings.salt)
+        if "secret" in settings.checks:
+            findings += secret_findings(display, found, settings.allowlist)
+        findings = masked(findings, secrets.Masker.of(found))
     return FileResult(display, findings)
 
 

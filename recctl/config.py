@@ -7,9 +7,10 @@ names it, so a typo never silently turns a check off.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,14 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     secret_allowlist: frozenset[str] = frozenset()
+    secret_salt: str | None = field(default_factory=lambda: _environment_salt())
+    """Keys the secrets' fingerprints (``RECCTL_SECRET_SALT``, else ``secret-salt``); without
+    one no fingerprint is shown (an unsalted one could be brute-forced from the output)."""
     diff_noise: tuple[str, ...] | None = None
+
+
+def _environment_salt() -> str | None:
+    return os.environ.get("RECCTL_SECRET_SALT") or None
 
 
 def _string_list(key: str, value: Any) -> list[str]:
@@ -64,6 +72,7 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "select": _string_list,
     "ignore": _string_list,
     "secret-allowlist": _string_list,
+    "secret-salt": _string,
     "diff-noise": _string_list,
 }
 
@@ -110,6 +119,12 @@ def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
             known = ", ".join(sorted(KNOWN_KEYS))
             raise UsageError(f"{pyproject}: unknown key {key!r} in [tool.recctl] (known: {known})")
         checker(key, value)
+    if "secret-allowlist" in table and not (table.get("secret-salt") or _environment_salt()):
+        raise UsageError(
+            f"{pyproject}: secret-allowlist needs secret-salt in [tool.recctl] (fingerprints are "
+            "keyed by it): set it to a random string, e.g. python -c "
+            "'import secrets; print(secrets.token_hex(16))'"
+        )
     return Config(
         pyproject=pyproject,
         paths=tuple(_project_path(root, "paths", item) for item in table.get("paths", [])),
@@ -119,6 +134,7 @@ def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
         select=tuple(table.get("select", ())),
         ignore=tuple(table.get("ignore", ())),
         secret_allowlist=frozenset(table.get("secret-allowlist", ())),
+        secret_salt=_environment_salt() or table.get("secret-salt") or None,
         diff_noise=tuple(table["diff-noise"]) if "diff-noise" in table else None,
     )
 

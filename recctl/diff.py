@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from recctl import store
+from recctl import secrets, store
 from recctl.discovery import walk_recordings
 from recctl.errors import UsageError
 from recctl.hashing.canonical import recorded_endpoint
@@ -51,10 +51,13 @@ class Side:
     raw: bytes
 
     def data(self) -> Any:
+        """The parsed recording with its secrets masked: every value a diff shows comes from
+        here."""
         try:
-            return store.parse(self.raw)
+            data = store.parse(self.raw)
         except store.LoadError:
             return None
+        return secrets.masker_for(self.raw, data).data(data)
 
 
 @dataclass

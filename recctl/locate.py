@@ -140,3 +140,39 @@ def pointer_at(raw: bytes, offset: int) -> str:
         if ptr is not None and match.group()[:1] in (b"{", b"["):
             innermost = ptr
     return innermost
+
+
+def places_of(raw: bytes, offsets: Iterable[int]) -> dict[int, tuple[str, int]]:
+    """(JSON pointer, 1-based line) of each byte offset, in one pass over ``raw``.
+
+    The pointer is that of the innermost value or key whose text covers the offset, as in
+    ``pointer_at``; asking for many offsets costs one scan, not one scan each.
+    """
+    wanted = sorted(set(offsets))
+    found: dict[int, tuple[str, int]] = {}
+    if not wanted:
+        return found
+    position = 0
+    innermost = ""
+    line, scanned = 1, 0
+
+    def line_at(offset: int) -> int:
+        nonlocal line, scanned
+        line += raw.count(b"\n", scanned, offset)
+        scanned = offset
+        return line
+
+    for ptr, match, _ in _tokens(raw, lambda _: True):
+        while position < len(wanted) and wanted[position] < match.start():
+            found[wanted[position]] = (innermost, line_at(wanted[position]))
+            position += 1
+        if position == len(wanted):
+            break
+        while position < len(wanted) and ptr is not None and wanted[position] < match.end():
+            found[wanted[position]] = (ptr, line_at(wanted[position]))
+            position += 1
+        if ptr is not None and match.group()[:1] in (b"{", b"["):
+            innermost = ptr
+    for offset in wanted[position:]:
+        found[offset] = (innermost, line_at(min(offset, len(raw))))
+    return found

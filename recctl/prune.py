@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from recctl import store
+from recctl import secrets, store
 from recctl.discovery import RECORDINGS_DIR, display_path
 from recctl.errors import UsageError
 from recctl.hashing import HashScheme
@@ -193,7 +193,8 @@ class _Seen:
     digest: str
 
     def stale(self, reason: Reason, detail: str) -> Stale:
-        return Stale(str(self.path), reason, detail, self.size, self.digest)
+        # The detail quotes the test id, which a careless test can fill with a key.
+        return Stale(str(self.path), reason, secrets.mask_text(detail), self.size, self.digest)
 
 
 def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from recctl import secrets, store
 from recctl.interrupt import Interruption
@@ -40,20 +41,37 @@ class Redaction:
         }
 
 
+def placeholder(kind: str) -> str:
+    """What a redacted secret becomes; the scan never takes it for a secret."""
+    return f"<redacted:{kind}>"
+
+
 def redact_file(
-    path: Path, display: str, root: Path, max_size: int, allowlist: frozenset[str], write: bool
+    path: Path,
+    display: str,
+    root: Path,
+    max_size: int,
+    allowlist: frozenset[str],
+    salt: str | None,
+    write: bool,
 ) -> list[Redaction]:
+    """Redact one file (a dry run unless ``write``): every secret outside the hashed request,
+    wherever else it stands, then verified by scanning the result once more."""
     try:
         recording = store.load(path, max_size, exact=True)
     except store.LoadError as error:
         return [Redaction(display, "unreadable", None, error.message)]
-    found = secrets.scan(recording.raw, recording.data, allowlist)
+    found = [
+        secret
+        for secret in secrets.scan(recording.raw, recording.data, frozenset(), salt)
+        if secret.fingerprint not in allowlist
+    ]
     if not found:
         return []
     # A secret the request hash covers stays, wherever else it appears too: redacting it
     # would break replay.
     hashed_values = {s.value for s in found if s.hashed}
-    replaceable = {s.value: s.kind for s in found if s.value not in hashed_values}
+    replaceable = [s for s in found if s.value not in hashed_values]
     actions = [
         Redaction(
             display,
@@ -64,24 +82,189 @@ def redact_file(
         )
         for secret in found
     ]
-    if write and replaceable:
-        data = dict(recording.data)
-        request = dict(data["request"])
-        for key in ("headers", "url"):
-            if key in request:
-                request[key] = secrets.redact_value(request[key], replaceable)
-        data["request"] = request
-        data["response"] = secrets.redact_value(data.get("response"), replaceable)
+    if not (write and replaceable):
+        return actions
+    redacted = redacted_data(recording.data, replaceable)
+    failure = _unsafe(recording.data, redacted, replaceable, salt, allowlist)
+    if failure is None:
         try:
-            store.write(path, store.dumps(data), expected=recording.raw, root=root)
+            store.write(path, store.dumps(redacted), expected=recording.raw, root=root)
         except store.WriteError as error:
-            return [
-                Redaction(display, "failed", action.secret, str(error))
-                if action.action == "redacted"
-                else action
-                for action in actions
-            ]
-    return actions
+            failure = (str(error), {s.value for s in replaceable})
+    if failure is None:
+        return actions
+    detail, left = failure
+    return [
+        Redaction(display, "failed", action.secret, detail)
+        if action.action == "redacted" and action.secret and action.secret.value in left
+        else action
+        for action in actions
+    ]
+
+
+def _unsafe(
+    data: Any,
+    redacted: Any,
+    replaced: Sequence[secrets.Secret],
+    salt: str | None,
+    allowlist: frozenset[str],
+) -> tuple[str, set[str]] | None:
+    """Why the redacted document must not be written (and which secrets it concerns), or
+    None: the request hash must not move, and no replaced secret may be left."""
+    from recctl.hashing import SCHEMES
+    from recctl.rehash import compute_hashes
+
+    schemes = list(SCHEMES.values())
+    if isinstance(data, dict) and isinstance(redacted, dict):
+        before = compute_hashes(data, schemes).hashes
+        if compute_hashes(redacted, schemes).hashes != before:
+            return "redacting it would change the request hash", {s.value for s in replaced}
+    content = store.dumps(redacted)
+    left = {
+        secret.value
+        for secret in secrets.scan(content, store.parse_exact(content), frozenset(), salt)
+        if secret.fingerprint not in allowlist and not secret.hashed
+    }
+    still = {s.value for s in replaced} & left
+    if still:
+        return "still in the file after redaction: remove it by hand", still
+    return None
+
+
+def redacted_data(data: dict[str, Any], found: Sequence[secrets.Secret]) -> dict[str, Any]:
+    """A copy of a recording with each secret replaced outside the hashed request: headers,
+    the url's user info and query, the response (every chunk of a split key), the mapping."""
+    ordered = sorted(found, key=lambda secret: -len(secret.value))
+
+    def change(text: str) -> str:
+        for secret in ordered:
+            if secret.value in text:
+                text = text.replace(secret.value, placeholder(secret.kind))
+            encoded = quote(secret.value, safe="")
+            if encoded != secret.value and encoded in text:
+                text = text.replace(encoded, placeholder(secret.kind))
+        return text
+
+    result = dict(data)
+    request = data.get("request")
+    if isinstance(request, dict):
+        request = dict(request)
+        if isinstance(request.get("headers"), dict):
+            request["headers"] = secrets.map_strings(request["headers"], change)
+        if isinstance(request.get("url"), str) and "payload" not in request:
+            request["url"] = _redacted_url(request["url"], change)
+        result["request"] = request
+    if "response" in data:
+        response = data["response"]
+        if isinstance(response, dict) and isinstance(response.get("body"), list):
+            response = {**response, "body": _without_split(response["body"], ordered)}
+        result["response"] = secrets.map_strings(response, change)
+    if "id_normalization_mapping" in data:
+        result["id_normalization_mapping"] = secrets.map_strings(
+            data["id_normalization_mapping"], change
+        )
+    return result
+
+
+def _redacted_url(url: str, change: Any) -> str:
+    """The url with secrets replaced in its user info, query and fragment; its path, which
+    the hash covers, as it was."""
+    parts = secrets.split_url(url)
+    path_start = url.find(parts.path) if parts.path else -1
+    if path_start < 0:
+        return str(change(url))
+    head, path, tail = url[:path_start], parts.path, url[path_start + len(parts.path) :]
+    return f"{change(head)}{path}{change(tail)}"
+
+
+def _without_split(body: list[Any], found: Sequence[secrets.Secret]) -> list[Any]:
+    """A stream's chunks with each split key cut out: its first chunk holds the placeholder
+    where the key began, the chunks after it lose their part of the key."""
+    split = [secret for secret in found if secret.pieces]
+    if not split:
+        return body
+    body = list(body)
+    parsed: dict[int, Any] = {}
+    for pieces in secrets.stream_pieces(body).values():
+        text = "".join(piece for _, _, piece in pieces)
+        for secret in split:
+            start = text.find(secret.value)
+            while start != -1:
+                end = start + len(secret.value)
+                _cut(body, parsed, pieces, start, end, placeholder(secret.kind))
+                text = text[:start] + placeholder(secret.kind) + text[end:]
+                pieces = _recount(pieces, body, parsed)
+                start = text.find(secret.value)
+    for index, document in parsed.items():
+        body[index] = _sse_with(body[index], document)
+    return body
+
+
+def _cut(
+    body: list[Any],
+    parsed: dict[int, Any],
+    pieces: list[secrets.Piece],
+    start: int,
+    end: int,
+    replacement: str,
+) -> None:
+    """Replace characters ``start:end`` of the joined text of ``pieces`` in the chunks."""
+    position = 0
+    placed = False
+    for index, place, text in pieces:
+        piece_start, piece_end = position, position + len(text)
+        position = piece_end
+        if piece_end <= start or piece_start >= end:
+            continue
+        keep_head = text[: max(0, start - piece_start)]
+        keep_tail = text[max(0, end - piece_start) :] if end < piece_end else ""
+        new = keep_head + ("" if placed else replacement) + keep_tail
+        placed = True
+        _set(body, parsed, index, place, new)
+
+
+def _chunk_root(body: list[Any], parsed: dict[int, Any], index: int) -> Any:
+    if isinstance(body[index], str):
+        if index not in parsed:
+            parsed[index] = secrets.sse_data(body[index])
+        return parsed[index]
+    if not isinstance(body[index], dict):
+        return body[index]
+    body[index] = secrets.map_strings(body[index], lambda text: text)  # a copy to change
+    return body[index]
+
+
+def _set(
+    body: list[Any], parsed: dict[int, Any], index: int, place: tuple[Any, ...], text: str
+) -> None:
+    node = parsed[index] if index in parsed else _chunk_root(body, parsed, index)
+    for step in place[:-1]:
+        node = node[step]
+    node[place[-1]] = text
+
+
+def _recount(
+    pieces: list[secrets.Piece], body: list[Any], parsed: dict[int, Any]
+) -> list[secrets.Piece]:
+    """The pieces as the chunks hold them now."""
+    fresh = []
+    for index, place, _ in pieces:
+        node = parsed[index] if index in parsed else body[index]
+        for step in place:
+            node = node[step]
+        fresh.append((index, place, node))
+    return fresh
+
+
+def _sse_with(line: str, document: Any) -> str:
+    """An SSE line with its ``data:`` JSON replaced, in the compact form providers send."""
+    import json
+
+    lines = line.splitlines()
+    for position, part in enumerate(lines):
+        if part.startswith("data:"):
+            lines[position] = "data: " + json.dumps(document, separators=(",", ":"))
+    return "\n".join(lines)
 
 
 def redact_paths(
@@ -89,6 +272,7 @@ def redact_paths(
     root: Path,
     max_size: int,
     allowlist: frozenset[str],
+    salt: str | None,
     write: bool,
     stop: Interruption | None = None,
 ) -> list[Redaction]:
@@ -96,5 +280,5 @@ def redact_paths(
     for path in paths:
         if stop is not None and stop.requested:
             break
-        actions += redact_file(path, str(path), root, max_size, allowlist, write)
+        actions += redact_file(path, str(path), root, max_size, allowlist, salt, write)
     return actions

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from recctl import store
+from recctl import secrets, store
 from recctl.errors import UsageError
 from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
@@ -470,7 +470,8 @@ def hash_request(
     if target.name not in hashes.hashes:
         kind = hashes.kind.value
         raise UsageError(f"scheme {target.name} has no hash recipe for {kind} requests")
-    return HashResult(hashes.hashes[target.name], hashes.canonical[target.name])
+    masker = secrets.masker_for(raw, document)
+    return HashResult(hashes.hashes[target.name], masker.text(hashes.canonical[target.name]))
 
 
 def explain_file(path: Path, display: str, target: HashScheme, max_size: int) -> str:
@@ -494,9 +495,10 @@ def explain_file(path: Path, display: str, target: HashScheme, max_size: int) ->
         forms: dict[str, list[str]] = {}
         for scheme, text in hashes.canonical.items():
             forms.setdefault(text, []).append(scheme)
+        masker = secrets.masker_for(recording.raw, recording.data)
         for text, schemes in forms.items():
             digest = hashes.hashes[schemes[0]]
             marks = " (target)" if target.name in schemes else ""
             lines.append(f"\nschemes {', '.join(schemes)}{marks}: {digest}")
-            lines.append(json.dumps(json.loads(text), indent=2, sort_keys=True))
+            lines.append(masker.text(json.dumps(json.loads(text), indent=2, sort_keys=True)))
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from recctl import store
+from recctl import secrets, store
 from recctl.discovery import (
     RECORDINGS_DIR,
     display_path,
@@ -171,9 +171,31 @@ def _body_model(request: dict[str, Any]) -> Any:
     return None
 
 
-def load_shown(path: Path, max_size: int) -> Shown:
-    """One recording as ``show`` presents it; a file that cannot be read raises LoadError."""
-    return describe(store.load(path, max_size), str(path))
+def masked(recording: store.Recording) -> store.Recording:
+    """The recording with every secret the scan finds masked: what show and ls present."""
+    masker = secrets.masker_for(recording.raw, recording.data)
+    if not masker:
+        return recording
+    return store.Recording(recording.path, recording.raw, masker.data(recording.data))
+
+
+def load_shown(path: Path, max_size: int, reveal: bool = False) -> Shown:
+    """One recording as ``show`` presents it, secrets masked unless ``reveal``; a file that
+    cannot be read raises LoadError."""
+    recording = store.load(path, max_size)
+    return describe(recording if reveal else masked(recording), str(path))
+
+
+def raw_view(path: Path, max_size: int, reveal: bool = False) -> bytes:
+    """The file's bytes as ``show --raw`` prints them: secrets masked unless ``reveal``."""
+    raw = store.read_bytes(path, max_size)
+    if reveal:
+        return raw
+    try:
+        data = store.parse(raw)
+    except store.LoadError:
+        data = None
+    return secrets.masker_for(raw, data).raw(raw)
 
 
 # --- whole-corpus runs: small results from worker processes ---------------------------------
@@ -233,7 +255,7 @@ def _entry(path: Path) -> Entry:
         return Entry(
             display, None, None, None, None, None, False, 0, None, None, None, None, error.message
         )
-    return Entry.of(describe(recording, display), _worker["with_record"])
+    return Entry.of(describe(masked(recording), display), _worker["with_record"])
 
 
 def entries(

@@ -35,10 +35,15 @@ def schema_findings(
     if not errors:
         return []
     positions = locate(recording.raw, {error.pointer for error in errors})
+    # A schema message quotes the value it refuses, which may be a secret.
+    from recctl import secrets
+
+    masker = secrets.masker_for(recording.raw, recording.data)
     findings = []
     for error in errors:
         line, column = positions.get(error.pointer, (None, None))
-        findings.append(Finding(display, line, column, error.pointer, CHECK, error.message))
+        pointer, message = masker.text(error.pointer), masker.text(error.message)
+        findings.append(Finding(display, line, column, pointer, CHECK, message))
     return findings
 
 

@@ -6,6 +6,7 @@ doubled the time it takes to build the commands.
 """
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -20,13 +21,28 @@ class RecctlGroup(TyperGroup):
     """Maps recctl's errors to exit codes and one error style in one place, for every
     command: ``recctl: error: ...`` on stderr, whether recctl or the option parser refused."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        call = {
+            "args": args,
+            "prog_name": prog_name,
+            "complete_var": complete_var,
+            "windows_expand_args": windows_expand_args,
+            **extra,
+        }
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(**call, standalone_mode=False)
         from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(**call, standalone_mode=False)
         except NoArgsIsHelpError as help_shown:
             help_shown.show()
             sys.exit(help_shown.exit_code)

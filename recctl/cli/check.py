@@ -115,6 +115,7 @@ def _check_project(
         settings.secret_allowlist,
         settings.max_file_size,
         validator,
+        settings.secret_salt,
     )
     return core.check_paths(files, check_settings, jobs)
 

@@ -41,7 +41,13 @@ def redact(
     files = find_recordings(paths or [], found, Path.cwd())
     with writing(files, write) as stop:
         actions = redact_paths(
-            files, found.root, settings.max_file_size, settings.secret_allowlist, write, stop
+            files,
+            found.root,
+            settings.max_file_size,
+            settings.secret_allowlist,
+            settings.secret_salt,
+            write,
+            stop,
         )
     REDACT_REPORTERS[output.value](actions, sys.stdout)
     stop_if_interrupted(stop)

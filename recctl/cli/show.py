@@ -37,6 +37,10 @@ def show(
     chunks: Annotated[
         bool, typer.Option("--chunks", help="List the chunks of a stream, one line each.")
     ] = False,
+    reveal: Annotated[
+        bool,
+        typer.Option("--reveal", help="Show secrets instead of masking them (on a terminal only)."),
+    ] = False,
     jobs: Jobs = None,
     root: Root = None,
 ) -> None:
@@ -50,6 +54,10 @@ def show(
     from recctl.reporters import Display, write_json_lines
     from recctl.reporters.show import render_chunks, render_show
 
+    if reveal and not (sys.stdout.isatty() and output is ViewFormat.text):
+        from recctl.errors import UsageError
+
+        raise UsageError("--reveal shows secrets on a terminal only, as text")
     cwd = Path.cwd()
     named = [ref for ref in refs if core.looks_like_path(ref, cwd)]
     groups = projects(named, root)
@@ -71,10 +79,10 @@ def show(
         try:
             if raw:
                 # The one loader: regular files only, bounded in size, a FIFO never waited on.
-                sys.stdout.buffer.write(store.read_bytes(path, max_size))
+                sys.stdout.buffer.write(core.raw_view(path, max_size, reveal))
                 sys.stdout.flush()
                 continue
-            shown = core.load_shown(path, max_size)
+            shown = core.load_shown(path, max_size, reveal)
         except store.LoadError as error:
             typer.echo(f"recctl: {display(path)}: {error.message}", err=True)
             failed = True

@@ -43,7 +43,7 @@ def render_redact_text(actions: Sequence[Redaction], out: TextIO) -> None:
         failure = f": {action.detail}" if action.detail else ""
         lines.write(
             f"{action.action}: {where} {secret.kind} in the {secret.where} "
-            f"({secret.masked}, fingerprint {secret.fingerprint}){advice}{failure}"
+            f"({secret.shown()}){advice}{failure}"
         )
     lines.write(f"{plural(found, 'secret')} found")
 
