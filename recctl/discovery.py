@@ -121,7 +121,13 @@ def _display_dir(directory: str, cwd: str) -> str:
 
 
 def display_path(path: str | Path, cwd: Path) -> str:
-    """A path as the user should see it: relative to where they stand."""
+    """A path as the user should see it: relative to where they stand (``./`` before a name
+    that starts with a colon, which a CI log could read as a command)."""
+    shown = _relative(path, cwd)
+    return "./" + shown if shown.startswith(":") else shown
+
+
+def _relative(path: str | Path, cwd: Path) -> str:
     text, base = str(path), str(cwd)
     if not os.path.isabs(text):
         return text  # already as the user gave it

@@ -47,7 +47,7 @@ class RecctlGroup(TyperGroup):
             help_shown.show()
             sys.exit(help_shown.exit_code)
         except ClickException as error:
-            typer.echo(f"recctl: error: {error.format_message()}", err=True)
+            typer.echo(_error_text(error.format_message()), err=True)
             context = error.ctx if isinstance(error, UsageError) else None
             if context is not None:
                 typer.echo(f"Try '{context.command_path} -h' for help.", err=True)
@@ -59,8 +59,19 @@ class RecctlGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except RecctlError as error:
-            typer.echo(f"recctl: error: {error}", err=True)
+            typer.echo(_error_text(str(error)), err=True)
             raise typer.Exit(int(error.exit_code)) from None
+
+
+def _error_text(message: str) -> str:
+    """``recctl: error: ...``, every line of it made safe (a message quotes paths and
+    arguments, which anyone can name); later lines indented."""
+    from recctl.output import visible
+
+    first, *rest = message.split("\n")
+    return "\n".join(
+        [f"recctl: error: {visible(first)}", *(f"  {visible(line.strip())}" for line in rest)]
+    )
 
 
 app = typer.Typer(

@@ -131,21 +131,16 @@ def _fix(
     from recctl import rehash
     from recctl.check import existing
     from recctl.normalize import normalize_paths
-    from recctl.reporters import Display
+    from recctl.reporters.changes import render_fixes
 
-    display = Display()
     settings = found.config
-    for done in normalize_paths(files, found.root, settings.max_file_size, True, stop):
-        if done.action in ("normalized", "failed"):
-            typer.echo(f"fix: {done.action} {display(done.path)} {done.detail}".rstrip(), err=True)
+    normalized = normalize_paths(files, found.root, settings.max_file_size, True, stop)
     result = rehash.rehash(
         files, target, found.root, settings.max_file_size, jobs, True, False, stop
     )
+    render_fixes(normalized, result.renames, sys.stderr)
     moved = {}
     for rename in result.renames:
-        if rename.action in ("renamed", "completed", "failed", "conflict", "duplicate"):
-            new = display(rename.new_path) if rename.new_path else "?"
-            typer.echo(f"fix: {rename.action} {display(rename.verdict.path)} -> {new}", err=True)
         if rename.action in ("renamed", "completed") and rename.verdict.expected:
             old = Path(rename.verdict.path)
             moved[old] = old.with_name(rename.verdict.expected)

@@ -2,7 +2,6 @@
 
 import os
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -39,7 +38,8 @@ def diff(
     the differences, like git diff, unless --exit-code.
     """
     from recctl import diff as core
-    from recctl.reporters import Display, write_json_lines
+    from recctl.reporters import write_json_lines
+    from recctl.reporters.diff import render_text, render_unreadable
 
     cwd = Path.cwd()
     named = [arg for arg in (arguments or []) if arg != "--" and os.path.lexists(cwd / arg)]
@@ -50,58 +50,11 @@ def diff(
     if output is ViewFormat.json:
         write_json_lines((pair.record() for pair in pairs), sys.stdout)
     else:
-        _render(pairs, stat)
-    display = Display(cwd)
-    for path, message in report.unreadable:
-        typer.echo(f"recctl: {display(path)}: {message}", err=True)
+        render_text(pairs, stat, sys.stdout)
+    render_unreadable(report.unreadable, sys.stderr)
     meaningful = any(pair.meaningful for pair in pairs)
     failed = bool(report.unreadable) or (exit_code and meaningful)
     raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
-
-
-def _render(pairs: list, stat: bool) -> None:  # type: ignore[type-arg]
-    from recctl.diff import STATUSES
-
-    counts = Counter(pair.status for pair in pairs)
-    typer.echo(f"{len(pairs)} recordings differ:" if pairs else "no recordings differ")
-    for status in STATUSES:
-        if counts[status]:
-            typer.echo(f"  {status:<11} {counts[status]:>6}")
-    if stat:
-        return
-    for pair in pairs:
-        if pair.status in ("identical", "noise-only"):
-            continue
-        record = pair.record()
-        where = record.get("path") or f"{record['old_path']} -> {record['new_path']}"
-        typer.echo(f"\n{pair.status}: {where}")
-        for change in pair.changes:
-            typer.echo("  " + _describe(change))
-
-
-def _describe(change: dict) -> str:  # type: ignore[type-arg]
-    what = change["what"]
-    if what == "request":
-        return f"request {change['kind']} {change['key']}: {change['old']!r} -> {change['new']!r}"
-    if what == "answer":
-        diff = " ".join(change["diff"])
-        return (
-            f"answer +{change['added_words']}/-{change['removed_words']} words "
-            f"(similarity {change['similarity']}): {diff}"
-        )
-    if what == "usage":
-        fields = ", ".join(
-            f"{key} {value['old']} -> {value['new']}"
-            for key, value in change.items()
-            if key != "what"
-        )
-        return f"usage {fields}"
-    if what == "tool_calls":
-        old = [call["name"] for call in change["old"]]
-        new = [call["name"] for call in change["new"]]
-        return f"tool calls {old} -> {new}"
-    details = ", ".join(f"{k} {v!r}" for k, v in change.items() if k != "what")
-    return f"{what} {details}"
 
 
 def register(app: typer.Typer) -> None:

@@ -60,6 +60,7 @@ def rehash(
     from recctl import rehash as core
     from recctl.discovery import find_recordings
     from recctl.hashing import get_scheme
+    from recctl.output import block
     from recctl.reporters import Display
     from recctl.reporters.rehash import REPORTERS
 
@@ -72,7 +73,7 @@ def rehash(
         text = core.explain_file(
             explain, Display()(os.path.abspath(explain)), target, settings.max_file_size
         )
-        typer.echo(text, nl=False)
+        sys.stdout.write(block(text.rstrip("\n"), indent="") + "\n")
         raise typer.Exit()
     if include_mismatch and not write:
         raise UsageError("--include-mismatch only makes sense with --write")
@@ -117,13 +118,14 @@ def hash_command(
     """Print the request hash of a recording or of a bare request."""
     from recctl import rehash as core
     from recctl.hashing import get_scheme
+    from recctl.output import json_line
 
     settings = project([] if source == "-" else [source], root).config
     target = get_scheme(scheme or settings.hash_scheme)
     raw = sys.stdin.buffer.read() if source == "-" else None
     result = core.hash_request(source, raw, target, test_id, settings.max_file_size)
     if explain:
-        typer.echo(result.canonical)
+        sys.stdout.write(json_line(result.canonical) + "\n")
     typer.echo(result.hash)
 
 

@@ -51,7 +51,7 @@ def show(
     """
     from recctl import show as core
     from recctl import store
-    from recctl.reporters import Display, write_json_lines
+    from recctl.reporters import Display, Lines, write_json_lines
     from recctl.reporters.show import render_chunks, render_show
 
     if reveal and not (sys.stdout.isatty() and output is ViewFormat.text):
@@ -84,7 +84,7 @@ def show(
                 continue
             shown = core.load_shown(path, max_size, reveal)
         except store.LoadError as error:
-            typer.echo(f"recctl: {display(path)}: {error.message}", err=True)
+            Lines(sys.stderr).write("recctl: ", display(path), ": ", error.message)
             failed = True
             continue
         if chunks:

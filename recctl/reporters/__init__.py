@@ -16,6 +16,23 @@ from typing import Any, TextIO
 
 import orjson
 
+from recctl.output import Lines, Safe, json_line, no_annotation, visible
+
+__all__ = [
+    "Display",
+    "Lines",
+    "PrintableWriter",
+    "Safe",
+    "default_format",
+    "escape_data",
+    "escape_property",
+    "human_size",
+    "json_text",
+    "plural",
+    "visible",
+    "write_json_lines",
+]
+
 
 def default_format() -> str:
     """``github`` inside GitHub Actions, else ``text``."""
@@ -24,11 +41,13 @@ def default_format() -> str:
 
 def json_text(value: Any, indent: bool = False) -> str:
     """JSON for output: orjson, or the standard library (ASCII-escaped) for what orjson
-    refuses, such as the lone surrogates a broken recording can hold."""
+    refuses, such as the lone surrogates a broken recording can hold; what a terminal acts on
+    and JSON leaves raw is escaped (``output.json_line``)."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0).decode()
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0).decode()
     except TypeError:
-        return json.dumps(value, indent=2 if indent else None, default=str)
+        text = json.dumps(value, indent=2 if indent else None, default=str)
+    return json_line(text)
 
 
 class Display:
@@ -61,7 +80,8 @@ class PrintableWriter:
         self._out = out
 
     def write(self, text: str) -> int:
-        return self._out.write(printable(text))
+        # The last step of rich's output: no rendered line may open a CI annotation.
+        return self._out.write(no_annotation(printable(text)))
 
     def flush(self) -> None:
         self._out.flush()
@@ -74,32 +94,14 @@ class PrintableWriter:
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A GitHub annotation's message: its own escapes, then every other control character
+    made visible."""
+    escaped = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(escaped)
 
 
 def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-class Lines:
-    """Writes lines to ``out``, styled when colour applies. Decided once per report, where
-    ``typer.echo`` decides, strips and flushes on every line (a tenth of a second for ten
-    thousand findings)."""
-
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-        # NO_COLOR (no-color.org) wins; otherwise colour only on a terminal.
-        self.color = not os.environ.get("NO_COLOR") and out.isatty()
-
-    def style(self, text: str, **styles: Any) -> str:
-        if not self.color:
-            return text
-        from typer import style
-
-        return style(text, **styles)
-
-    def write(self, line: str) -> None:
-        self._out.write(printable(line) + "\n")
 
 
 def plural(count: int, noun: str) -> str:

@@ -11,6 +11,22 @@ from recctl.reporters import Display, Lines, json_text, plural
 if TYPE_CHECKING:
     from recctl.normalize import Normalization
     from recctl.redact import Redaction
+    from recctl.rehash import Rename
+
+
+def render_fixes(
+    normalized: Sequence[Normalization], renames: Sequence[Rename], out: TextIO
+) -> None:
+    """What ``check --fix`` did before checking, one line a file."""
+    lines, display = Lines(out), Display()
+    for done in normalized:
+        if done.action in ("normalized", "failed"):
+            detail = f" {done.detail}" if done.detail else ""
+            lines.write(f"fix: {done.action} ", display(done.path), detail)
+    for rename in renames:
+        if rename.action in ("renamed", "completed", "failed", "conflict", "duplicate"):
+            new = display(rename.new_path) if rename.new_path else "?"
+            lines.write(f"fix: {rename.action} ", display(rename.verdict.path), " -> ", new)
 
 
 def render_normalize_text(results: Sequence[Normalization], out: TextIO) -> None:
@@ -18,7 +34,8 @@ def render_normalize_text(results: Sequence[Normalization], out: TextIO) -> None
     for result in results:
         if result.action != "unchanged":
             fields = f" ({', '.join(result.fields)})" if result.fields else ""
-            lines.write(f"{result.action}: {display(result.path)}{fields} {result.detail}".rstrip())
+            detail = f" {result.detail}" if result.detail else ""
+            lines.write(f"{result.action}: ", display(result.path), fields, detail)
     counts = Counter(result.action for result in results)
     lines.write(", ".join(f"{count} {action}" for action, count in sorted(counts.items())))
 
@@ -35,15 +52,17 @@ def render_redact_text(actions: Sequence[Redaction], out: TextIO) -> None:
     for action in actions:
         secret = action.secret
         if secret is None:
-            lines.write(f"{action.action}: {display(action.path)}: {action.detail}")
+            lines.write(f"{action.action}: ", display(action.path), ": ", action.detail)
             continue
         found += 1
         advice = ": rotate the key and re-record" if action.action == "re-record" else ""
-        where = f"{display(action.path)}:{secret.line}" if secret.line else display(action.path)
+        line = f":{secret.line}" if secret.line else ""
         failure = f": {action.detail}" if action.detail else ""
         lines.write(
-            f"{action.action}: {where} {secret.kind} in the {secret.where} "
-            f"({secret.shown()}){advice}{failure}"
+            f"{action.action}: ",
+            display(action.path),
+            line,
+            f" {secret.kind} in the {secret.where} ({secret.shown()}){advice}{failure}",
         )
     lines.write(f"{plural(found, 'secret')} found")
 

@@ -62,10 +62,15 @@ def render_text(report: CheckReport, out: TextIO) -> None:
     display = Display()
     findings = report.findings
     for finding in findings:
-        where = " " + style(finding.pointer + ":", fg="cyan") if finding.pointer else ""
+        where = style(finding.pointer + ":", fg="cyan") if finding.pointer else ""
         lines.write(
-            f"{style(location(finding, display), bold=True)}:{where} {finding.message} "
-            f"{style('[' + finding.check + ']', dim=True)}"
+            style(location(finding, display), bold=True),
+            ": " if where else ":",
+            where,
+            " ",
+            finding.message,
+            " ",
+            style("[" + finding.check + "]", dim=True),
         )
     files = plural(report.total, "recording")
     if findings:

@@ -25,9 +25,11 @@ def withheld_note(report: PruneReport, display: Display) -> str | None:
 def render_text(report: PruneReport, out: TextIO, variants: bool) -> None:
     lines, display = Lines(out), Display()
     for stale in report.stale:
-        lines.write(f"{stale.reason:<12} {display(stale.path)}\n{'':<13}{stale.detail}")
+        lines.write(f"{stale.reason:<12} ", display(stale.path))
+        lines.write(" " * 13, stale.detail)
     for path, message in report.unreadable:
-        lines.write(f"{'unreadable':<12} {display(path)}\n{'':<13}{message}")
+        lines.write(f"{'unreadable':<12} ", display(path))
+        lines.write(" " * 13, message)
     size = sum(stale.size for stale in report.stale)
     lines.write(f"{plural(len(report.stale), 'stale recording')}, {human_size(size)}")
     note = withheld_note(report, display)

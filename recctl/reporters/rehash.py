@@ -29,7 +29,7 @@ def render_rehash_text(result: RehashResult, out: TextIO) -> None:
     for status in ("ok", "outdated", "mismatch", "unhashable", "invalid"):
         if counts[status]:
             colour = "green" if status == "ok" else "yellow" if status == "outdated" else "red"
-            lines.write(f"  {style(f'{status:<10}', fg=colour)} {counts[status]:>6}")
+            lines.write("  ", style(f"{status:<10}", fg=colour), f" {counts[status]:>6}")
     renames = {rename.verdict.path: rename for rename in result.renames}
     for status, advice in REHASH_ADVICE.items():
         group = [verdict for verdict in verdicts if verdict.status == status]
@@ -38,7 +38,8 @@ def render_rehash_text(result: RehashResult, out: TextIO) -> None:
         if status == "outdated":
             fixable = sum(verdict.repair == "rename" for verdict in group)
             advice += f": {fixable} can be renamed, {len(group) - fixable} need a new recording"
-        lines.write(f"\n{style(status, bold=True)} ({len(group)}): {advice}")
+        lines.write()
+        lines.write(style(status, bold=True), f" ({len(group)}): {advice}")
         for verdict in group:
             rename = renames.get(verdict.path)
             action = f"{rename.action}: " if rename else ""
@@ -55,11 +56,13 @@ def render_rehash_text(result: RehashResult, out: TextIO) -> None:
                 scheme = ""
     planned = sum(rename.action == "would rename" for rename in result.renames)
     if planned:
-        lines.write(f"\n{plural(planned, 'file')} would be renamed: recctl rehash --write")
+        lines.write()
+        lines.write(f"{plural(planned, 'file')} would be renamed: recctl rehash --write")
     if result.write:
         actions = Counter(rename.action for rename in result.renames)
         summary = ", ".join(f"{count} {action}" for action, count in sorted(actions.items()))
-        lines.write(f"\n{summary or 'nothing to rename'}")
+        lines.write()
+        lines.write(summary or "nothing to rename")
 
 
 def render_rehash_json(result: RehashResult, out: TextIO) -> None:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from recctl.output import Safe, block, json_line, no_annotation, visible
 from recctl.reporters import Display, PrintableWriter, human_size
 
 if TYPE_CHECKING:
@@ -32,9 +33,26 @@ PARAMETERS = (
 
 
 def console(out: TextIO) -> Console:
+    """A rich console that reads no markup: text from a recording is never styling. Every
+    string it prints goes through ``output.visible`` or ``output.block`` first."""
     from rich.console import Console
 
-    return Console(file=PrintableWriter(out), highlight=False, soft_wrap=False)  # type: ignore[arg-type]
+    return Console(
+        file=PrintableWriter(out),  # type: ignore[arg-type]
+        highlight=False,
+        soft_wrap=False,
+        markup=False,
+        emoji=False,
+    )
+
+
+def _after_label(text: str) -> Safe:
+    """Multi-line content that follows a label on its first line; later lines indented."""
+    return Safe(block(text)[2:])
+
+
+def _json(value: Any) -> Safe:
+    return json_line(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 def _content_text(content: Any) -> str:
@@ -138,7 +156,6 @@ def _usage_table(shown: Shown) -> Any:
 
 
 def render_show(shown: Shown, out: TextIO) -> None:
-    from rich.markup import escape
     from rich.panel import Panel
     from rich.rule import Rule
     from rich.syntax import Syntax
@@ -147,7 +164,7 @@ def render_show(shown: Shown, out: TextIO) -> None:
 
     view = console(out)
     answer = shown.answer
-    view.print(Rule(Text(Display()(shown.path), style="bold"), align="left"))
+    view.print(Rule(Text(visible(Display()(shown.path)), style="bold"), align="left"))
     streamed = f"streamed, {answer.chunks} chunks" if shown.streaming else "not streamed"
     rows = [
         ("test", shown.test_id or "-"),
@@ -160,62 +177,66 @@ def render_show(shown: Shown, out: TextIO) -> None:
     header.add_column(style="dim", no_wrap=True)
     header.add_column(overflow="fold")
     for label, value in rows:
-        header.add_row(label, value)
+        header.add_row(label, Text(visible(value)))
     view.print(header)
     turns = transcript(shown.request)
     if turns:
         view.print(Rule("request", style="dim"))
         for role, text in turns:
-            view.print(Text.assemble((f"{role}: ", "bold cyan"), text))
+            view.print(Text.assemble((visible(role) + ": ", "bold cyan"), _after_label(text)))
     offered = tools_offered(shown.request)
     if offered:
-        view.print(Text.assemble(("tools offered: ", "dim"), ", ".join(offered)))
+        view.print(Text.assemble(("tools offered: ", "dim"), visible(", ".join(offered))))
     params = parameters(shown.request)
     if params:
-        view.print(Text.assemble(("parameters: ", "dim"), "  ".join(params)))
+        view.print(Text.assemble(("parameters: ", "dim"), visible("  ".join(params))))
     view.print(Rule("answer", style="dim"))
     if answer.error:
-        view.print(f"[bold red]error:[/] {escape(answer.error)}")
+        view.print(Text.assemble(("error: ", "bold red"), _after_label(answer.error)))
     if answer.reasoning:
         view.print(
             Panel(
-                Text(answer.reasoning, style="italic"),
+                Text(block(answer.reasoning, indent=""), style="italic"),
                 title="reasoning",
                 title_align="left",
                 border_style="dim",
             )
         )
     if answer.text:
-        view.print(Text(answer.text))
+        view.print(Text(block(answer.text)))
     if answer.refusal:
-        view.print(Text.assemble(("refusal: ", "bold yellow"), answer.refusal))
+        view.print(Text.assemble(("refusal: ", "bold yellow"), _after_label(answer.refusal)))
     for call in answer.tool_calls:
         view.print(
-            Text.assemble(("tool call ", "bold magenta"), f"{call.name} ", (f"[{call.id}]", "dim"))
+            Text.assemble(
+                ("tool call ", "bold magenta"),
+                visible(call.name) + " ",
+                (f"[{visible(call.id)}]", "dim"),
+            )
         )
         try:
-            pretty = json.dumps(json.loads(call.arguments), indent=2, ensure_ascii=False)
-            view.print(Syntax(pretty, "json", theme="ansi_dark", background_color="default"))
+            pretty = _json(json.loads(call.arguments))
+            view.print(Syntax(block(pretty), "json", theme="ansi_dark", background_color="default"))
         except ValueError:
-            view.print(Text(call.arguments))
+            view.print(Text(block(call.arguments)))
     if len(answer.choices) > 1:
         for choice in answer.choices[1:]:
             view.print(Rule(f"choice {choice.index}", style="dim"))
-            view.print(Text(choice.text or ""))
+            view.print(Text(block(choice.text or "")))
     if answer.data is not None and not answer.text:
         view.print(
             Syntax(
-                json.dumps(answer.data, indent=2, ensure_ascii=False, default=str)[:4000],
+                block(_json(answer.data)[:4000]),
                 "json",
                 theme="ansi_dark",
                 background_color="default",
             )
         )
-    view.print(Text.assemble(("finish reason: ", "dim"), str(answer.finish_reason)))
+    view.print(Text.assemble(("finish reason: ", "dim"), visible(answer.finish_reason)))
     if answer.usage.reported:
         view.print(_usage_table(shown))
     else:
-        view.print("[dim]no usage reported[/]")
+        view.print(Text("no usage reported", style="dim"))
 
 
 def render_chunks(body: Any, out: TextIO) -> None:
@@ -226,7 +247,7 @@ def render_chunks(body: Any, out: TextIO) -> None:
     for index, item in enumerate(items):
         data = item.get("__data__", item) if isinstance(item, dict) else item
         view.print(
-            Text.assemble((f"{index:>4} ", "dim"), _compact(data)),
+            Text.assemble((f"{index:>4} ", "dim"), visible(_compact(data))),
             overflow="ellipsis",
             no_wrap=True,
         )
@@ -250,8 +271,40 @@ def _compact(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+LS_COLUMNS = ("hash", "test", "endpoint", "model", "streamed", "size", "tokens")
+
+
+def _ls_row(entry: Entry, display: Display, whole: bool) -> list[str]:
+    tokens = entry.total_tokens
+    if tokens is None and entry.prompt_tokens is not None:
+        tokens = entry.prompt_tokens + (entry.completion_tokens or 0)
+    test = entry.test_id or "-"
+    if entry.error is not None:
+        test = f"{display(entry.path)}: {entry.error}"
+    elif not whole:
+        test = test.split("::", 1)[-1]
+    return [
+        (entry.hash or "")[:12],
+        test,
+        entry.endpoint or "-",
+        entry.model or "-",
+        "yes" if entry.streaming else "no",
+        human_size(entry.size),
+        "-" if tokens is None else str(tokens),
+    ]
+
+
 def render_ls(entries: Sequence[Entry], out: TextIO) -> None:
+    """A table on a terminal; in a pipe, one tab-separated line per recording with every
+    field whole, so that grep, cut and wc work."""
+    display = Display()
+    if not out.isatty():
+        for entry in entries:
+            line = "\t".join(visible(cell) for cell in _ls_row(entry, display, True))
+            out.write(no_annotation(line) + "\n")
+        return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
     table.add_column("hash", no_wrap=True, min_width=12)
@@ -260,29 +313,20 @@ def render_ls(entries: Sequence[Entry], out: TextIO) -> None:
     table.add_column("streamed", no_wrap=True)
     table.add_column("size", justify="right", no_wrap=True)
     table.add_column("tokens", justify="right", no_wrap=True)
-    display = Display()
     for entry in entries:
-        tokens = entry.total_tokens
-        if tokens is None and entry.prompt_tokens is not None:
-            tokens = entry.prompt_tokens + (entry.completion_tokens or 0)
-        table.add_row(
-            (entry.hash or "")[:12],
-            (entry.test_id or "-").split("::", 1)[-1]
-            if entry.error is None
-            else f"[red]{display(entry.path)}: {entry.error}[/]",
-            entry.endpoint or "-",
-            entry.model or "-",
-            "yes" if entry.streaming else "no",
-            human_size(entry.size),
-            "-" if tokens is None else str(tokens),
-        )
+        row = [Text(visible(cell)) for cell in _ls_row(entry, display, False)]
+        if entry.error is not None:
+            row[1].stylize("red")
+        table.add_row(*row)
     view = console(out)
     view.print(table)
-    view.print(f"[dim]{len(entries)} recordings, {human_size(sum(e.size for e in entries))}[/]")
+    total = human_size(sum(e.size for e in entries))
+    view.print(Text(f"{len(entries)} recordings, {total}", style="dim"))
 
 
 def render_summary(groups: Sequence[Group], by: str, out: TextIO) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
     table.add_column(by, overflow="fold")
@@ -290,7 +334,7 @@ def render_summary(groups: Sequence[Group], by: str, out: TextIO) -> None:
         table.add_column(name, justify="right", no_wrap=True)
     for group in groups:
         table.add_row(
-            group.key,
+            Text(visible(group.key)),
             str(group.recordings),
             human_size(group.bytes),
             str(group.prompt_tokens),

@@ -1,0 +1,112 @@
+"""The one place where text from a recording or the file system becomes output.
+
+Recordings arrive in pull requests from anyone, and recctl prints their test ids, models,
+answers and file names on a reviewer's terminal and in CI logs. Nothing of that text may act
+on the terminal (an escape sequence can set the title or write the clipboard: OSC 52), open
+a GitHub annotation (a line that starts with ``::``), or be taken for rich markup. So:
+
+- ``visible`` makes a one-line field safe: every control character, C0 and C1 alike (ESC,
+  BEL, CR, newline, tab, DEL), the Unicode line and paragraph separators and the bidirectional
+  overrides become visible escapes (``\\x1b``, ``\\n``, ``\\u202e``); lone surrogates become
+  U+FFFD.
+- ``block`` does the same for multi-line content (an answer, a message), keeping newline and
+  tab, and indents every line, so that no line of it can start an annotation.
+- ``Safe`` marks text that went through one of them (or is recctl's own styling): the
+  writers below escape whatever is not ``Safe``, so a reporter cannot forget to.
+- ``json_line`` keeps JSON exact, escaping what a JSON encoder leaves raw (C1 controls and
+  the separators and overrides) as ``\\uXXXX``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, TextIO
+
+# Characters never written as they are: C0 and DEL, C1, the line and paragraph separators,
+# the bidirectional embeddings, overrides and isolates, and lone surrogates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_IN_BLOCK = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
+# What a JSON encoder leaves raw and a terminal may still act on.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+INDENT = "  "
+
+
+class Safe(str):
+    """Text that may be written as it is: escaped by ``visible`` or ``block``, or recctl's
+    own (a style's escape codes)."""
+
+    __slots__ = ()
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    if "\ud800" <= char <= "\udfff":
+        return "\ufffd"
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_ANNOTATION = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
+
+
+def no_annotation(text: str) -> str:
+    """``text`` with no line that a CI runner reads as a workflow command (``::error ...``):
+    the first colon of such a line is escaped."""
+    return _ANNOTATION.sub(lambda match: match.group(1) + "\\x3a", text) if "::" in text else text
+
+
+def visible(value: object) -> Safe:
+    """One line of output from untrusted text: nothing in it acts on a terminal or a log."""
+    if isinstance(value, Safe):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return Safe(_UNSAFE.sub(_escape, text))
+
+
+def block(value: object, indent: str = INDENT) -> Safe:
+    """Multi-line untrusted content: newlines and tabs kept, every line indented."""
+    text = value if isinstance(value, str) else str(value)
+    text = _UNSAFE_IN_BLOCK.sub(_escape, text.replace("\r\n", "\n"))
+    return Safe(no_annotation("\n".join(indent + line for line in text.split("\n"))))
+
+
+def json_line(text: str) -> Safe:
+    """A line of JSON (already encoded) with the characters terminals act on escaped; the
+    decoded value is unchanged."""
+    return Safe(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
+
+
+def color_for(out: TextIO) -> bool:
+    """Colour only on a terminal, and never under NO_COLOR (no-color.org)."""
+    return not os.environ.get("NO_COLOR") and out.isatty()
+
+
+class Lines:
+    """Writes lines of text output. Every part that is not ``Safe`` is escaped with
+    ``visible``; ``style`` returns ``Safe`` text, so styled parts must be passed as parts, not
+    pasted into an f-string (where their escape codes would be shown, not obeyed)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self.color = color_for(out)
+
+    def style(self, text: object, **styles: Any) -> Safe:
+        shown = visible(text)
+        if not self.color:
+            return shown
+        from typer import style
+
+        return Safe(style(shown, **styles))
+
+    def write(self, *parts: object) -> None:
+        self._out.write(no_annotation("".join(visible(part) for part in parts)) + "\n")
+
+    def write_block(self, text: object, indent: str = INDENT) -> None:
+        """Multi-line content, indented."""
+        self._out.write(block(text, indent) + "\n")

@@ -1,0 +1,67 @@
+"""``diff`` results for people: counts per status, then each pair with what changed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from recctl.reporters import Display, Lines
+
+if TYPE_CHECKING:
+    from recctl.diff import Pair
+
+
+def render_text(pairs: Sequence[Pair], stat: bool, out: TextIO) -> None:
+    from recctl.diff import STATUSES
+
+    lines = Lines(out)
+    counts = Counter(pair.status for pair in pairs)
+    lines.write(f"{len(pairs)} recordings differ:" if pairs else "no recordings differ")
+    for status in STATUSES:
+        if counts[status]:
+            lines.write(f"  {status:<11} {counts[status]:>6}")
+    if stat:
+        return
+    for pair in pairs:
+        if pair.status in ("identical", "noise-only"):
+            continue
+        record = pair.record()
+        lines.write()
+        if "path" in record:
+            lines.write(f"{pair.status}: ", record["path"])
+        else:
+            lines.write(f"{pair.status}: ", record["old_path"], " -> ", record["new_path"])
+        for change in pair.changes:
+            lines.write("  ", describe(change))
+
+
+def render_unreadable(unreadable: Iterable[tuple[str, str]], out: TextIO) -> None:
+    lines, display = Lines(out), Display()
+    for path, message in unreadable:
+        lines.write("recctl: ", display(path), ": ", message)
+
+
+def describe(change: dict[str, Any]) -> str:
+    what = change["what"]
+    if what == "request":
+        return f"request {change['kind']} {change['key']}: {change['old']!r} -> {change['new']!r}"
+    if what == "answer":
+        diff = " ".join(change["diff"])
+        return (
+            f"answer +{change['added_words']}/-{change['removed_words']} words "
+            f"(similarity {change['similarity']}): {diff}"
+        )
+    if what == "usage":
+        fields = ", ".join(
+            f"{key} {value['old']} -> {value['new']}"
+            for key, value in change.items()
+            if key != "what"
+        )
+        return f"usage {fields}"
+    if what == "tool_calls":
+        old = [call["name"] for call in change["old"]]
+        new = [call["name"] for call in change["new"]]
+        return f"tool calls {old} -> {new}"
+    details = ", ".join(f"{k} {v!r}" for k, v in change.items() if k != "what")
+    return f"{what} {details}"
