@@ -273,9 +273,53 @@ def _short(value: Any, limit: int = 120) -> Any:
     return value
 
 
+# deepdiff recurses several frames a level: past this depth the requests are compared key
+# by key at the top instead.
+DEEPDIFF_DEPTH = 64
+
+
+def depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _flat_changes(old: Any, new: Any) -> list[dict[str, Any]]:
+    """Changed top-level keys, for requests too deep for deepdiff."""
+    old_keys = old if isinstance(old, dict) else {"": old}
+    new_keys = new if isinstance(new, dict) else {"": new}
+    changes = []
+    for key in sorted(set(old_keys) | set(new_keys)):
+        before, after = old_keys.get(key), new_keys.get(key)
+        if before != after:
+            kind = (
+                "added" if key not in old_keys else "removed" if key not in new_keys else "changed"
+            )
+            changes.append(
+                {
+                    "what": "request",
+                    "kind": kind,
+                    "key": f"/{key}",
+                    "old": _short(before),
+                    "new": _short(after),
+                }
+            )
+    return changes
+
+
 def request_changes(old: Any, new: Any) -> list[dict[str, Any]]:
     """Which keys of two requests (already without noise) changed, with old and new values
     (deepdiff)."""
+    if max(depth(old), depth(new)) > DEEPDIFF_DEPTH:
+        return _flat_changes(old, new)
     from deepdiff import DeepDiff
 
     found = DeepDiff(old, new, view="tree", verbose_level=2)

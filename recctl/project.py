@@ -9,6 +9,7 @@ the search. Only a command given no path at all starts from the current director
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,12 @@ def _search(start: str) -> Project:
     if nearest is not None:
         return Project(Path(os.path.realpath(nearest)), Config(), "pyproject")
     return Project(Path(os.path.realpath(start)), Config(), "path")
+
+
+@functools.lru_cache(maxsize=256)
+def project_root_of(directory: str) -> Path:
+    """The root of the project ``directory`` belongs to, as the search finds it."""
+    return _search(directory).root
 
 
 def missing_path(path: str) -> UsageError:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from recctl import secrets, store
 from recctl.interrupt import Interruption
+from recctl.urls import split_url
 
 RedactAction = Literal["redacted", "would redact", "re-record", "failed", "unreadable"]
 
@@ -169,7 +170,7 @@ def redacted_data(data: dict[str, Any], found: Sequence[secrets.Secret]) -> dict
 def _redacted_url(url: str, change: Any) -> str:
     """The url with secrets replaced in its user info, query and fragment; its path, which
     the hash covers, as it was."""
-    parts = secrets.split_url(url)
+    parts = split_url(url)
     path_start = url.find(parts.path) if parts.path else -1
     if path_start < 0:
         return str(change(url))

@@ -28,10 +28,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote
 
 from recctl.locate import locate, places_of
 from recctl.scan import PatternSet
+from recctl.urls import split_url
 
 
 @dataclass(frozen=True)
@@ -424,15 +425,6 @@ def _string_start(view: bytes, end: int) -> int | None:
 
 def _json_escaped(text: str) -> bytes:
     return json.dumps(text)[1:-1].encode()
-
-
-def split_url(url: str) -> Any:
-    """``urlsplit`` that never raises: a broken url (``http://[::1:80/x``) is read as a
-    path."""
-    try:
-        return urlsplit(url)
-    except ValueError:
-        return urlsplit("/" + url.replace("[", "%5B").replace("]", "%5D"))
 
 
 def _url(url: str) -> Iterator[_Found]:

@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from recctl import secrets, store
 from recctl.discovery import (
@@ -24,6 +23,7 @@ from recctl.formats import Reassembled, reassemble
 from recctl.hashing.names import parse_name
 from recctl.parallel import process_map
 from recctl.project import Project
+from recctl.urls import url_host, url_path
 
 _HEX_REF = re.compile(r"^(?:models-)?[0-9a-f]{4,64}$")
 MIN_PREFIX = 4
@@ -136,11 +136,11 @@ def describe(recording: store.Recording, display: str) -> Shown:
     assert isinstance(request, dict)
     answer = reassemble(data)
     url = request.get("url")
-    endpoint = request.get("endpoint") or (urlparse(url).path if isinstance(url, str) else None)
+    endpoint = request.get("endpoint") or (url_path(url) if isinstance(url, str) else None)
     if endpoint is None and "tool_name" in request:
         endpoint = f"tool:{request['tool_name']}"
     model = request.get("model") or _body_model(request) or answer.model
-    provider = urlparse(url).hostname if isinstance(url, str) else request.get("provider")
+    provider = url_host(url) if isinstance(url, str) else request.get("provider")
     response = data.get("response") if isinstance(data.get("response"), dict) else {}
     assert isinstance(response, dict)
     return Shown(

@@ -15,6 +15,7 @@ the replace.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import stat
@@ -73,18 +74,22 @@ def read_bytes(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes
     """Read a regular file, refusing directories, devices, FIFOs and oversized files.
 
     The size is checked on the open descriptor before anything is read, so a huge file costs
-    one ``fstat``; O_NONBLOCK keeps a FIFO from hanging the open.
+    one ``fstat``; O_NONBLOCK keeps a FIFO from hanging the open. A file that is a symlink is
+    read only when its target stays inside the project the link is in: a recording in a pull
+    request can be a link to ``/proc/self/environ`` or a credentials file.
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise LoadError(f"dangling symlink to {os.readlink(path)}") from None
-        raise LoadError("no such file") from None
-    except IsADirectoryError:
-        raise _directory_error(path) from None
+        fd = os.open(path, flags | _NO_FOLLOW)
     except OSError as exc:
-        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+        if exc.errno != errno.ELOOP or not os.path.islink(path):
+            fd = _open_error(path, exc)
+        else:
+            _check_link(path)
+            try:
+                fd = os.open(path, flags)
+            except OSError as again:
+                fd = _open_error(path, again)
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -112,6 +117,33 @@ def read_bytes(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes
     finally:
         os.close(fd)
     return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_error(path: str | Path, exc: OSError) -> int:
+    """Raise the LoadError that says why ``path`` could not be opened."""
+    if isinstance(exc, FileNotFoundError):
+        if os.path.islink(path):
+            raise LoadError(f"dangling symlink to {os.readlink(path)}") from None
+        raise LoadError("no such file") from None
+    if isinstance(exc, IsADirectoryError):
+        raise _directory_error(path) from None
+    if exc.errno == errno.ELOOP:
+        raise LoadError("symlink loop") from None
+    raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def _check_link(path: str | Path) -> None:
+    """Refuse a symlink whose target leaves the project the link lies in."""
+    from recctl.project import project_root_of
+
+    directory = os.path.dirname(os.path.abspath(path))
+    root = project_root_of(directory)
+    target = os.path.realpath(path)
+    if not inside(Path(target), root):
+        raise LoadError(f"symlink to {target}, outside the project {root}; not read")
 
 
 def _directory_error(path: str | Path) -> LoadError:

@@ -56,11 +56,23 @@ class RecctlGroup(TyperGroup):
 
     # ctx is typer's vendored click Context, which typer does not export: hence Any.
     def invoke(self, ctx: Any) -> Any:
+        allow_json_depth()
         try:
             return super().invoke(ctx)
         except RecctlError as error:
             typer.echo(_error_text(str(error)), err=True)
             raise typer.Exit(int(error.exit_code)) from None
+
+
+# orjson parses documents nested up to 1024 levels; recctl's recursive walks (hashing, the
+# id rewrite, rendering) take up to three frames a level. Python's default of 1000 frames
+# would make such a file a traceback; since 3.11 these frames cost no C stack.
+RECURSION_LIMIT = 8_000
+
+
+def allow_json_depth() -> None:
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
 
 
 def _error_text(message: str) -> str:

@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import urlparse
+
+from recctl.urls import url_path
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class RecordingView:
 
     @property
     def url_path(self) -> str:
-        return urlparse(str(self.request.get("url") or "")).path
+        return url_path(str(self.request.get("url") or ""))
 
     @property
     def endpoint(self) -> str:

@@ -16,9 +16,9 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlparse
 
 from recctl.scan import PatternSet
+from recctl.urls import split_url
 
 
 class RequestKind(str, enum.Enum):
@@ -220,7 +220,7 @@ class Memo:
 @functools.lru_cache(maxsize=4096)
 def url_parts(url: str) -> tuple[str, str]:
     """The url's path and host."""
-    parsed = urlparse(url)
+    parsed = split_url(url)
     return parsed.path, parsed.hostname or ""
 
 
