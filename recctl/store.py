@@ -215,12 +215,10 @@ def dumps(data: Any) -> bytes:
 
 
 def inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` lies within ``root``, both with symlinks resolved."""
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
+    """Whether ``path`` lies within ``root``, both with symlinks resolved (a symlink loop
+    resolves to where it loops, never raises)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _temp_name(name: str) -> str:

@@ -46,6 +46,10 @@ def console(out: TextIO) -> Console:
     )
 
 
+# Past this many characters JSON is printed plain: highlighting is not linear.
+SYNTAX_LIMIT = 100_000
+
+
 def _after_label(text: str) -> Safe:
     """Multi-line content that follows a label on its first line; later lines indented."""
     return Safe(block(text)[2:])
@@ -156,7 +160,6 @@ def _usage_table(shown: Shown) -> Any:
 
 
 def render_show(shown: Shown, out: TextIO) -> None:
-    from rich.panel import Panel
     from rich.rule import Rule
     from rich.syntax import Syntax
     from rich.table import Table
@@ -183,7 +186,8 @@ def render_show(shown: Shown, out: TextIO) -> None:
     if turns:
         view.print(Rule("request", style="dim"))
         for role, text in turns:
-            view.print(Text.assemble((visible(role) + ": ", "bold cyan"), _after_label(text)))
+            turn = Text.assemble((visible(role) + ": ", "bold cyan"), _after_label(text))
+            view.print(turn, soft_wrap=True)
     offered = tools_offered(shown.request)
     if offered:
         view.print(Text.assemble(("tools offered: ", "dim"), visible(", ".join(offered))))
@@ -191,21 +195,22 @@ def render_show(shown: Shown, out: TextIO) -> None:
     if params:
         view.print(Text.assemble(("parameters: ", "dim"), visible("  ".join(params))))
     view.print(Rule("answer", style="dim"))
+    # Content is printed with soft wrap: rich's own wrapping costs seconds a megabyte, and a
+    # line in a pipe must never be cut.
     if answer.error:
-        view.print(Text.assemble(("error: ", "bold red"), _after_label(answer.error)))
-    if answer.reasoning:
         view.print(
-            Panel(
-                Text(block(answer.reasoning, indent=""), style="italic"),
-                title="reasoning",
-                title_align="left",
-                border_style="dim",
-            )
+            Text.assemble(("error: ", "bold red"), _after_label(answer.error)), soft_wrap=True
         )
+    if answer.reasoning:
+        view.print(Text("reasoning:", style="dim"))
+        view.print(Text(block(answer.reasoning), style="italic"), soft_wrap=True)
     if answer.text:
-        view.print(Text(block(answer.text)))
+        if answer.reasoning:
+            view.print(Text("text:", style="dim"))
+        view.print(Text(block(answer.text)), soft_wrap=True)
     if answer.refusal:
-        view.print(Text.assemble(("refusal: ", "bold yellow"), _after_label(answer.refusal)))
+        refusal = Text.assemble(("refusal: ", "bold yellow"), _after_label(answer.refusal))
+        view.print(refusal, soft_wrap=True)
     for call in answer.tool_calls:
         view.print(
             Text.assemble(
@@ -216,13 +221,16 @@ def render_show(shown: Shown, out: TextIO) -> None:
         )
         try:
             pretty = _json(json.loads(call.arguments))
-            view.print(Syntax(block(pretty), "json", theme="ansi_dark", background_color="default"))
         except ValueError:
-            view.print(Text(block(call.arguments)))
+            pretty = Safe(call.arguments)
+        if len(pretty) > SYNTAX_LIMIT:
+            view.print(Text(block(pretty)), soft_wrap=True)
+        else:
+            view.print(Syntax(block(pretty), "json", theme="ansi_dark", background_color="default"))
     if len(answer.choices) > 1:
         for choice in answer.choices[1:]:
             view.print(Rule(f"choice {choice.index}", style="dim"))
-            view.print(Text(block(choice.text or "")))
+            view.print(Text(block(choice.text or "")), soft_wrap=True)
     if answer.data is not None and not answer.text:
         view.print(
             Syntax(
