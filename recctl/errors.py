@@ -30,3 +30,9 @@ class NotFoundError(RecctlError):
     """A reference that names nothing (``recctl show`` of an unknown hash)."""
 
     exit_code = ExitCode.FINDINGS
+
+
+class NotARecordingError(RecctlError):
+    """Input that is neither a recording nor a request: a finding, not a usage error."""
+
+    exit_code = ExitCode.FINDINGS

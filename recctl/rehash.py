@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recctl import secrets, store
-from recctl.errors import UsageError
+from recctl.errors import NotARecordingError, UsageError
 from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
 from recctl.hashing.names import RecordingName, file_name, models_digest, parse_name
@@ -442,31 +442,56 @@ class HashResult:
     canonical: str
 
 
-def _as_recording(document: Any, test_id: str | None) -> dict[str, Any]:
+_REQUEST_KEYS = (("method", "url"), ("payload",), ("tool_name",), ("api", "file_id"))
+
+
+def _as_recording(document: Any, test_id: str | None, no_test_id: bool) -> dict[str, Any]:
+    """The recording to hash: the document itself, or a bare request wrapped in one."""
     if not isinstance(document, dict):
-        raise UsageError("expected a JSON object: a recording or a bare request")
+        raise NotARecordingError("not a recording or a request: expected a JSON object")
     recording = dict(document) if "request" in document else {"request": document}
-    if not isinstance(recording.get("request"), dict):
-        raise UsageError("the recording's request is not a JSON object")
+    request = recording.get("request")
+    if not isinstance(request, dict) or not any(
+        all(key in request for key in keys) for keys in _REQUEST_KEYS
+    ):
+        raise NotARecordingError(
+            "not a recording or a request: a request has method and url, payload, or tool_name"
+        )
     if test_id is not None:
         recording["test_id"] = test_id
+    elif no_test_id:
+        recording["test_id"] = None
     elif "request" not in document:
         recording["test_id"] = document.get("test_id")
     return recording
 
 
 def hash_request(
-    source: str, raw: bytes | None, target: HashScheme, test_id: str | None, max_size: int
+    source: str,
+    raw: bytes | None,
+    target: HashScheme,
+    test_id: str | None,
+    max_size: int,
+    no_test_id: bool = False,
 ) -> HashResult:
-    """The hash of a recording file, or of a recording or bare request given as bytes."""
+    """The hash of a recording file, or of a recording or bare request given as bytes.
+
+    A scheme that hashes the test's id needs one: from the input, ``test_id``, or
+    ``no_test_id`` to hash it without; a silent null would give a hash no test replays."""
     try:
         raw = store.read_bytes(Path(source), max_size) if raw is None else raw
         document = store.parse_exact(raw)
     except store.LoadError as error:
         where = f":{error.line}" if error.line else ""
         raise UsageError(f"{source}{where}: {error.message}") from None
-    recording = _as_recording(document, test_id)
+    recording = _as_recording(document, test_id, no_test_id)
     hashes = compute_hashes(recording, [target])
+    missing = not isinstance(recording.get("test_id"), str) and not no_test_id
+    if missing and '"test_id"' in hashes.canonical.get(target.name, ""):
+        raise UsageError(
+            f"{source}: the input has no test id, and scheme {target.name} hashes it: pass "
+            "--test-id ID, or --no-test-id to hash it without one"
+        )
     if target.name not in hashes.hashes:
         kind = hashes.kind.value
         raise UsageError(f"scheme {target.name} has no hash recipe for {kind} requests")

@@ -25,6 +25,7 @@ from recctl.parallel import process_map
 from recctl.project import Project
 from recctl.urls import url_host, url_path
 
+NOT_A_RECORDING = "not a recording: no request and response objects"
 _HEX_REF = re.compile(r"^(?:models-)?[0-9a-f]{4,64}$")
 MIN_PREFIX = 4
 
@@ -140,7 +141,7 @@ def describe(recording: store.Recording, display: str) -> Shown:
     if endpoint is None and "tool_name" in request:
         endpoint = f"tool:{request['tool_name']}"
     model = request.get("model") or _body_model(request) or answer.model
-    provider = url_host(url) if isinstance(url, str) else request.get("provider")
+    provider = _provider(request, url)
     response = data.get("response") if isinstance(data.get("response"), dict) else {}
     assert isinstance(response, dict)
     return Shown(
@@ -155,6 +156,30 @@ def describe(recording: store.Recording, display: str) -> Shown:
         answer=answer,
         request=request,
         body=response.get("body"),
+    )
+
+
+def _provider(request: dict[str, Any], url: Any) -> str | None:
+    """The host the request went to, else what the recorder says the provider was (Vertex AI
+    calls have a ``vertexai:///`` url and ``provider_metadata``)."""
+    host = url_host(url) if isinstance(url, str) else None
+    metadata = request.get("provider_metadata")
+    for value in (
+        host,
+        metadata.get("provider") if isinstance(metadata, dict) else None,
+        request.get("provider"),
+    ):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def is_recording(data: Any) -> bool:
+    """Whether a parsed document is a recording at all: a request and a response."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("request"), dict)
+        and isinstance(data.get("response"), dict)
     )
 
 
@@ -181,8 +206,10 @@ def masked(recording: store.Recording) -> store.Recording:
 
 def load_shown(path: Path, max_size: int, reveal: bool = False) -> Shown:
     """One recording as ``show`` presents it, secrets masked unless ``reveal``; a file that
-    cannot be read raises LoadError."""
+    cannot be read, or is no recording, raises LoadError."""
     recording = store.load(path, max_size)
+    if not is_recording(recording.data):
+        raise store.LoadError(NOT_A_RECORDING)
     return describe(recording if reveal else masked(recording), str(path))
 
 
@@ -255,6 +282,10 @@ def _entry(path: Path) -> Entry:
         return Entry(
             display, None, None, None, None, None, False, 0, None, None, None, None, error.message
         )
+    if not is_recording(recording.data):
+        return Entry(
+            display, None, None, None, None, None, False, 0, None, None, None, None, NOT_A_RECORDING
+        )
     return Entry.of(describe(masked(recording), display), _worker["with_record"])
 
 
@@ -295,21 +326,49 @@ def group_key(entry: Entry, by: str) -> str:
     return value if isinstance(value, str) and value else f"(no {by})"
 
 
+TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
 @dataclass
 class Group:
+    """Totals of one group. A token total is None when no recording of the group reported
+    that count (never an invented 0); ``reported`` says how many reported any usage."""
+
     key: str
     recordings: int = 0
     bytes: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+    reported: int = 0
 
     def add(self, entry: Entry) -> None:
         self.recordings += 1
         self.bytes += entry.size
-        self.prompt_tokens += entry.prompt_tokens or 0
-        self.completion_tokens += entry.completion_tokens or 0
-        self.total_tokens += entry.total_tokens or 0
+        counted = False
+        for name in TOKEN_FIELDS:
+            value = getattr(entry, name)
+            if value is not None:
+                setattr(self, name, (getattr(self, name) or 0) + value)
+                counted = True
+        self.reported += counted
+
+    def merge(self, other: Group) -> None:
+        self.recordings += other.recordings
+        self.bytes += other.bytes
+        self.reported += other.reported
+        for name in TOKEN_FIELDS:
+            value = getattr(other, name)
+            if value is not None:
+                setattr(self, name, (getattr(self, name) or 0) + value)
+
+
+def total(groups: Sequence[Group]) -> Group:
+    """The grand total of every group."""
+    whole = Group("(total)")
+    for group in groups:
+        whole.merge(group)
+    return whole
 
 
 def summarize(items: Sequence[Entry], by: str) -> list[Group]:

@@ -127,7 +127,7 @@ def _open_error(path: str | Path, exc: OSError) -> int:
     if isinstance(exc, FileNotFoundError):
         if os.path.islink(path):
             raise LoadError(f"dangling symlink to {os.readlink(path)}") from None
-        raise LoadError("no such file") from None
+        raise LoadError("no such file: removed since it was listed") from None
     if isinstance(exc, IsADirectoryError):
         raise _directory_error(path) from None
     if exc.errno == errno.ELOOP:

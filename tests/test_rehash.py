@@ -386,7 +386,16 @@ def test_hash_command_reads_files_and_bare_requests(project: Path) -> None:
     assert '"temperature": 0.12346' in explained[0]
     assert invoke(["hash", "missing.json"]).exit_code == 2
     assert invoke(["hash", "--scheme", "9", "r.json"]).exit_code == 2
-    assert invoke(["hash"], input="[1]").exit_code == 2
+    assert invoke(["hash"], input="[1]").exit_code == 1  # no recording: a finding
+    not_one = invoke(["hash", "-"], input='{"foo": 1}')
+    assert not_one.exit_code == 1
+    assert "not a recording or a request" in not_one.stderr
+    # A bare request without a test id: which test it is must be said.
+    request = json.dumps(data["request"])
+    unsaid = invoke(["hash", "-"], input=request)
+    assert unsaid.exit_code == 2
+    assert "--test-id ID, or --no-test-id" in unsaid.stderr
+    assert invoke(["hash", "--no-test-id", "-"], input=request).exit_code == 0
 
 
 def test_rehash_explain_shows_the_nearest_canonical_forms(project: Path) -> None:
@@ -485,3 +494,25 @@ def test_outdated_corpus_files_after_write_are_ok_and_valid(corpus: Path, projec
             assert ids <= {name[:12]}, name
     assert untouched.read_bytes() == before
     assert invoke(["validate", "copy/recordings"]).exit_code == 0
+
+
+def test_hash_never_waits_on_a_terminal(project: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    controller, terminal = os.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "recctl", "hash"],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert done.returncode == 2
+    assert "no input: name a recording, or pipe a request in" in done.stderr

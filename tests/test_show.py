@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -151,17 +152,17 @@ def test_ls_table_filters_and_summary(recordings: Path) -> None:
     summary = [
         json.loads(line) for line in invoke(["ls", "--summary", "-f", "json"]).stdout.splitlines()
     ]
-    assert summary == [
-        {
-            "by": "model",
-            "key": "gpt-4o-mini",
-            "recordings": 2,
-            "bytes": summary[0]["bytes"],
-            "prompt_tokens": 21,
-            "completion_tokens": 6,
-            "total_tokens": 27,
-        }
-    ]
+    assert summary[0] == {
+        "by": "model",
+        "key": "gpt-4o-mini",
+        "recordings": 2,
+        "bytes": summary[0]["bytes"],
+        "prompt_tokens": 21,
+        "completion_tokens": 6,
+        "total_tokens": 27,
+        "reported": 2,
+    }
+    assert summary[1]["total"] is True and summary[1]["recordings"] == 2
     assert invoke(["ls", "--summary", "--by", "colour"]).exit_code == 2
 
 
@@ -185,15 +186,24 @@ def test_every_corpus_file_shows_and_summary_sums_agree(corpus: Path, project: P
             ["ls", "--summary", "--by", "model", "-f", "json", str(corpus)]
         ).stdout.splitlines()
     ]
+    *groups, grand = groups
+    assert grand["total"] is True
     for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-        assert sum(group[key] for group in groups) == _sum(records, key)
-    assert sum(group["recordings"] for group in groups) == len(records)
+        assert sum(group[key] or 0 for group in groups) == _sum(records, key) == grand[key]
+        # A group none of whose recordings reported a count totals null, never 0.
+        for group in groups:
+            if group["reported"] == 0:
+                assert group[key] is None
+    assert sum(group["recordings"] for group in groups) == len(records) == grand["recordings"]
+    tokens = ("prompt_tokens", "completion_tokens", "total_tokens")
+    reporting = sum(any(r["usage"][key] is not None for key in tokens) for r in records)
+    assert grand["reported"] == reporting
 
 
 def test_every_corpus_file_shows_as_text(corpus: Path) -> None:
     result = invoke(["show", str(corpus)])
     assert result.exit_code == 0
-    assert result.stdout.count("finish reason:") == len(list(corpus.rglob("*.json")))
+    assert result.stdout.count("\nendpoint ") == len(list(corpus.rglob("*.json")))
 
 
 def test_progress_bar_only_on_a_terminal_for_long_listings(
@@ -218,3 +228,23 @@ def test_progress_bar_only_on_a_terminal_for_long_listings(
     assert advanced == []  # too short to bother
     assert list(cli_show._with_progress(iter(items), 301)) == items
     assert len(advanced) == 301
+
+
+def test_show_says_only_what_the_recording_holds(recordings: Path, corpus: Path) -> None:
+    (recordings / "foo.json").write_text('{"foo": 1}\n')
+    not_one = invoke(["show", "recordings/foo.json"])
+    assert not_one.exit_code == 1
+    assert "not a recording" in not_one.stderr
+    assert invoke(["ls", "recordings/foo.json"]).exit_code == 1
+    shown = invoke(["show", str(corpus)]).stdout
+    assert "finish reason: None" not in shown
+    assert "[None]" not in shown
+    assert not re.search(r"streamed, 1 chunks", shown)
+    vertex = [
+        json.loads(line)
+        for line in invoke(
+            ["ls", "-f", "json", "--endpoint", "/generate_content*", str(corpus)]
+        ).stdout.splitlines()
+    ]
+    vertex = [entry for entry in vertex if entry["provider"] == "vertexai"]
+    assert vertex  # named by provider_metadata, not "(no provider)"

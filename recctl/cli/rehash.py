@@ -109,6 +109,10 @@ def hash_command(
             "--test-id", help="The test id to hash with (default: the file's).", show_default=False
         ),
     ] = None,
+    no_test_id: Annotated[
+        bool,
+        typer.Option("--no-test-id", help="Hash without a test id, for input that has none."),
+    ] = False,
     scheme: Scheme = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Also print the canonical JSON that was hashed.")
@@ -120,10 +124,18 @@ def hash_command(
     from recctl.hashing import get_scheme
     from recctl.output import json_line
 
+    if test_id is not None and no_test_id:
+        raise UsageError("give --test-id or --no-test-id, not both")
+    if source == "-" and sys.stdin.isatty():
+        raise UsageError(
+            "no input: name a recording, or pipe a request in (recctl hash - < request.json)"
+        )
     settings = project([] if source == "-" else [source], root).config
     target = get_scheme(scheme or settings.hash_scheme)
     raw = sys.stdin.buffer.read() if source == "-" else None
-    result = core.hash_request(source, raw, target, test_id, settings.max_file_size)
+    result = core.hash_request(
+        source, raw, target, test_id, settings.max_file_size, no_test_id=no_test_id
+    )
     if explain:
         sys.stdout.write(json_line(result.canonical) + "\n")
     typer.echo(result.hash)

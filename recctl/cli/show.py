@@ -150,7 +150,10 @@ def ls(
     if summary:
         groups = core.summarize(found, by)
         if output is ViewFormat.json:
-            write_json_lines(({"by": by, **asdict(group)} for group in groups), sys.stdout)
+            rows = [{"by": by, **asdict(group)} for group in groups]
+            if groups:
+                rows.append({"by": by, **asdict(core.total(groups)), "key": None, "total": True})
+            write_json_lines(rows, sys.stdout)
         else:
             render_summary(groups, by, sys.stdout)
     elif output is ViewFormat.json:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from recctl.output import Safe, block, json_line, no_annotation, visible
-from recctl.reporters import Display, PrintableWriter, human_size
+from recctl.reporters import Display, PrintableWriter, human_size, plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -168,7 +168,9 @@ def render_show(shown: Shown, out: TextIO) -> None:
     view = console(out)
     answer = shown.answer
     view.print(Rule(Text(visible(Display()(shown.path)), style="bold"), align="left"))
-    streamed = f"streamed, {answer.chunks} chunks" if shown.streaming else "not streamed"
+    streamed = (
+        f"streamed, {plural(answer.chunks or 0, 'chunk')}" if shown.streaming else "not streamed"
+    )
     rows = [
         ("test", shown.test_id or "-"),
         ("endpoint", shown.endpoint or "-"),
@@ -216,7 +218,7 @@ def render_show(shown: Shown, out: TextIO) -> None:
             Text.assemble(
                 ("tool call ", "bold magenta"),
                 visible(call.name) + " ",
-                (f"[{visible(call.id)}]", "dim"),
+                (f"[{visible(call.id)}]" if call.id else "", "dim"),
             )
         )
         try:
@@ -240,7 +242,8 @@ def render_show(shown: Shown, out: TextIO) -> None:
                 background_color="default",
             )
         )
-    view.print(Text.assemble(("finish reason: ", "dim"), visible(answer.finish_reason)))
+    if answer.finish_reason is not None:
+        view.print(Text.assemble(("finish reason: ", "dim"), visible(answer.finish_reason)))
     if answer.usage.reported:
         view.print(_usage_table(shown))
     else:
@@ -283,9 +286,7 @@ LS_COLUMNS = ("hash", "test", "endpoint", "model", "streamed", "size", "tokens")
 
 
 def _ls_row(entry: Entry, display: Display, whole: bool) -> list[str]:
-    tokens = entry.total_tokens
-    if tokens is None and entry.prompt_tokens is not None:
-        tokens = entry.prompt_tokens + (entry.completion_tokens or 0)
+    tokens = entry.total_tokens  # as reported: never a sum made up here
     test = entry.test_id or "-"
     if entry.error is not None:
         test = f"{display(entry.path)}: {entry.error}"
@@ -329,25 +330,43 @@ def render_ls(entries: Sequence[Entry], out: TextIO) -> None:
     view = console(out)
     view.print(table)
     total = human_size(sum(e.size for e in entries))
-    view.print(Text(f"{len(entries)} recordings, {total}", style="dim"))
+    view.print(Text(f"{plural(len(entries), 'recording')}, {total}", style="dim"))
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else str(value)
 
 
 def render_summary(groups: Sequence[Group], by: str, out: TextIO) -> None:
+    """Totals per group and a total row; a count no recording reported is ``-``, and the
+    last column says how many recordings reported usage at all."""
+    from recctl.show import total
+
+    rows = [*groups, total(groups)] if groups else []
+    cells = [
+        [
+            visible(group.key),
+            str(group.recordings),
+            human_size(group.bytes),
+            _count(group.prompt_tokens),
+            _count(group.completion_tokens),
+            _count(group.total_tokens),
+            f"{group.reported}/{group.recordings}",
+        ]
+        for group in rows
+    ]
+    if not out.isatty():
+        for row in cells:
+            out.write(no_annotation("\t".join(row)) + "\n")
+        return
     from rich.table import Table
     from rich.text import Text
 
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
     table.add_column(by, overflow="fold")
-    for name in ("recordings", "size", "prompt", "completion", "total"):
+    for name in ("recordings", "size", "prompt", "completion", "total", "reported"):
         table.add_column(name, justify="right", no_wrap=True)
-    for group in groups:
-        table.add_row(
-            Text(visible(group.key)),
-            str(group.recordings),
-            human_size(group.bytes),
-            str(group.prompt_tokens),
-            str(group.completion_tokens),
-            str(group.total_tokens),
-        )
-    view = console(out)
-    view.print(table)
+    for index, row in enumerate(cells):
+        style = "bold" if index == len(cells) - 1 else ""
+        table.add_row(*(Text(cell, style=style) for cell in row))
+    console(out).print(table)
