@@ -301,9 +301,15 @@ def _duplicates(items: Iterable[_Seen]) -> list[Stale]:
     return stale
 
 
+# Listings of models: replay merges every file of one hash, so several are no drift.
+MODEL_LISTINGS = frozenset({"/v1/models", "/api/tags", "/v1/openai/v1/models"})
+
+
 def _variants(items: Iterable[_Seen]) -> list[Variant]:
     groups: dict[tuple[str, str], list[_Seen]] = {}
     for item in items:
+        if item.endpoint in MODEL_LISTINGS or parse_name(item.path.name).models:
+            continue
         if item.test_id and item.endpoint:
             groups.setdefault((item.test_id, item.endpoint), []).append(item)
     variants = []

@@ -252,3 +252,12 @@ def test_on_the_2025_corpus(corpus: Path, project: Path, monkeypatch: pytest.Mon
     ok_paths = {v["path"] for v in verdicts if v["status"] == "ok"}
     assert not ok_paths & {r["path"] for r in stale}
     assert reasons == {"unreachable": 281 + 55, "duplicate": 20}
+
+
+def test_variants_leave_out_model_listings(corpus: Path) -> None:
+    result = invoke(["prune", "--variants", "-f", "json", str(corpus)])
+    variants = [
+        json.loads(line)["variants"] for line in result.stdout.splitlines() if '"variants"' in line
+    ]
+    assert not [v for v in variants if v["endpoint"] in core.MODEL_LISTINGS]
+    assert not [v for v in variants if any("models-" in path for path in v["paths"])]

@@ -58,3 +58,27 @@ def test_quickstart_is_two_command_lines_and_ci_runs_the_test_line() -> None:
 
 def test_root_options_are_documented() -> None:
     assert "`recctl --version`" in README
+
+
+def test_shell_completion_is_offered_and_documented() -> None:
+    from tests.conftest import invoke
+
+    shown = invoke(["--show-completion"], env={"SHELL": "/bin/bash"})
+    assert shown.exit_code == 0
+    assert "recctl" in shown.stdout and "complete" in shown.stdout
+    assert "`recctl --install-completion`" in README
+
+
+def test_the_pre_commit_snippet_names_a_revision_that_exists() -> None:
+    import subprocess
+
+    snippet = README.split("### pre-commit", 1)[1].split("```", 2)[1]
+    revision = re.search(r"rev: (\S+)", snippet)
+    assert revision is not None
+    known = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", revision.group(1)],
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
+    assert known.returncode == 0, f"rev {revision.group(1)} does not exist"
