@@ -499,8 +499,43 @@ def hash_request(
     return HashResult(hashes.hashes[target.name], masker.text(hashes.canonical[target.name]))
 
 
-def explain_file(path: Path, display: str, target: HashScheme, max_size: int) -> str:
-    """One file's verdict, then each distinct canonical form with the schemes that hash it."""
+_ABSENT = object()
+
+
+def json_changes(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """(pointer, old, new) for every place two JSON documents differ, iteratively; a side
+    that lacks the place holds ``_ABSENT``."""
+    from recctl.locate import pointer
+
+    found = []
+    stack: list[tuple[tuple[str | int, ...], Any, Any]] = [((), old, new)]
+    while stack:
+        place, before, after = stack.pop()
+        if isinstance(before, dict) and isinstance(after, dict):
+            for key in sorted(set(before) | set(after), reverse=True):
+                stack.append(((*place, key), before.get(key, _ABSENT), after.get(key, _ABSENT)))
+        elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+            stack.extend(
+                ((*place, index), before[index], after[index])
+                for index in reversed(range(len(before)))
+            )
+        elif before != after or type(before) is not type(after):
+            found.append((pointer(place) or "/", before, after))
+    return found
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    if value is _ABSENT:
+        return "absent"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def explain_file(
+    path: Path, display: str, target: HashScheme, max_size: int, full: bool = False
+) -> str:
+    """One file's verdict, the target scheme's canonical form, then what each other form
+    hashed differs from it (with ``full``, every form whole)."""
     try:
         recording = store.load(path, max_size, exact=True)
     except store.LoadError as error:
@@ -521,9 +556,22 @@ def explain_file(path: Path, display: str, target: HashScheme, max_size: int) ->
         for scheme, text in hashes.canonical.items():
             forms.setdefault(text, []).append(scheme)
         masker = secrets.masker_for(recording.raw, recording.data)
-        for text, schemes in forms.items():
+        target_text = hashes.canonical.get(target.name)
+        target_form = json.loads(target_text) if target_text is not None else None
+        # The target first, then the others newest first.
+        ordered = sorted(forms.items(), key=lambda item: target.name not in item[1])
+        for text, schemes in ordered:
             digest = hashes.hashes[schemes[0]]
             marks = " (target)" if target.name in schemes else ""
             lines.append(f"\nschemes {', '.join(schemes)}{marks}: {digest}")
-            lines.append(masker.text(json.dumps(json.loads(text), indent=2, sort_keys=True)))
+            form = json.loads(text)
+            if full or target_form is None:
+                lines.append(masker.text(json.dumps(form, indent=2, sort_keys=True)))
+            elif target.name not in schemes:
+                for where, before, after in json_changes(target_form, form)[:20]:
+                    lines.append(
+                        masker.text(f"  {where}: {_shown(after)} (target: {_shown(before)})")
+                    )
+        if not full and target_form is not None:
+            lines.append("\n(recctl rehash --explain --full prints every canonical form whole)")
     return "\n".join(lines) + "\n"

@@ -409,8 +409,14 @@ def test_rehash_explain_shows_the_nearest_canonical_forms(project: Path) -> None
     assert "schemes 2: " in result.stdout
     assert "schemes 3, 4a, 4b: " in result.stdout
     assert "schemes 4 (target): " in result.stdout
-    assert '"temperature": 0.1234567' in result.stdout
-    assert '"temperature": 0.12346' in result.stdout
+    # What each form changes, not four whole documents.
+    assert "/body/temperature: 0.1234567 (target: 0.12346)" in result.stdout
+    assert "/test_id: absent (target: " in result.stdout
+    assert len(result.stdout.splitlines()) < 30
+    full = invoke(["rehash", "--explain", f"recordings/{name}", "--full"]).stdout
+    assert '"temperature": 0.1234567' in full
+    assert '"temperature": 0.12346' in full
+    assert invoke(["rehash", "--full"]).exit_code == 2
 
 
 def test_configured_scheme_and_unknown_scheme(project: Path) -> None:

@@ -43,6 +43,9 @@ def rehash(
             show_default=False,
         ),
     ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="With --explain, print every canonical form whole.")
+    ] = False,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when files are not ok.")
     ] = False,
@@ -70,11 +73,12 @@ def rehash(
     settings = found.config
     target = get_scheme(scheme or settings.hash_scheme)
     if explain is not None:
-        text = core.explain_file(
-            explain, Display()(os.path.abspath(explain)), target, settings.max_file_size
-        )
+        display = Display()(os.path.abspath(explain))
+        text = core.explain_file(explain, display, target, settings.max_file_size, full)
         sys.stdout.write(block(text.rstrip("\n"), indent="") + "\n")
         raise typer.Exit()
+    if full:
+        raise UsageError("--full goes with --explain")
     if include_mismatch and not write:
         raise UsageError("--include-mismatch only makes sense with --write")
     files = find_recordings(paths or [], found, Path.cwd())
