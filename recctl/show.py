@@ -26,8 +26,41 @@ from recctl.project import Project
 from recctl.urls import url_host, url_path
 
 NOT_A_RECORDING = "not a recording: no request and response objects"
-_HEX_REF = re.compile(r"^(?:models-)?[0-9a-f]{4,64}$")
+# A hash, a unique prefix of one, or a model listing's: models-<hash>-<digest>, any prefix of
+# the hash, then optionally of the digest.
+_HEX_REF = re.compile(r"^(?:models-)?([0-9a-f]{4,64})(?:-([0-9a-f]{1,8}))?$")
 MIN_PREFIX = 4
+
+
+def recording_id(file_name: str) -> str:
+    """What tells a recording apart by name: its hash, and a model listing's digest too
+    (replay merges every listing of one hash, so many files share it)."""
+    name = parse_name(file_name)
+    if name.hash is None:
+        return name.stem
+    return f"{name.hash}-{name.digest}" if name.models and name.digest else name.hash
+
+
+def _matches(file_name: str, hash_prefix: str, digest_prefix: str | None) -> bool:
+    """Whether a reference's hash (and digest) prefixes name this file. A bare prefix of up
+    to 8 hex digits may also be a model listing's digest."""
+    name = parse_name(file_name)
+    if name.hash is None:
+        return digest_prefix is None and name.stem.startswith(hash_prefix)
+    listing_digest = name.digest if name.models else None
+    if digest_prefix is not None:
+        return (
+            listing_digest is not None
+            and name.hash.startswith(hash_prefix)
+            and listing_digest.startswith(digest_prefix)
+        )
+    if name.hash.startswith(hash_prefix):
+        return True
+    return (
+        listing_digest is not None
+        and len(hash_prefix) <= 8
+        and (listing_digest.startswith(hash_prefix))
+    )
 
 
 def _name_hash(file_name: str) -> str:
@@ -72,19 +105,24 @@ def resolve_refs(refs: Sequence[str], project: Project, cwd: Path) -> list[Path]
             for path in find_recordings([ref], project, cwd):
                 found.setdefault(str(path), path)
             continue
-        prefix = ref.removeprefix("models-")
+        parsed = _HEX_REF.match(ref)
+        assert parsed is not None  # looks_like_path took everything else
+        prefix, digest = parsed.group(1), parsed.group(2)
         matches: list[str] = []
         for directories in _search_dirs(project, cwd):
             names = [path for root in directories for path in walk_recordings(root)]
             matches = sorted(
-                path for path in names if _name_hash(os.path.basename(path)).startswith(prefix)
+                path for path in names if _matches(os.path.basename(path), prefix, digest)
             )
             if matches:
                 break
         if not matches:
             raise NotFoundError(f"{ref}: no recording with that hash")
         if len(matches) > 1:
-            listed = "\n  ".join(display_path(path, cwd) for path in matches[:20])
+            listed = "\n  ".join(
+                f"{recording_id(os.path.basename(path))}  {display_path(path, cwd)}"
+                for path in matches[:20]
+            )
             more = f"\n  ... and {len(matches) - 20} more" if len(matches) > 20 else ""
             raise UsageError(
                 f"{ref} is ambiguous; it names {len(matches)} recordings:\n  {listed}{more}"
@@ -106,6 +144,8 @@ class Shown:
     streaming: bool
     size: int
     answer: Reassembled
+    id: str | None = None
+    """What addresses it (``recording_id``): the hash, and a model listing's digest."""
     request: dict[str, Any] = field(default_factory=dict)
     body: Any = None
 
@@ -115,6 +155,7 @@ class Shown:
         return {
             "path": self.path,
             "hash": self.hash,
+            "id": self.id,
             "test_id": self.test_id,
             "endpoint": self.endpoint,
             "model": self.model,
@@ -147,6 +188,7 @@ def describe(recording: store.Recording, display: str) -> Shown:
     return Shown(
         path=display,
         hash=_name_hash(recording.name) or None,
+        id=recording_id(recording.name),
         test_id=_text(data.get("test_id") or request.get("test_id")),
         endpoint=_text(endpoint),
         model=model if isinstance(model, str) else None,
@@ -246,6 +288,8 @@ class Entry:
     total_tokens: int | None
     error: str | None = None
     record: dict[str, Any] | None = None
+    id: str | None = None
+    """What addresses the recording (``recording_id``)."""
 
     @classmethod
     def of(cls, shown: Shown, with_record: bool) -> Entry:
@@ -264,6 +308,7 @@ class Entry:
             usage.completion_tokens,
             usage.total_tokens,
             record=shown.record() if with_record else None,
+            id=shown.id,
         )
 
 

@@ -292,8 +292,11 @@ def _ls_row(entry: Entry, display: Display, whole: bool) -> list[str]:
         test = f"{display(entry.path)}: {entry.error}"
     elif not whole:
         test = test.split("::", 1)[-1]
+    name = entry.id or entry.hash or ""
+    # A model listing is told apart by its digest: many share the hash.
+    short = f"{name[:12]}-{name.rsplit('-', 1)[1]}" if name != (entry.hash or "") else name[:12]
     return [
-        (entry.hash or "")[:12],
+        name if whole else short,
         test,
         entry.endpoint or "-",
         entry.model or "-",
