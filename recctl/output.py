@@ -110,3 +110,41 @@ class Lines:
     def write_block(self, text: object, indent: str = INDENT) -> None:
         """Multi-line content, indented."""
         self._out.write(block(text, indent) + "\n")
+
+
+def terminal_width(out: TextIO) -> int:
+    """The width to lay a table out in: ``COLUMNS``, else the terminal's, else 80."""
+    try:
+        return max(20, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        pass
+    try:
+        return os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut in the middle (``test_func…[gpt-4o]``):
+    both ends of an id are what tells ids apart."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = (width - 1 + 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
+def fit(rows: list[list[str]], width: int, shrink: tuple[int, ...], minimum: int = 10) -> list[int]:
+    """Column widths that fit ``width`` with two spaces between columns: the columns in
+    ``shrink`` give way, first to last, down to ``minimum``; the others keep their width."""
+    widths = [max((len(row[index]) for row in rows), default=0) for index in range(len(rows[0]))]
+    excess = sum(widths) + 2 * (len(widths) - 1) - width
+    for index in shrink:
+        if excess <= 0:
+            break
+        give = min(excess, max(0, widths[index] - minimum))
+        widths[index] -= give
+        excess -= give
+    return widths

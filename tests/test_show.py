@@ -47,6 +47,7 @@ def test_show_json_line_has_every_field(monkeypatch: pytest.MonkeyPatch) -> None
     assert list(record) == [
         "path",
         "hash",
+        "id",
         "test_id",
         "endpoint",
         "model",

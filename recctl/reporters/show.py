@@ -6,7 +6,17 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from recctl.output import Safe, block, json_line, no_annotation, visible
+from recctl.output import (
+    Lines,
+    Safe,
+    block,
+    fit,
+    json_line,
+    no_annotation,
+    shorten,
+    terminal_width,
+    visible,
+)
 from recctl.reporters import Display, PrintableWriter, human_size, plural
 
 if TYPE_CHECKING:
@@ -162,12 +172,12 @@ def _usage_table(shown: Shown) -> Any:
 def render_show(shown: Shown, out: TextIO) -> None:
     from rich.rule import Rule
     from rich.syntax import Syntax
-    from rich.table import Table
     from rich.text import Text
 
     view = console(out)
     answer = shown.answer
-    view.print(Rule(Text(visible(Display()(shown.path)), style="bold"), align="left"))
+    # Every line of the header is whole, in a pipe too: the path and values wrap nowhere.
+    view.print(Text(visible(Display()(shown.path)), style="bold"), soft_wrap=True)
     streamed = (
         f"streamed, {plural(answer.chunks or 0, 'chunk')}" if shown.streaming else "not streamed"
     )
@@ -178,12 +188,8 @@ def render_show(shown: Shown, out: TextIO) -> None:
         ("provider", shown.provider or "-"),
         ("response", f"{answer.format}, {streamed}, {human_size(shown.size)}"),
     ]
-    header = Table.grid(padding=(0, 1))
-    header.add_column(style="dim", no_wrap=True)
-    header.add_column(overflow="fold")
     for label, value in rows:
-        header.add_row(label, Text(visible(value)))
-    view.print(header)
+        view.print(Text.assemble((f"{label:<9}", "dim"), visible(value)), soft_wrap=True)
     turns = transcript(shown.request)
     if turns:
         view.print(Rule("request", style="dim"))
@@ -257,11 +263,11 @@ def render_chunks(body: Any, out: TextIO) -> None:
     items = body if isinstance(body, list) else [body]
     for index, item in enumerate(items):
         data = item.get("__data__", item) if isinstance(item, dict) else item
-        view.print(
-            Text.assemble((f"{index:>4} ", "dim"), visible(_compact(data))),
-            overflow="ellipsis",
-            no_wrap=True,
-        )
+        line = Text.assemble((f"{index:>4} ", "dim"), visible(_compact(data)))
+        if out.isatty():
+            view.print(line, overflow="ellipsis", no_wrap=True)  # a chunk a line on screen
+        else:
+            view.print(line, soft_wrap=True)  # and whole in a pipe
 
 
 def _compact(data: Any) -> str:
@@ -315,25 +321,33 @@ def render_ls(entries: Sequence[Entry], out: TextIO) -> None:
             line = "\t".join(visible(cell) for cell in _ls_row(entry, display, True))
             out.write(no_annotation(line) + "\n")
         return
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
-    table.add_column("hash", no_wrap=True, min_width=12)
-    for name in ("test", "endpoint", "model"):
-        table.add_column(name, overflow="fold")
-    table.add_column("streamed", no_wrap=True)
-    table.add_column("size", justify="right", no_wrap=True)
-    table.add_column("tokens", justify="right", no_wrap=True)
-    for entry in entries:
-        row = [Text(visible(cell)) for cell in _ls_row(entry, display, False)]
-        if entry.error is not None:
-            row[1].stylize("red")
-        table.add_row(*row)
-    view = console(out)
-    view.print(table)
+    lines = Lines(out)
+    header = ["hash", "test", "endpoint", "model", "str.", "size", "tokens"]
+    rows: list[list[str]] = [
+        [visible(cell) for cell in _ls_row(entry, display, False)] for entry in entries
+    ]
+    rows[:0] = [header]
+    # By priority: the hash and the numbers never give way, the test id (the second thing a
+    # reader looks for) last; model and endpoint first. Each is cut in the middle.
+    widths = fit(rows, terminal_width(out), shrink=(3, 2, 1), minimum=10)
+    right = {5, 6}
+    for number, row in enumerate(rows):
+        cells = [
+            shorten(cell, width).rjust(width)
+            if index in right
+            else shorten(cell, width).ljust(width)
+            for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        line = "  ".join(cells).rstrip()
+        failed = number > 0 and entries[number - 1].error is not None
+        if number == 0:
+            lines.write(lines.style(line, bold=True))
+        elif failed:
+            lines.write(lines.style(line, fg="red"))
+        else:
+            lines.write(line)
     total = human_size(sum(e.size for e in entries))
-    view.print(Text(f"{plural(len(entries), 'recording')}, {total}", style="dim"))
+    lines.write(lines.style(f"{plural(len(entries), 'recording')}, {total}", dim=True))
 
 
 def _count(value: int | None) -> str:
