@@ -117,11 +117,33 @@ def _git(args: Sequence[str], cwd: Path, input: bytes | None = None) -> bytes:
         ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
     )
     if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(
-            f"git {args[0]} failed: {message[-1] if message else completed.returncode}"
-        )
+        message = completed.stderr.decode("utf-8", "replace").strip()
+        raise UsageError(f"git {args[0]} failed: {message or completed.returncode}")
     return completed.stdout
+
+
+def revision_error(name: str, cwd: Path) -> str:
+    """What git says of a name that is no revision (ambiguous: with its candidates)."""
+    completed = subprocess.run(
+        ["git", "rev-parse", "--verify", "--end-of-options", f"{name}^{{commit}}"],
+        cwd=cwd,
+        capture_output=True,
+        check=False,
+    )
+    message = completed.stderr.decode("utf-8", "replace").strip()
+    return message or f"{name}: not a revision"
+
+
+def split_range(argument: str, cwd: Path) -> tuple[str, str] | None:
+    """``A..B`` (or ``A...B``: from their merge base), as git reads ranges."""
+    if "..." in argument:
+        left, right = argument.split("...", 1)
+        base = _git(["merge-base", left or "HEAD", right or "HEAD"], cwd).decode().strip()
+        return base, right or "HEAD"
+    if ".." in argument:
+        left, right = argument.split("..", 1)
+        return left or "HEAD", right or "HEAD"
+    return None
 
 
 def is_revision(name: str, cwd: Path) -> bool:
@@ -187,6 +209,10 @@ def git_changes(
             changes.append(
                 Change(status[0], None if status == "A" else path, None if status == "D" else path)
             )
+    if new_rev is None and not staged:
+        # The work tree as git status shows it: untracked files are added ones.
+        untracked = _git(["ls-files", "--others", "--exclude-standard", "-z", "--", *paths], cwd)
+        changes += [Change("A", None, path.decode()) for path in untracked.split(b"\0") if path]
     return [c for c in changes if any(p and _is_recording(p) for p in (c.old, c.new))]
 
 
@@ -403,7 +429,16 @@ def answer_changes(old: Any, new: Any) -> list[dict[str, Any]]:
     return changes
 
 
-_RANK = {"request": 0, "answer": 1, "tool_calls": 2, "finish_reason": 3, "usage": 4, "chunks": 5}
+_RANK = {
+    "test_id": 0,
+    "request": 1,
+    "answer": 2,
+    "tool_calls": 3,
+    "finish_reason": 4,
+    "usage": 5,
+    "chunks": 6,
+    "mapping": 7,
+}
 
 
 def classify(old: Side, new: Side, noise: Sequence[str], renamed: bool = False) -> Pair:
@@ -417,21 +452,124 @@ def classify(old: Side, new: Side, noise: Sequence[str], renamed: bool = False) 
     clean_a, clean_b = without_noise(a, noise), without_noise(b, noise)
     if clean_a == clean_b:
         return Pair("renamed" if renamed else "noise-only", old, new)
-    changes = []
+    changes: list[dict[str, Any]] = []
     if isinstance(clean_a, dict) and isinstance(clean_b, dict):
-        changes = request_changes(clean_a.get("request"), clean_b.get("request"))
+        if clean_a.get("test_id") != clean_b.get("test_id"):
+            changes.append(
+                {"what": "test_id", "old": clean_a.get("test_id"), "new": clean_b.get("test_id")}
+            )
+        if clean_a.get("request") != clean_b.get("request"):
+            changes += request_changes(clean_a.get("request"), clean_b.get("request"))
         changes += answer_changes(a, b)
+        mapping = "id_normalization_mapping"
+        if clean_a.get(mapping) != clean_b.get(mapping):
+            changes.append(_mapping_change(clean_a.get(mapping), clean_b.get(mapping)))
+        answered = any(change["what"] in _ANSWER for change in changes)
+        for key in sorted((set(clean_a) | set(clean_b)) - {"test_id", "request", mapping}):
+            before, after = clean_a.get(key), clean_b.get(key)
+            if before == after or (key == "response" and answered):
+                continue
+            if key == "response":
+                changes.append({"what": "response", "detail": "the response differs"})
+            else:
+                changes.append({"what": str(key), "old": _short(before), "new": _short(after)})
+    if not changes:  # the pair differs: say at least where
+        changes.append({"what": "file", "detail": "the documents differ beyond noise"})
     changes.sort(key=lambda change: _RANK.get(change["what"], 9))
     return Pair("renamed" if renamed else "changed", old, new, changes)
 
 
-def _key(side: Side) -> tuple[str, str] | None:
+_ANSWER = frozenset({"answer", "tool_calls", "finish_reason", "usage", "chunks"})
+
+
+def _mapping_change(old: Any, new: Any) -> dict[str, Any]:
+    before = old if isinstance(old, dict) else {}
+    after = new if isinstance(new, dict) else {}
+    return {
+        "what": "mapping",
+        "added": sorted(set(after) - set(before))[:10],
+        "removed": sorted(set(before) - set(after))[:10],
+        "changed": sorted(key for key in set(before) & set(after) if before[key] != after[key])[
+            :10
+        ],
+    }
+
+
+# Two requests are one test's re-recording only when at least this share of their words is
+# common (Jaccard): below it, "Show me all marketing reports" and "Tell me about topic
+# number 0" are a removed and an added recording, not a pair.
+SIMILAR = 0.5
+_WORDS = re.compile(r"[A-Za-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What pairing looks at: the test id, the endpoint and the request's words."""
+
+    test_id: str | None
+    endpoint: str | None
+    words: frozenset[str]
+
+
+def _request(side: Side, noise: Sequence[str]) -> _Request | None:
     data = side.data()
     if not isinstance(data, dict) or not isinstance(data.get("request"), dict):
         return None
     request = data["request"]
-    endpoint = recorded_endpoint(request)
-    return (str(data.get("test_id")), str(endpoint))
+    test_id = data.get("test_id") if isinstance(data.get("test_id"), str) else None
+    return _Request(test_id, recorded_endpoint(request), _value_words(request, noise))
+
+
+def _value_words(request: dict[str, Any], noise: Sequence[str]) -> frozenset[str]:
+    """The words of what a request asks: the values of its body (not the keys, which every
+    request of an endpoint shares, nor the url and headers)."""
+    body = next((request[key] for key in ("body", "payload", "kwargs") if key in request), None)
+    words: set[str] = set()
+    stack = [without_noise(body, noise)]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            words.update(_WORDS.findall(value.lower()))
+        elif value is not None:
+            words.add(str(value))
+    return frozenset(words)
+
+
+def similarity(old: _Request, new: _Request) -> float:
+    if not old.words and not new.words:
+        return 1.0
+    return len(old.words & new.words) / len(old.words | new.words)
+
+
+def _pair_best(
+    removed: dict[str, Side],
+    added: dict[str, Side],
+    requests: dict[str, _Request],
+    same: Any,
+) -> list[tuple[Side, Side]]:
+    """Removed and added recordings that ``same`` groups together, paired best first, each
+    pair at least ``SIMILAR``; what pairs is taken out of ``removed`` and ``added``."""
+    candidates = []
+    for old_path in removed:
+        old_request = requests.get("old:" + old_path)
+        if old_request is None:
+            continue
+        for new_path in added:
+            new_request = requests.get("new:" + new_path)
+            if new_request is None or not same(old_request, new_request):
+                continue
+            score = similarity(old_request, new_request)
+            if score >= SIMILAR:
+                candidates.append((-score, old_path, new_path))
+    pairs = []
+    for _, old_path, new_path in sorted(candidates):
+        if old_path in removed and new_path in added:
+            pairs.append((removed.pop(old_path), added.pop(new_path)))
+    return pairs
 
 
 def pair_sides(
@@ -440,27 +578,31 @@ def pair_sides(
     renames: Iterable[tuple[str, str]],
     noise: Sequence[str],
 ) -> list[Pair]:
-    """Same path first; then git's renames and re-recordings (same test and endpoint)."""
+    """Same path first; then re-recordings: git's renames and the recordings of one test and
+    endpoint, then of one endpoint (a renamed test), each only when the requests are alike
+    (``SIMILAR``); the rest are added or removed."""
     pairs = []
     for path in sorted(set(old) & set(new)):
         pairs.append(classify(old[path], new[path], noise))
     removed = {path: side for path, side in old.items() if path not in new}
     added = {path: side for path, side in new.items() if path not in old}
+    requests: dict[str, _Request] = {}
+    for prefix, sides in (("old:", removed), ("new:", added)):
+        for path, side in sides.items():
+            request = _request(side, noise)
+            if request is not None:
+                requests[prefix + path] = request
     for before, after in renames:
         if before in removed and after in added:
-            pairs.append(classify(removed.pop(before), added.pop(after), noise, renamed=True))
-    by_key: dict[tuple[str, str], list[Side]] = {}
-    for path in sorted(added):
-        key = _key(added[path])
-        if key is not None:
-            by_key.setdefault(key, []).append(added[path])
-    for path in sorted(removed):
-        key = _key(removed[path])
-        candidates = by_key.get(key, []) if key is not None else []
-        if candidates:
-            twin = candidates.pop(0)
-            del added[twin.path]
-            pairs.append(classify(removed.pop(path), twin, noise, renamed=True))
+            old_request, new_request = requests.get("old:" + before), requests.get("new:" + after)
+            if old_request and new_request and similarity(old_request, new_request) >= SIMILAR:
+                pairs.append(classify(removed.pop(before), added.pop(after), noise, renamed=True))
+    for same in (
+        lambda a, b: a.test_id is not None and (a.test_id, a.endpoint) == (b.test_id, b.endpoint),
+        lambda a, b: a.endpoint == b.endpoint,
+    ):
+        for before_side, after_side in _pair_best(removed, added, requests, same):
+            pairs.append(classify(before_side, after_side, noise, renamed=True))
     pairs += [Pair("removed", side, None) for side in removed.values()]
     pairs += [Pair("added", None, side) for side in added.values()]
     order = {status: index for index, status in enumerate(STATUSES)}
@@ -496,10 +638,23 @@ def diff(arguments: Sequence[str], staged: bool, noise: Sequence[str], cwd: Path
             return report
     if not arguments:
         raise UsageError("give two files, two directories, one or two git revisions, or --staged")
+    ranged = split_range(arguments[0], cwd) if not os.path.lexists(cwd / arguments[0]) else None
+    if ranged is not None:
+        for revision in ranged:
+            if not is_revision(revision, cwd):
+                raise UsageError(revision_error(revision, cwd))
+        old, new, renames = git_sides(ranged[0], ranged[1], False, list(arguments[1:]), cwd)
+        report.pairs = pair_sides(old, new, renames, noise)
+        return report
     if not is_revision(arguments[0], cwd):
-        if not os.path.lexists(cwd / arguments[0]):
+        if os.path.lexists(cwd / arguments[0]):
+            raise UsageError(f"{arguments[0]}: give a second file or directory to compare it with")
+        if shutil.which("git") is None:
             raise UsageError(f"{arguments[0]}: no such file, directory or git revision")
-        raise UsageError(f"{arguments[0]}: give a second file or directory to compare it with")
+        raise UsageError(
+            f"{arguments[0]}: no such file, directory or git revision\n"
+            + revision_error(arguments[0], cwd)
+        )
     if len(arguments) >= 2 and is_revision(arguments[1], cwd):
         old, new, renames = git_sides(arguments[0], arguments[1], False, list(arguments[2:]), cwd)
     else:

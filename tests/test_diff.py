@@ -121,10 +121,16 @@ def test_git_history_noise_and_rerecordings(
         assert "usage" in whats and "chunks" in whats
         assert "answer" not in whats  # the texts were compared and are the same
     text = invoke(["diff", "HEAD~1", "HEAD"]).stdout
-    assert text.splitlines()[:2] == ["12 recordings differ:", "  renamed         12"]
+    assert text.splitlines()[:2] == [
+        "12 recordings compared: 12 differ, 0 the same (identical or noise only)",
+        "  renamed         12",
+    ]
     assert "request added /body/stream_options" in text
     stat = invoke(["diff", "--stat", "HEAD~2", "HEAD~1"]).stdout
-    assert stat.splitlines() == ["12 recordings differ:", "  noise-only      12"]
+    assert stat.splitlines() == [
+        "12 recordings compared: 0 differ, 12 the same (identical or noise only)",
+        "  noise-only      12",
+    ]
     assert invoke(["diff", "--exit-code", "HEAD~2", "HEAD~1"]).exit_code == 0
     assert invoke(["diff", "--exit-code", "HEAD~1", "HEAD"]).exit_code == 1
     assert invoke(["diff", "HEAD~1", "HEAD"]).exit_code == 0
@@ -195,3 +201,110 @@ def test_usage_errors(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert no_git.exit_code == 2
     assert "git is not on PATH" in no_git.stderr
     assert recorder.SCHEMES
+
+
+def _chat(test_id: str, question: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / "recordings" / "chat-stream.json").read_text())
+    data["test_id"] = test_id
+    data["request"]["body"]["messages"][0]["content"] = question
+    return data
+
+
+@pytest.fixture
+def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository whose second commit re-records, renames and replaces recordings."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    test = "tests/inference/test_chat.py::test_{}"
+    before = {
+        "edited": _chat(
+            test.format("edited"), "Show me all marketing reports from the last quarter"
+        ),
+        "one": _chat(test.format("two"), "What is the capital of France, in one word please?"),
+        "other": _chat(test.format("two"), "Name the largest planet of the solar system, please."),
+        "unrelated": _chat(test.format("swap"), "Show me all marketing reports"),
+        "renamed": _chat("tests/inference/test_chat.py::test_llama_stack_client", "Hi there, who?"),
+        "mapped": _chat(test.format("mapped"), "Which planet has the most rings around it?"),
+    }
+    paths = {key: _place(repo, data) for key, data in before.items()}
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "recorded")
+    after = json.loads(json.dumps(before))
+    after["edited"]["request"]["body"]["messages"][0]["content"] += " by region"
+    after["one"]["request"]["body"]["temperature"] = 0.5
+    after["other"]["request"]["body"]["temperature"] = 0.5
+    after["unrelated"]["request"]["body"]["messages"][0]["content"] = (
+        "Tell me about topic number 0 and nothing else at all"
+    )
+    after["renamed"]["test_id"] = "tests/inference/test_chat.py::test_ogx_client"
+    after["mapped"]["id_normalization_mapping"] = {"file-0123456789ab": "file-abc"}
+    for key, data in after.items():
+        if key != "mapped":
+            paths[key].unlink()
+        _place(repo, data)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "re-recorded")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def _by_question(records: list[dict[str, Any]], repo: Path) -> dict[str, dict[str, Any]]:
+    found = {}
+    for record in records:
+        path = record.get("new_path") or record["path"]
+        side = repo / path if (repo / path).exists() else None
+        data = json.loads(side.read_text()) if side else None
+        key = data["request"]["body"]["messages"][0]["content"][:20] if data else path
+        found[key] = record
+    return found
+
+
+def test_rerecordings_pair_by_test_and_similar_requests_only(history: Path) -> None:
+    records = _records(invoke(["diff", "-f", "json", "HEAD~1", "HEAD"]).stdout)
+    statuses = sorted(record["status"] for record in records)
+    # edited, two of one test, the renamed test: pairs; the unrelated swap: removed + added.
+    assert statuses == ["added", "changed", "removed", "renamed", "renamed", "renamed", "renamed"]
+    renamed = [record for record in records if record["status"] == "renamed"]
+    for record in renamed:
+        assert record["changes"], record  # every pair says what changed
+    whats = {change["what"] for record in renamed for change in record["changes"]}
+    assert "test_id" in whats
+    test_rename = next(
+        record for record in renamed if any(c["what"] == "test_id" for c in record["changes"])
+    )
+    change = next(c for c in test_rename["changes"] if c["what"] == "test_id")
+    assert change["new"].endswith("test_ogx_client")
+    # The two re-recorded requests of test_two paired each with its own.
+    two = [r for r in renamed if "test_two" in json.dumps(r) or "temperature" in json.dumps(r)]
+    assert len(two) == 2
+    for record in two:
+        old = json.loads((history / record["new_path"]).read_text())
+        assert any(c.get("key") == "/body/temperature" for c in record["changes"])
+        assert old["test_id"].endswith("test_two")
+    mapped = next(record for record in records if record["status"] == "changed")
+    assert mapped["changes"][0]["what"] == "mapping"
+    assert mapped["changes"][0]["added"] == ["file-0123456789ab"]
+    text = invoke(["diff", "HEAD~1", "HEAD"]).stdout
+    assert text.splitlines()[0] == (
+        "7 recordings compared: 7 differ, 0 the same (identical or noise only)"
+    )
+    assert "test id 'tests/inference/test_chat.py::test_llama_stack_client' ->" in text
+    assert "id mapping added ['file-0123456789ab']" in text
+
+
+def test_ranges_untracked_files_and_gits_own_messages(history: Path) -> None:
+    base = _records(invoke(["diff", "-f", "json", "HEAD~1", "HEAD"]).stdout)
+    assert _records(invoke(["diff", "-f", "json", "HEAD~1..HEAD"]).stdout) == base
+    assert _records(invoke(["diff", "-f", "json", "HEAD^..HEAD"]).stdout) == base
+    assert _records(invoke(["diff", "-f", "json", "HEAD~1...HEAD"]).stdout) == base
+    # An untracked recording counts for the work tree, as git status shows it.
+    extra = _place(history, _chat("tests/inference/test_chat.py::test_new", "A new question"))
+    work = _records(invoke(["diff", "-f", "json", "HEAD"]).stdout)
+    assert work == [{"path": str(extra.relative_to(history)), "status": "added", "changes": []}]
+    bad = invoke(["diff", "nosuchrev..HEAD"])
+    assert bad.exit_code == 2
+    assert "fatal:" in bad.stderr or "error:" in bad.stderr  # git's own words
+    unknown = invoke(["diff", "deadbeefcafe"])
+    assert unknown.exit_code == 2
+    assert "no such file, directory or git revision" in unknown.stderr

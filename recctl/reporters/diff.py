@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from recctl.reporters import Display, Lines
+from recctl.reporters import Display, Lines, plural
 
 if TYPE_CHECKING:
     from recctl.diff import Pair
@@ -17,7 +17,16 @@ def render_text(pairs: Sequence[Pair], stat: bool, out: TextIO) -> None:
 
     lines = Lines(out)
     counts = Counter(pair.status for pair in pairs)
-    lines.write(f"{len(pairs)} recordings differ:" if pairs else "no recordings differ")
+    same = counts["identical"] + counts["noise-only"]
+    differ = len(pairs) - same
+    if not pairs:
+        lines.write("no recordings differ")
+    else:
+        # The counts below add up to the first line's total.
+        lines.write(
+            f"{plural(len(pairs), 'recording')} compared: {differ} differ, {same} the same "
+            "(identical or noise only)"
+        )
     for status in STATUSES:
         if counts[status]:
             lines.write(f"  {status:<11} {counts[status]:>6}")
@@ -44,6 +53,11 @@ def render_unreadable(unreadable: Iterable[tuple[str, str]], out: TextIO) -> Non
 
 def describe(change: dict[str, Any]) -> str:
     what = change["what"]
+    if what == "test_id":
+        return f"test id {change['old']!r} -> {change['new']!r}"
+    if what == "mapping":
+        parts = [f"{key} {change[key]}" for key in ("added", "removed", "changed") if change[key]]
+        return "id mapping " + ("; ".join(parts) or "changed")
     if what == "request":
         return f"request {change['kind']} {change['key']}: {change['old']!r} -> {change['new']!r}"
     if what == "answer":
