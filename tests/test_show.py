@@ -249,3 +249,23 @@ def test_show_says_only_what_the_recording_holds(recordings: Path, corpus: Path)
     ]
     vertex = [entry for entry in vertex if entry["provider"] == "vertexai"]
     assert vertex  # named by provider_metadata, not "(no provider)"
+
+
+def test_every_model_listing_is_addressable(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(corpus)
+    listings = sorted(corpus.rglob("models-*.json"))
+    assert len(listings) > 1
+    stem = listings[0].stem  # models-<hash>-<digest>
+    _, hash_hex, digest = stem.split("-")
+    for ref in (stem, f"{hash_hex}-{digest}", f"{hash_hex[:8]}-{digest[:4]}", digest):
+        result = invoke(["show", "-f", "json", ref])
+        assert result.exit_code == 0, (ref, result.stderr)
+        assert json.loads(result.stdout)["path"].endswith(listings[0].name), ref
+    sharing = [path for path in listings if path.stem.split("-")[1] == hash_hex]
+    if len(sharing) > 1:
+        ambiguous = invoke(["show", hash_hex])
+        assert ambiguous.exit_code == 2
+        assert f"{hash_hex}-{digest}" in ambiguous.stderr  # what tells them apart
+    rows = invoke(["ls", *map(str, listings)]).stdout.splitlines()
+    ids = [row.split("\t")[0] for row in rows]
+    assert len(set(ids)) == len(ids)  # each row says which listing it is
