@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -90,3 +91,11 @@ def record(recording: dict[str, Any], scheme: str) -> tuple[str, str]:
             chunk["__data__"]["id"] = f"rec-{digest[:12]}"
     name = f"{digest[:12] if scheme == '1' else digest}.json"
     return name, json.dumps(written, indent=2) + "\n"
+
+
+def write(directory: Path, data: dict[str, Any], scheme: str = "4") -> Path:
+    """Record ``data`` into ``directory`` as the recorder of ``scheme`` would; the new file."""
+    name, content = record(data, scheme)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_text(content)
+    return directory / name

@@ -43,11 +43,7 @@ def _with_float(test_id: str) -> dict[str, Any]:
     return data
 
 
-def _write(directory: Path, data: dict[str, Any], scheme: str = "4") -> Path:
-    name, content = recorder.record(data, scheme)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / name).write_text(content)
-    return directory / name
+_write = recorder.write
 
 
 def llama_stack_tree(top: Path) -> dict[str, Path]:

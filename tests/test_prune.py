@@ -34,11 +34,7 @@ def _project(project: Path, functions: str) -> Path:
     return recordings
 
 
-def _write(directory: Path, data: dict[str, Any], scheme: str = "4") -> Path:
-    name, content = recorder.record(data, scheme)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / name).write_text(content)
-    return directory / name
+_write = recorder.write
 
 
 def _stale(*args: str) -> dict[str, tuple[str, str]]:
