@@ -24,6 +24,9 @@ from recctl.schema import SchemaValidator
 from recctl.validate import load_finding, schema_findings
 
 CHECKS = ("schema", "hash", "normalization", "secret")
+# The checks whose messages quote values from the file (a schema error, a field's old value):
+# those must be masked. A hash finding names only file names and schemes.
+QUOTING = frozenset({"schema", "normalization"})
 
 
 def selected_checks(select: Iterable[str], ignore: Iterable[str]) -> frozenset[str]:
@@ -121,7 +124,7 @@ def check_file(
             findings.append(load_finding(display, error))
     if "normalization" in settings.checks:
         findings += normalization_findings(display, recording)
-    if "secret" in settings.checks or findings:
+    if "secret" in settings.checks or any(f.check in QUOTING for f in findings):
         # Secrets are looked for to mask them even when they are not to be reported.
         found = secrets.scan(recording.raw, recording.data, frozenset(), settings.salt)
         if "secret" in settings.checks:

@@ -167,8 +167,15 @@ _CREDENTIAL_NAME_END_PATTERN = (
     rb'(?:key|token|secret|pass|pwd|auth|credential|cookie)[^"\\]{0,40}("\s*:\s*)"'
 )
 _CREDENTIAL_NAME_END = re.compile(_CREDENTIAL_NAME_END_PATTERN)
-# Matched on the lowered bytes (same offsets): case-blind without re's slow IGNORECASE.
-_CREDENTIAL_FIELD = PatternSet([_CREDENTIAL_NAME_END_PATTERN])
+# One quick pass over each file answers three questions at once: which rules' prefixes occur
+# (the first len(RULES) patterns), whether an escape hides something (the next two), and
+# whether a credential-named field holds a string (the last, case-blind).
+_HIDES = (rb"\\u00[2-7]", rb"\\/")
+_QUICK = PatternSet(
+    [*(rule.prefix for rule in RULES), *_HIDES, b"(?i)" + _CREDENTIAL_NAME_END_PATTERN]
+)
+_HIDES_AT = frozenset(range(len(RULES), len(RULES) + len(_HIDES)))
+_FIELD_AT = len(RULES) + len(_HIDES)
 _STRING = re.compile(rb'"((?:[^"\\]|\\.){0,16384})"')
 _SHAPED = re.compile(r"[A-Za-z0-9+/=_.~:-]{16,}")
 _AUTH_SCHEME = re.compile(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
@@ -264,22 +271,12 @@ def _backslashes_before(raw: bytes, position: int) -> int:
     return count
 
 
-def _hides(raw: bytes) -> bool:
-    """Whether ``raw`` holds an escape the recorder never writes (quickly: memchr speed)."""
-    if b"\\/" in raw:
-        return True
-    position = raw.find(b"\\u00")
-    while position != -1:
-        if raw[position + 4 : position + 5] in (b"2", b"3", b"4", b"5", b"6", b"7"):
-            return True
-        position = raw.find(b"\\u00", position + 4)
-    return False
-
-
-def unhide(raw: bytes) -> bytes:
+def unhide(raw: bytes, hides: bool | None = None) -> bytes:
     """``raw`` with the escapes that could hide a key's literal undone, structure kept: line
-    numbers and pointers stay those of the file."""
-    if not _hides(raw):
+    numbers and pointers stay those of the file. ``hides``: what the quick pass said."""
+    if hides is None:
+        hides = b"\\/" in raw or re.search(rb"\\u00[2-7]", raw) is not None
+    if not hides:
         return raw
 
     def undo(match: re.Match[bytes]) -> bytes:
@@ -313,9 +310,11 @@ class _Found:
     pieces: tuple[str, ...] = ()
 
 
-def _patterns(view: bytes) -> Iterator[_Found]:
-    """Keys with a shape, anywhere in the (unhidden) bytes."""
-    present = _PREFILTER.present(view)
+def _patterns(view: bytes, present: set[int] | None = None) -> Iterator[_Found]:
+    """Keys with a shape, anywhere in the (unhidden) bytes; ``present``: the rules whose
+    prefixes the quick pass found."""
+    if present is None:
+        present = _PREFILTER.present(view)
     # Spans already named, sorted by start; an earlier rule's match wins a place (sk-ant-
     # before sk-). Matches of one rule never overlap, so a look at the neighbours suffices.
     starts: list[int] = []
@@ -393,10 +392,9 @@ def _credential_values(name: str, value: str) -> Iterator[tuple[str, str]]:
 
 
 def _pairs(view: bytes) -> Iterator[_Found]:
-    """Values of credential-named fields, every duplicate included (a parser keeps one)."""
+    """Values of credential-named fields, every duplicate included (a parser keeps one).
+    Matched on the lowered bytes (same offsets): case-blind without re's slow IGNORECASE."""
     lowered = view.lower()
-    if not _CREDENTIAL_FIELD.present(lowered):
-        return
     for match in _CREDENTIAL_NAME_END.finditer(lowered):
         start = _string_start(view, match.start())
         if start is None:
@@ -577,9 +575,14 @@ def scan(
 ) -> list[Secret]:
     """Every secret in one recording, once per place, minus the allowlisted fingerprints
     (which need the project's ``salt``)."""
-    view = unhide(raw)
-    found: list[_Found] = list(_patterns(view))
-    found += _pairs(view)
+    quick = _QUICK.present(raw)
+    view = raw
+    if quick & _HIDES_AT:
+        view = unhide(raw, True)
+        quick = _QUICK.present(view)
+    found: list[_Found] = list(_patterns(view, {i for i in quick if i < len(RULES)}))
+    if _FIELD_AT in quick:
+        found += _pairs(view)
     if any(item.kind == "aws-access-key-id" for item in found):
         found += _aws_secrets(view)
     request = data.get("request") if isinstance(data, Mapping) else None

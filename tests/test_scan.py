@@ -27,7 +27,8 @@ pieces = st.sampled_from(
             "document_id:",
             "<|",
         ),
-        *("<|0123abcd-", "sk-", "-----BEGIN ", "Bearer ", "ghp_", "AKIA"),
+        *("<|0123abcd-", "sk-", "-----BEGIN ", "Bearer ", "ghp_", "AKIA", "\\u002d", "\\/"),
+        *('"Api_Key": "', '"x-TOKEN" : "', '"password":"'),
         *(
             "e+",
             " 1e+20",
@@ -46,7 +47,12 @@ texts = strings.map(str.encode)
 # Copies that use hyperscan from their first call.
 SETS = [
     PatternSet(patterns.patterns, compile_after=0)
-    for patterns in (secrets._PREFILTER, canonical._HINTS, canonical._EXPONENT_FLOAT)
+    for patterns in (
+        secrets._PREFILTER,
+        secrets._QUICK,
+        canonical._HINTS,
+        canonical._EXPONENT_FLOAT,
+    )
 ]
 
 
