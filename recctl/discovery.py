@@ -64,9 +64,7 @@ def walk_recordings(directory: str) -> Iterator[str]:
     command skips a file it could not see.
     """
     unreadable: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(
-        directory, onerror=lambda e: unreadable.append(e.filename)
-    ):
+    for dirpath, dirnames, filenames in os.walk(directory, onerror=_collect(unreadable)):
         yield from _drain(unreadable)
         _prune(dirpath, dirnames)
         if not _under_recordings(dirpath):
