@@ -256,6 +256,10 @@ def _check_root(path: Path, real: Path, root: Path | None) -> None:
 before_replace: Callable[[Path], None] | None = None
 
 
+# How often the lock is taken again when another writer replaced the file meanwhile.
+LOCK_ATTEMPTS = 100
+
+
 @contextlib.contextmanager
 def _locked(target: Path, what: str) -> Iterator[bytes | None]:
     """Hold an advisory lock on ``target`` and yield its current bytes (None: no file).
@@ -263,7 +267,7 @@ def _locked(target: Path, what: str) -> Iterator[bytes | None]:
     Two recctl writers serialize on it; an editor that takes no lock is caught by the second
     comparison the writers make just before they replace the file.
     """
-    while True:
+    for _ in range(LOCK_ATTEMPTS):
         try:
             fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
@@ -290,6 +294,7 @@ def _locked(target: Path, what: str) -> Iterator[bytes | None]:
                 return
         finally:
             os.close(fd)
+    raise WriteError(f"{target} kept being replaced while recctl waited to lock it; not {what}")
 
 
 def _read_all(fd: int) -> bytes:

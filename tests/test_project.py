@@ -561,3 +561,28 @@ def test_every_usage_error_has_one_style(
     assert completed.returncode == 2
     assert completed.stderr.startswith(message), completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_a_hook_run_over_two_projects_judges_each_by_its_own_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monorepo: pre-commit passes files of two packages, each with its [tool.recctl]."""
+    for package, select in (("a", "hash"), ("b", "secret")):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "pyproject.toml").write_text(
+            f'[tool.recctl]\nselect = ["{select}"]\n'
+        )
+    secret = _with_float("tests/test_x.py::test_a")
+    secret["request"]["body"]["messages"][0]["content"] = "use sk-proj-" + "Tz4kQ9mW2xLp" * 4
+    in_a = _write(tmp_path / "a" / "recordings", secret, "2")  # outdated, and a secret
+    in_b = _write(tmp_path / "b" / "recordings", secret, "2")
+    monkeypatch.chdir(tmp_path)
+    result = invoke(["check", "-f", "json", str(in_a), str(in_b)])
+    findings = {
+        (Path(f["path"]).parts[0], f["check"]) for f in map(json.loads, result.stdout.splitlines())
+    }
+    assert findings == {("a", "hash"), ("b", "secret")}
+    # A command that judges files together asks for one project at a time.
+    refused = invoke(["prune", str(in_a), str(in_b)])
+    assert refused.exit_code == 2
+    assert "belong to different projects" in refused.stderr
