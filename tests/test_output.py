@@ -10,7 +10,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from tests.conftest import CLI_ENV, invoke
+import pytest
+
+from tests.conftest import CLI_ENV, DATA, invoke
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -91,3 +93,25 @@ def test_show_and_summary_at_80_columns(corpus: Path) -> None:
     summary = on_terminal(["ls", "--summary", str(folder)], corpus).splitlines()
     assert summary[-1].split()[0] == "(total)"
     assert max(map(_width, summary)) <= 80
+
+
+def test_show_prints_long_tool_arguments_whole_in_a_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = json.loads((DATA / "formats" / "chat-tool-calls-fragments.json").read_text())
+    data = case["recording"]
+    long_value = "needle-" + "x" * 150
+    arguments = json.dumps({"q": long_value})
+    for chunk in data["response"]["body"]:
+        for choice in chunk["__data__"]["choices"]:
+            for call in (choice.get("delta") or {}).get("tool_calls") or []:
+                function = call.get("function") or {}
+                if "arguments" in function:
+                    # The first fragment of each call holds the whole (valid) JSON.
+                    function["arguments"], arguments = arguments, ""
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "recordings" / "a.json").write_text(json.dumps(data, indent=2))
+    monkeypatch.chdir(tmp_path)
+    shown = invoke(["show", "recordings/a.json"], env={"COLUMNS": "80"}).stdout
+    assert long_value in shown

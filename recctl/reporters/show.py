@@ -234,7 +234,8 @@ def render_show(shown: Shown, out: TextIO) -> None:
         if len(pretty) > SYNTAX_LIMIT:
             view.print(Text(block(pretty)), soft_wrap=True)
         else:
-            view.print(Syntax(block(pretty), "json", theme="ansi_dark", background_color="default"))
+            syntax = Syntax(block(pretty), "json", theme="ansi_dark", background_color="default")
+            view.print(syntax, soft_wrap=True)  # rich crops a highlighted line at the width
     if len(answer.choices) > 1:
         for choice in answer.choices[1:]:
             view.print(Rule(f"choice {choice.index}", style="dim"))
@@ -246,7 +247,8 @@ def render_show(shown: Shown, out: TextIO) -> None:
                 "json",
                 theme="ansi_dark",
                 background_color="default",
-            )
+            ),
+            soft_wrap=True,
         )
     if answer.finish_reason is not None:
         view.print(Text.assemble(("finish reason: ", "dim"), visible(answer.finish_reason)))
