@@ -167,6 +167,12 @@ class Shown:
             "refusal": answer.refusal,
             "tool_calls": [asdict(call) for call in answer.tool_calls],
             "finish_reason": answer.finish_reason,
+            "stop_kind": answer.stop_kind,
+            # Every choice when there are several (n > 1); the fields above are the first's.
+            "choices": [
+                {**asdict(choice), "tool_calls": [asdict(call) for call in choice.tool_calls]}
+                for choice in answer.choices
+            ],
             "usage": asdict(answer.usage),
             "error": answer.error,
         }

@@ -20,7 +20,8 @@ CASES = sorted((DATA / "formats").glob("*.json"))
 @pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
 def test_each_documented_edge_case_reassembles_exactly(case: Path) -> None:
     document = json.loads(case.read_text())
-    result = asdict(reassemble(document["recording"]))
+    reassembled = reassemble(document["recording"])
+    result = {**asdict(reassembled), "stop_kind": reassembled.stop_kind}
     for key, expected in document["expected"].items():
         if key == "choices":
             assert len(result["choices"]) == len(expected)
@@ -59,6 +60,8 @@ def test_show_json_line_has_every_field(monkeypatch: pytest.MonkeyPatch) -> None
         "refusal",
         "tool_calls",
         "finish_reason",
+        "stop_kind",
+        "choices",
         "usage",
         "error",
     ]
@@ -269,3 +272,36 @@ def test_every_model_listing_is_addressable(corpus: Path, monkeypatch: pytest.Mo
     rows = invoke(["ls", *map(str, listings)]).stdout.splitlines()
     ids = [row.split("\t")[0] for row in rows]
     assert len(set(ids)) == len(ids)  # each row says which listing it is
+
+
+def test_json_keeps_every_choice_and_the_stop_kind(tmp_path: Path) -> None:
+    case = json.loads((DATA / "formats" / "chat-several-choices.json").read_text())
+    (tmp_path / "recordings").mkdir()
+    path = tmp_path / "recordings" / "a.json"
+    path.write_text(json.dumps(case["recording"], indent=2))
+    record = json.loads(invoke(["show", "-f", "json", str(path)]).stdout)
+    assert len(record["choices"]) == len(case["expected"]["choices"]) > 1
+    assert [choice["text"] for choice in record["choices"]] == [
+        choice["text"] for choice in case["expected"]["choices"]
+    ]
+    assert record["stop_kind"] in ("stop", "length", "tool_calls")
+
+
+def test_an_empty_model_listing_is_a_listing(tmp_path: Path) -> None:
+    recording = {
+        "request": {
+            "method": "GET",
+            "url": "http://localhost:11434/v1/models",
+            "headers": {},
+            "body": {},
+            "endpoint": "/v1/models",
+            "model": "",
+        },
+        "response": {"body": [], "is_streaming": False},
+    }
+    (tmp_path / "recordings").mkdir()
+    path = tmp_path / "recordings" / "a.json"
+    path.write_text(json.dumps(recording))
+    record = json.loads(invoke(["show", "-f", "json", str(path)]).stdout)
+    assert record["format"] == "openai-models"
+    assert record["error"] is None

@@ -15,15 +15,26 @@ from recctl.formats.base import (
     compact_json,
     count,
     sse_events,
+    total_of,
 )
 from recctl.formats.exception import error_message, http_error
 
 
 def _usage(usage: dict[str, Any]) -> Usage:
+    """Anthropic's ``input_tokens`` leave out what was written to and read from the cache:
+    the prompt is all three. Thinking is inside ``output_tokens``."""
+    details = usage.get("output_tokens_details")
     return Usage(
-        prompt_tokens=count(usage.get("input_tokens")),
+        prompt_tokens=total_of(
+            usage.get("input_tokens"),
+            usage.get("cache_creation_input_tokens"),
+            usage.get("cache_read_input_tokens"),
+        ),
         completion_tokens=count(usage.get("output_tokens")),
         cached_tokens=count(usage.get("cache_read_input_tokens")),
+        reasoning_tokens=count(details.get("thinking_tokens"))
+        if isinstance(details, dict)
+        else None,
     )
 
 

@@ -12,7 +12,17 @@ from recctl.urls import url_path
 
 @dataclass(frozen=True)
 class Usage:
-    """Token counts, each None when the provider did not report it (never an invented 0)."""
+    """Token counts in one contract for every provider; each None when the provider did not
+    report it (never an invented 0).
+
+    - ``prompt_tokens``: every input token, cached and cache-written included (and tool-use
+      prompts where a provider counts them apart).
+    - ``cached_tokens``: the input tokens read from a cache (inside ``prompt_tokens``).
+    - ``completion_tokens``: every output token, reasoning included.
+    - ``reasoning_tokens``: the output tokens spent on reasoning (inside
+      ``completion_tokens``).
+    - ``total_tokens``: only as the provider reported it, never summed here.
+    """
 
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -66,6 +76,11 @@ class Reassembled:
     chunks: int | None = None
     data: Any = None
     """A structured view of what is not a message: listings, tool results, unknown bodies."""
+
+    @property
+    def stop_kind(self) -> str | None:
+        """``finish_reason`` in one vocabulary (see ``stop_kind``)."""
+        return stop_kind(self.finish_reason, bool(self.tool_calls))
 
     @classmethod
     def from_choices(cls, format: str, choices: list[Choice], **fields: Any) -> Reassembled:
@@ -146,6 +161,48 @@ def unwrap(value: Any) -> Any:
 def count(value: Any) -> int | None:
     """A token count as reported: ints only (bools and strings are not counts)."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def total_of(*values: Any) -> int | None:
+    """The sum of the counts that were reported; None when none was."""
+    counts = [count(value) for value in values]
+    reported = [value for value in counts if value is not None]
+    return sum(reported) if reported else None
+
+
+# Finish reasons as providers send them, by what they mean.
+_STOP_KINDS = {
+    "stop": ("stop", "end_turn", "stop_sequence", "completed", "eos", "complete", "finished"),
+    "length": (
+        "length",
+        "max_tokens",
+        "max_output_tokens",
+        "incomplete",
+        "model_context_window_exceeded",
+    ),
+    "tool_calls": ("tool_calls", "tool_use", "function_call", "requires_action"),
+    "content_filter": (
+        "content_filter",
+        "safety",
+        "recitation",
+        "blocklist",
+        "prohibited_content",
+        "spii",
+        "image_safety",
+        "refusal",
+    ),
+    "error": ("error", "failed", "malformed_function_call", "cancelled", "canceled", "other"),
+}
+STOP_KIND = {reason: kind for kind, reasons in _STOP_KINDS.items() for reason in reasons}
+
+
+def stop_kind(finish_reason: Any, tool_calls: bool = False) -> str | None:
+    """One vocabulary for why an answer ended: stop, length, tool_calls, content_filter or
+    error. A normal stop with tool calls is tool_calls (Gemini says STOP even then)."""
+    if not isinstance(finish_reason, str):
+        return "tool_calls" if tool_calls else None
+    kind = STOP_KIND.get(finish_reason.lower())
+    return "tool_calls" if kind == "stop" and tool_calls else kind
 
 
 def get(mapping: Any, *keys: str) -> Any:

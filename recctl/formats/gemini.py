@@ -1,7 +1,7 @@
 """Gemini ``generate_content`` and ``generate_content_stream`` (plain dicts, no ``__type__``).
 
 One candidate per chunk, by list position; function calls arrive whole, with no id, and the
-finish reason stays STOP even then, so a tool call is inferred from the parts.
+finish reason stays STOP even then: it is kept as sent, and ``stop_kind`` says tool_calls.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from recctl.formats.base import (
     append,
     compact_json,
     count,
+    total_of,
 )
 
 _COUNTS = (
@@ -34,9 +35,15 @@ def _usage(items: list[Any]) -> Usage:
     for item in reversed(items):
         metadata = item.get("usage_metadata") if isinstance(item, dict) else None
         if isinstance(metadata, dict) and any(metadata.get(key) is not None for key in _COUNTS):
+            # total = prompt + candidates + thoughts + tool-use prompt: the contract puts
+            # thoughts inside completion and tool-use prompts inside prompt.
             return Usage(
-                prompt_tokens=count(metadata.get("prompt_token_count")),
-                completion_tokens=count(metadata.get("candidates_token_count")),
+                prompt_tokens=total_of(
+                    metadata.get("prompt_token_count"), metadata.get("tool_use_prompt_token_count")
+                ),
+                completion_tokens=total_of(
+                    metadata.get("candidates_token_count"), metadata.get("thoughts_token_count")
+                ),
                 total_tokens=count(metadata.get("total_token_count")),
                 cached_tokens=count(metadata.get("cached_content_token_count")),
                 reasoning_tokens=count(metadata.get("thoughts_token_count")),
@@ -67,9 +74,6 @@ def reassemble(view: RecordingView) -> Reassembled:
                     )
             if candidate.get("finish_reason") is not None:
                 choice.finish_reason = candidate["finish_reason"]
-    for choice in choices.values():
-        if choice.tool_calls and choice.finish_reason in (None, "STOP"):
-            choice.finish_reason = "tool_calls"
     model = next((item.get("model_version") for item in items if item.get("model_version")), None)
     return Reassembled.from_choices(
         "gemini-stream" if view.streaming else "gemini",

@@ -14,6 +14,7 @@ from recctl.formats.base import (
     compact_json,
     count,
     sse_events,
+    total_of,
 )
 from recctl.formats.exception import http_error
 
@@ -21,13 +22,28 @@ from recctl.formats.exception import http_error
 def _usage(usage: Any) -> Usage:
     if not isinstance(usage, dict):
         return Usage()
+    # Thoughts are counted apart from the output (the older key: total_reasoning_tokens);
+    # tool-use prompts apart from the input.
+    thoughts = usage.get("total_thought_tokens", usage.get("total_reasoning_tokens"))
     return Usage(
-        prompt_tokens=count(usage.get("total_input_tokens")),
-        completion_tokens=count(usage.get("total_output_tokens")),
+        prompt_tokens=total_of(usage.get("total_input_tokens"), usage.get("total_tool_use_tokens")),
+        completion_tokens=total_of(usage.get("total_output_tokens"), thoughts),
         total_tokens=count(usage.get("total_tokens")),
         cached_tokens=count(usage.get("total_cached_tokens")),
-        reasoning_tokens=count(usage.get("total_thought_tokens")),
+        reasoning_tokens=count(thoughts),
     )
+
+
+def _summary_text(value: Any) -> str | None:
+    """A thought summary: a string, a content object, or a list of them (google-genai)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return value.get("text") if isinstance(value.get("text"), str) else None
+    if isinstance(value, list):
+        texts = [text for text in map(_summary_text, value) if text is not None]
+        return "".join(texts) if texts else None
+    return None
 
 
 def _call(output: dict[str, Any]) -> ToolCall:
@@ -58,7 +74,9 @@ def reassemble_stream(view: RecordingView) -> Reassembled:
             if delta.get("type") == "text":
                 block["text"] = append(block.get("text"), delta.get("text"))
             elif delta.get("type") in ("thought_summary", "thought"):
-                block["thought"] = append(block.get("thought"), delta.get("text"))
+                # google-genai: delta.content.text; older streams: delta.text.
+                text = _summary_text(delta.get("content")) or delta.get("text")
+                block["thought"] = append(block.get("thought"), text)
             elif delta.get("type") == "function_call":
                 block.update(delta)
         elif kind == "interaction.complete":
@@ -97,7 +115,8 @@ def reassemble_body(view: RecordingView) -> Reassembled:
         if output.get("type") == "text":
             text = append(text, output.get("text"))
         elif output.get("type") == "thought":
-            reasoning = append(reasoning, output.get("summary") or output.get("text"))
+            summary = _summary_text(output.get("summary"))
+            reasoning = append(reasoning, summary if summary is not None else output.get("text"))
         elif output.get("type") == "function_call":
             calls.append(_call(output))
     return Reassembled(

@@ -22,6 +22,7 @@ from recctl.formats.base import (
     count,
     get,
 )
+from recctl.urls import url_host
 
 CHUNK = "chat.completion.chunk"
 # Bedrock's gpt-oss streams its reasoning inline, one <reasoning> pair per chunk.
@@ -90,13 +91,23 @@ class _ChoiceState:
         arguments = function.get("arguments")
         state.arguments += arguments if isinstance(arguments, str) else ""
 
-    def choice(self, index: int) -> Choice:
-        text, reasoning = split_inline_reasoning(self.content, self.reasoning)
+    def choice(self, index: int, inline_reasoning: bool) -> Choice:
+        text, reasoning = self.content, self.reasoning
+        if inline_reasoning:
+            text, reasoning = split_inline_reasoning(text, reasoning)
         calls = [
             ToolCall(tool.id, tool.type or "function", tool.name, tool.arguments)
             for _, tool in sorted(self.tools.items())
         ]
         return Choice(index, self.role, text, reasoning, self.refusal, calls, self.finish_reason)
+
+
+def streams_inline_reasoning(view: RecordingView, model: Any) -> bool:
+    """Only Bedrock's gpt-oss puts its reasoning in the text as ``<reasoning>`` pairs; an
+    answer of any other model that quotes the tag keeps it."""
+    host = url_host(str(view.request.get("url") or "")) or ""
+    models = (model, view.request.get("model"), get(view.request, "body", "model"))
+    return "bedrock" in host and any(isinstance(m, str) and "gpt-oss" in m for m in models)
 
 
 def split_inline_reasoning(
@@ -123,25 +134,30 @@ def reassemble_stream(view: RecordingView) -> Reassembled:
                 states.setdefault(index if isinstance(index, int) else 0, _ChoiceState()).add(
                     choice
                 )
-    choices = [state.choice(index) for index, state in sorted(states.items())]
+    model = chunks[0].get("model") if chunks else None
+    inline = streams_inline_reasoning(view, model)
+    choices = [state.choice(index, inline) for index, state in sorted(states.items())]
     return Reassembled.from_choices(
         "openai-chat-stream",
         choices,
         usage=openai_usage(usage),
-        model=chunks[0].get("model") if chunks else None,
+        model=model,
         chunks=len(view.items),
     )
 
 
 def reassemble_body(view: RecordingView) -> Reassembled:
     body = view.items[0]
+    inline = streams_inline_reasoning(view, body.get("model"))
     choices = []
     for choice in body.get("choices") or []:
         message = choice.get("message") or {}
         reasoning = message.get("reasoning")
         if reasoning is None:
             reasoning = message.get("reasoning_content")
-        text, reasoning = split_inline_reasoning(message.get("content"), reasoning)
+        text = message.get("content")
+        if inline:
+            text, reasoning = split_inline_reasoning(text, reasoning)
         calls = [
             ToolCall(
                 call.get("id"),
@@ -175,7 +191,7 @@ def _is_stream(view: RecordingView) -> bool:
 
 
 def _is_body(view: RecordingView) -> bool:
-    body = view.items[0] if not view.streaming else None
+    body = view.items[0] if view.items and not view.streaming else None
     return isinstance(body, dict) and (
         body.get("object") == "chat.completion" or "ChatCompletion" in view.type_names
     )

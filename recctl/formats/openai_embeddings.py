@@ -22,7 +22,7 @@ def reassemble(view: RecordingView) -> Reassembled:
 
 
 def _matches(view: RecordingView) -> bool:
-    body = view.items[0] if not view.streaming else None
+    body = view.items[0] if view.items and not view.streaming else None
     return isinstance(body, dict) and (
         "CreateEmbeddingResponse" in view.type_names
         or (body.get("object") == "list" and view.path_ends("/embeddings"))

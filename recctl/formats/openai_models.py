@@ -11,9 +11,9 @@ def reassemble(view: RecordingView) -> Reassembled:
 
 
 def _matches(view: RecordingView) -> bool:
+    # An empty listing ([]) is a listing too: no model served, not an unknown body.
     return view.type_names == {"Model"} or (
         isinstance(view.body, list)
-        and bool(view.body)
         and view.path_ends("/models")
         and all(isinstance(item, dict) and item.get("object") == "model" for item in view.items)
     )
