@@ -92,3 +92,41 @@ def test_every_chat_stream_matches_the_openai_sdk(corpus: Path) -> None:
             assert ours.usage.completion_tokens == usage.completion_tokens, path
             assert ours.usage.total_tokens == usage.total_tokens, path
     print(f"{len(streams)} chat streams agree with the openai SDK")
+
+
+def test_every_anthropic_stream_matches_the_anthropic_sdk(corpus: Path) -> None:
+    """The SDK's own accumulator (``accumulate_event``) is the oracle: text, thinking, stop
+    reason, and the usage under recctl's contract (the prompt counts cache reads and
+    writes)."""
+    streaming = pytest.importorskip("anthropic.lib.streaming._messages")
+    models = pytest.importorskip("anthropic._models")
+    types = pytest.importorskip("anthropic.types")
+    from recctl.formats.base import sse_events
+
+    checked = 0
+    for path in sorted(corpus.rglob("*.json")):
+        raw = path.read_bytes()
+        if b"content_block_delta" not in raw:
+            continue
+        data = orjson.loads(raw)
+        snapshot: Any = None
+        buffers: dict[int, bytes] = {}
+        for _, event in sse_events(data["response"]["body"]):
+            if isinstance(event, dict):
+                typed = models.construct_type(type_=types.RawMessageStreamEvent, value=event)
+                snapshot = streaming.accumulate_event(
+                    event=typed, current_snapshot=snapshot, json_bufs=buffers
+                )
+        ours = reassemble(data)
+        blocks = snapshot.content
+        assert (ours.text or "") == "".join(b.text for b in blocks if b.type == "text"), path
+        thinking = "".join(b.thinking for b in blocks if b.type == "thinking")
+        assert ours.reasoning == (thinking or None), path
+        assert ours.finish_reason == snapshot.stop_reason, path
+        usage = snapshot.usage
+        prompt = usage.input_tokens + (usage.cache_creation_input_tokens or 0)
+        prompt += usage.cache_read_input_tokens or 0
+        assert ours.usage.prompt_tokens == prompt, path
+        assert ours.usage.completion_tokens == usage.output_tokens, path
+        checked += 1
+    assert checked >= 2

@@ -18,10 +18,13 @@ from recctl.formats import (
     gemini,
     gemini_interactions,
     ollama,
+    ollama_progress,
     openai_chat,
     openai_completion,
     openai_embeddings,
     openai_models,
+    openai_responses,
+    rerank,
     tools,
 )
 from recctl.formats.base import (
@@ -42,6 +45,9 @@ FORMATS: tuple[ResponseFormat, ...] = (
     gemini.FORMAT,
     ollama.MESSAGE,
     ollama.LISTING,
+    ollama_progress.FORMAT,
+    rerank.FORMAT,
+    openai_responses.FORMAT,
     # The chunks' object decides, not the endpoint: one real /v1/completions file holds a
     # chat stream.
     openai_chat.STREAM,

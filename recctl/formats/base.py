@@ -172,7 +172,16 @@ def total_of(*values: Any) -> int | None:
 
 # Finish reasons as providers send them, by what they mean.
 _STOP_KINDS = {
-    "stop": ("stop", "end_turn", "stop_sequence", "completed", "eos", "complete", "finished"),
+    "stop": (
+        "stop",
+        "end_turn",
+        "stop_sequence",
+        "completed",
+        "eos",
+        "complete",
+        "finished",
+        "success",
+    ),
     "length": (
         "length",
         "max_tokens",

@@ -188,6 +188,8 @@ def render_show(shown: Shown, out: TextIO) -> None:
         ("provider", shown.provider or "-"),
         ("response", f"{answer.format}, {streamed}, {human_size(shown.size)}"),
     ]
+    if answer.finish_reason is not None or answer.stop_kind is not None:
+        rows.append(("stop", f"{answer.stop_kind or '-'} (finish reason {answer.finish_reason})"))
     for label, value in rows:
         view.print(Text.assemble((f"{label:<9}", "dim"), visible(value)), soft_wrap=True)
     turns = transcript(shown.request)
@@ -251,7 +253,10 @@ def render_show(shown: Shown, out: TextIO) -> None:
             soft_wrap=True,
         )
     if answer.finish_reason is not None:
-        view.print(Text.assemble(("finish reason: ", "dim"), visible(answer.finish_reason)))
+        kind = answer.stop_kind
+        # As the provider sent it, and what it means when the words differ (STOP: tool_calls).
+        means = f" ({kind})" if kind and kind != str(answer.finish_reason).lower() else ""
+        view.print(Text.assemble(("finish reason: ", "dim"), visible(answer.finish_reason), means))
     if answer.usage.reported:
         view.print(_usage_table(shown))
     else:
