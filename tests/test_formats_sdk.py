@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import invoke
+from tests.conftest import DATA, invoke
 
 
 def _show(tmp_path: Path, recording: dict[str, Any]) -> dict[str, Any]:
@@ -324,3 +324,35 @@ def test_ollama_pull_progress(tmp_path: Path) -> None:
         "success",
     ]
     assert (record["finish_reason"], record["stop_kind"]) == ("success", "stop")
+
+
+def _stored(name: str) -> dict[str, Any]:
+    case: dict[str, Any] = json.loads((DATA / "formats" / f"{name}.json").read_text())
+    recording: dict[str, Any] = case["recording"]
+    return recording
+
+
+def test_the_stored_cases_use_the_sdks_own_field_names() -> None:
+    """The made-up recordings in tests/data/formats/sdk-*.json are what the SDKs' types
+    produce: each body parses with the SDK and dumps back unchanged (an unknown or
+    misspelt field would not)."""
+    anthropic_types = pytest.importorskip("anthropic.types")
+    genai = pytest.importorskip("google.genai.types")
+    interactions = pytest.importorskip("google.genai._gaos.types.interactions")
+    body = _stored("sdk-anthropic-cache-and-thinking-usage")["response"]["body"]
+    parsed = anthropic_types.Message.model_validate(body)
+    assert parsed.model_dump(mode="json", exclude_unset=True) == body
+    assert set(body["usage"]) <= set(anthropic_types.Usage.model_fields)
+    [chunk] = _stored("sdk-gemini-thoughts-and-tool-use-usage")["response"]["body"]
+    reparsed = genai.GenerateContentResponse.model_validate(chunk)
+    assert reparsed.model_dump(mode="json", exclude_unset=True) == chunk
+    assert set(chunk["usage_metadata"]) <= set(
+        genai.GenerateContentResponseUsageMetadata.model_fields
+    )
+    lines = _stored("sdk-gemini-interactions-thought-summary")["response"]["body"]
+    events = [json.loads(line[len("data: ") :]) for line in lines if "[DONE]" not in line]
+    usage = events[-1]["interaction"]["usage"]
+    assert set(usage) <= set(interactions.Usage.model_fields)
+    delta = events[2]["delta"]
+    summary = interactions.ThoughtSummaryDelta.model_validate(delta)
+    assert summary.content is not None and summary.content.text == "Thinking it over."
