@@ -107,9 +107,6 @@ class Lines:
     def write(self, *parts: object) -> None:
         self._out.write(no_annotation("".join(visible(part) for part in parts)) + "\n")
 
-    def write_block(self, text: object, indent: str = INDENT) -> None:
-        """Multi-line content, indented."""
-        self._out.write(block(text, indent) + "\n")
 
 
 def terminal_width(out: TextIO) -> int:
