@@ -298,6 +298,11 @@ class Entry:
     """What addresses the recording (``recording_id``)."""
 
     @classmethod
+    def failed(cls, path: str, error: str) -> Entry:
+        """A file that could not be read as a recording, and why."""
+        return cls(path, None, None, None, None, None, False, 0, None, None, None, None, error)
+
+    @classmethod
     def of(cls, shown: Shown, with_record: bool) -> Entry:
         usage = shown.answer.usage
         return cls(
@@ -330,13 +335,9 @@ def _entry(path: Path) -> Entry:
     try:
         recording = store.load(path, _worker["max_size"])
     except store.LoadError as error:
-        return Entry(
-            display, None, None, None, None, None, False, 0, None, None, None, None, error.message
-        )
+        return Entry.failed(display, error.message)
     if not is_recording(recording.data):
-        return Entry(
-            display, None, None, None, None, None, False, 0, None, None, None, None, NOT_A_RECORDING
-        )
+        return Entry.failed(display, NOT_A_RECORDING)
     return Entry.of(describe(masked(recording), display), _worker["with_record"])
 
 
