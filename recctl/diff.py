@@ -52,7 +52,11 @@ class Side:
 
     def data(self) -> Any:
         """The parsed recording with its secrets masked: every value a diff shows comes from
-        here."""
+        here. Parsed and scanned once (pairing and classifying both ask)."""
+        return self._masked
+
+    @functools.cached_property
+    def _masked(self) -> Any:
         try:
             data = store.parse(self.raw)
         except store.LoadError:
