@@ -30,6 +30,7 @@ from recctl import secrets, store
 from recctl.discovery import walk_recordings
 from recctl.errors import UsageError
 from recctl.hashing.canonical import recorded_endpoint
+from recctl.jsondiff import ABSENT, json_changes
 
 Status = Literal["identical", "noise-only", "changed", "added", "removed", "renamed"]
 STATUSES: tuple[Status, ...] = ("changed", "renamed", "added", "removed", "noise-only", "identical")
@@ -322,26 +323,20 @@ def depth(value: Any) -> int:
     return deepest
 
 
-def _flat_changes(old: Any, new: Any) -> list[dict[str, Any]]:
-    """Changed top-level keys, for requests too deep for deepdiff."""
-    old_keys = old if isinstance(old, dict) else {"": old}
-    new_keys = new if isinstance(new, dict) else {"": new}
+def _deep_changes(old: Any, new: Any) -> list[dict[str, Any]]:
+    """The changed places of requests too deep for deepdiff, as ``json_changes`` finds them."""
     changes = []
-    for key in sorted(set(old_keys) | set(new_keys)):
-        before, after = old_keys.get(key), new_keys.get(key)
-        if before != after:
-            kind = (
-                "added" if key not in old_keys else "removed" if key not in new_keys else "changed"
-            )
-            changes.append(
-                {
-                    "what": "request",
-                    "kind": kind,
-                    "key": f"/{key}",
-                    "old": _short(before),
-                    "new": _short(after),
-                }
-            )
+    for key, before, after in json_changes(old, new)[:20]:
+        kind = "added" if before is ABSENT else "removed" if after is ABSENT else "changed"
+        changes.append(
+            {
+                "what": "request",
+                "kind": kind,
+                "key": key,
+                "old": None if before is ABSENT else _short(before),
+                "new": None if after is ABSENT else _short(after),
+            }
+        )
     return changes
 
 
@@ -349,7 +344,7 @@ def request_changes(old: Any, new: Any) -> list[dict[str, Any]]:
     """Which keys of two requests (already without noise) changed, with old and new values
     (deepdiff)."""
     if max(depth(old), depth(new)) > DEEPDIFF_DEPTH:
-        return _flat_changes(old, new)
+        return _deep_changes(old, new)
     from deepdiff import DeepDiff
 
     found = DeepDiff(old, new, view="tree", verbose_level=2)

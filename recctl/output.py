@@ -108,7 +108,6 @@ class Lines:
         self._out.write(no_annotation("".join(visible(part) for part in parts)) + "\n")
 
 
-
 def terminal_width(out: TextIO) -> int:
     """The width to lay a table out in: ``COLUMNS``, else the terminal's, else 80."""
     try:

@@ -20,6 +20,7 @@ from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sh
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
 from recctl.hashing.names import RecordingName, file_name, models_digest, parse_name
 from recctl.interrupt import Interruption
+from recctl.jsondiff import ABSENT, json_changes
 from recctl.parallel import process_map
 
 Status = Literal["ok", "outdated", "mismatch", "unhashable", "invalid"]
@@ -499,33 +500,8 @@ def hash_request(
     return HashResult(hashes.hashes[target.name], masker.text(hashes.canonical[target.name]))
 
 
-_ABSENT = object()
-
-
-def json_changes(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
-    """(pointer, old, new) for every place two JSON documents differ, iteratively; a side
-    that lacks the place holds ``_ABSENT``."""
-    from recctl.locate import pointer
-
-    found = []
-    stack: list[tuple[tuple[str | int, ...], Any, Any]] = [((), old, new)]
-    while stack:
-        place, before, after = stack.pop()
-        if isinstance(before, dict) and isinstance(after, dict):
-            for key in sorted(set(before) | set(after), reverse=True):
-                stack.append(((*place, key), before.get(key, _ABSENT), after.get(key, _ABSENT)))
-        elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-            stack.extend(
-                ((*place, index), before[index], after[index])
-                for index in reversed(range(len(before)))
-            )
-        elif before != after or type(before) is not type(after):
-            found.append((pointer(place) or "/", before, after))
-    return found
-
-
 def _shown(value: Any, limit: int = 80) -> str:
-    if value is _ABSENT:
+    if value is ABSENT:
         return "absent"
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"

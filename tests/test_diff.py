@@ -308,3 +308,21 @@ def test_ranges_untracked_files_and_gits_own_messages(history: Path) -> None:
     unknown = invoke(["diff", "deadbeefcafe"])
     assert unknown.exit_code == 2
     assert "no such file, directory or git revision" in unknown.stderr
+
+
+def test_requests_too_deep_for_deepdiff_say_where_they_differ(project: Path) -> None:
+    def nested(leaf: str) -> Any:
+        value: Any = leaf
+        for _ in range(100):
+            value = {"k": value}
+        return value
+
+    for side, leaf in (("old", "before"), ("new", "after")):
+        data = json.loads((DATA / "recordings" / "chat-body.json").read_text())
+        data["request"]["body"]["deep"] = nested(leaf)
+        (project / side / "recordings").mkdir(parents=True)
+        (project / side / "recordings" / "a.json").write_text(json.dumps(data, indent=2))
+    [record] = _records(invoke(["diff", "-f", "json", "old", "new"]).stdout)
+    [change] = [c for c in record["changes"] if c["what"] == "request"]
+    assert change["key"] == "/body/deep" + "/k" * 100
+    assert (change["kind"], change["old"], change["new"]) == ("changed", "before", "after")
