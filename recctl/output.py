@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 # Characters never written as they are: C0 and DEL, C1, the line and paragraph separators,
@@ -106,6 +107,11 @@ class Lines:
 
     def write(self, *parts: object) -> None:
         self._out.write(no_annotation("".join(visible(part) for part in parts)) + "\n")
+
+    def write_row(self, cells: Iterable[object]) -> None:
+        """One tab-separated line, for pipes: each cell escaped, so no tab or newline from a
+        recording can split a row."""
+        self._out.write(no_annotation("\t".join(visible(cell) for cell in cells)) + "\n")
 
 
 def terminal_width(out: TextIO) -> int:

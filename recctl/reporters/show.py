@@ -12,7 +12,6 @@ from recctl.output import (
     block,
     fit,
     json_line,
-    no_annotation,
     shorten,
     terminal_width,
     visible,
@@ -324,9 +323,9 @@ def render_ls(entries: Sequence[Entry], out: TextIO) -> None:
     field whole, so that grep, cut and wc work."""
     display = Display()
     if not out.isatty():
+        pipe = Lines(out)
         for entry in entries:
-            line = "\t".join(visible(cell) for cell in _ls_row(entry, display, True))
-            out.write(no_annotation(line) + "\n")
+            pipe.write_row(_ls_row(entry, display, True))
         return
     lines = Lines(out)
     header = ["hash", "test", "endpoint", "model", "str.", "size", "tokens"]
@@ -380,8 +379,9 @@ def render_summary(groups: Sequence[Group], by: str, out: TextIO) -> None:
         for group in rows
     ]
     if not out.isatty():
+        pipe = Lines(out)
         for row in cells:
-            out.write(no_annotation("\t".join(row)) + "\n")
+            pipe.write_row(row)
         return
     from rich.table import Table
     from rich.text import Text
