@@ -86,10 +86,11 @@ def redact_file(
     if not (write and replaceable):
         return actions
     redacted = redacted_data(recording.data, replaceable)
-    failure = _unsafe(recording.data, redacted, replaceable, salt, allowlist)
+    content = store.dumps(redacted)
+    failure = _unsafe(recording.data, redacted, content, replaceable, salt, allowlist)
     if failure is None:
         try:
-            store.write(path, store.dumps(redacted), expected=recording.raw, root=root)
+            store.write(path, content, expected=recording.raw, root=root)
         except store.WriteError as error:
             failure = (str(error), {s.value for s in replaceable})
     if failure is None:
@@ -106,12 +107,14 @@ def redact_file(
 def _unsafe(
     data: Any,
     redacted: Any,
+    content: bytes,
     replaced: Sequence[secrets.Secret],
     salt: str | None,
     allowlist: frozenset[str],
 ) -> tuple[str, set[str]] | None:
-    """Why the redacted document must not be written (and which secrets it concerns), or
-    None: the request hash must not move, and no replaced secret may be left."""
+    """Why the redacted document (``content``: its bytes) must not be written, and which
+    secrets it concerns, or None: the request hash must not move, and no replaced secret may
+    be left."""
     from recctl.hashing import SCHEMES
     from recctl.rehash import compute_hashes
 
@@ -120,7 +123,6 @@ def _unsafe(
         before = compute_hashes(data, schemes).hashes
         if compute_hashes(redacted, schemes).hashes != before:
             return "redacting it would change the request hash", {s.value for s in replaced}
-    content = store.dumps(redacted)
     left = {
         secret.value
         for secret in secrets.scan(content, store.parse_exact(content), frozenset(), salt)
