@@ -48,7 +48,8 @@ def _prune(dirpath: str, dirnames: list[str]) -> None:
     )
 
 
-def _under_recordings(path: str) -> bool:
+def under_recordings(path: str) -> bool:
+    """Whether ``path`` is a ``recordings`` directory or lies inside one."""
     return f"{os.sep}{RECORDINGS_DIR}{os.sep}" in f"{path}{os.sep}"
 
 
@@ -67,7 +68,7 @@ def walk_recordings(directory: str) -> Iterator[str]:
     for dirpath, dirnames, filenames in os.walk(directory, onerror=_collect(unreadable)):
         yield from _drain(unreadable)
         _prune(dirpath, dirnames)
-        if not _under_recordings(dirpath):
+        if not under_recordings(dirpath):
             continue
         # os.path.join per file took a third of a walk over ten thousand files.
         prefix = _as_prefix(dirpath)
@@ -103,7 +104,7 @@ def default_paths(project: Project, cwd: Path) -> list[str]:
     recordings folder (or inside one), else the configured paths, else ``./recordings``,
     else every ``recordings`` directory below the current one."""
     here = os.path.abspath(cwd)
-    if _under_recordings(here):
+    if under_recordings(here):
         return [here]
     if project.config.paths:
         return [str(path) for path in project.config.paths]

@@ -43,12 +43,12 @@ class Project:
     def relative(self, path: str | Path) -> str:
         """``path`` relative to the root, as messages that must not depend on the current
         directory name it (a path outside the root stays absolute)."""
-        text = os.path.abspath(path)
-        for root in {str(self.root), os.path.realpath(self.root)}:
-            prefix = root.rstrip(os.sep) + os.sep
-            if text.startswith(prefix):
-                return text[len(prefix) :]
-        return text
+        # The root is resolved: so is the path's directory (it may be reached through a
+        # symlinked ancestor), not the file itself.
+        absolute = os.path.abspath(path)
+        text = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+        prefix = str(self.root).rstrip(os.sep) + os.sep
+        return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def _ancestors(start: str) -> Iterator[str]:

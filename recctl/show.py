@@ -12,10 +12,10 @@ from typing import Any
 
 from recctl import secrets, store
 from recctl.discovery import (
-    RECORDINGS_DIR,
     display_path,
     find_recordings,
     recordings_dirs_below,
+    under_recordings,
     walk_recordings,
 )
 from recctl.errors import NotFoundError, UsageError
@@ -83,7 +83,7 @@ def _search_dirs(project: Project, cwd: Path) -> Iterator[list[str]]:
     """Where hashes are looked up, nearest first: the recordings folder the user stands in,
     then the project's configured paths, else every recordings folder in the project."""
     here = os.path.abspath(cwd)
-    if RECORDINGS_DIR in Path(here).parts:
+    if under_recordings(here):
         yield [here]
     if project.config.paths:
         yield [str(path) for path in project.config.paths]

@@ -586,3 +586,18 @@ def test_a_hook_run_over_two_projects_judges_each_by_its_own_settings(
     refused = invoke(["prune", str(in_a), str(in_b)])
     assert refused.exit_code == 2
     assert "belong to different projects" in refused.stderr
+
+
+def test_details_name_files_from_the_root_through_a_symlinked_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    top = tmp_path / "real" / "ls"
+    files = llama_stack_tree(top)
+    # The outdated file's request again, under the newest scheme's name: a duplicate.
+    newest = _write(files["outdated"].parent, json.loads(files["outdated"].read_text()))
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.chdir(tmp_path)
+    result = invoke(["prune", "-f", "json", "link/ls/tests"])
+    details = [json.loads(line)["detail"] for line in result.stdout.splitlines()]
+    same = [detail for detail in details if detail.startswith("the same request as")]
+    assert same == [f"the same request as {newest.relative_to(top)}"]
