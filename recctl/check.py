@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from recctl import normalize, secrets, store
+from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.errors import UsageError
-from recctl.findings import CheckReport, FileResult, Finding
+from recctl.findings import CHECKS, CheckReport, FileResult, Finding
 from recctl.hashing import SCHEMES, HashScheme
 from recctl.locate import locate
 from recctl.parallel import process_map
@@ -23,7 +24,8 @@ from recctl.rehash import classify
 from recctl.schema import SchemaValidator
 from recctl.validate import load_finding, schema_findings
 
-CHECKS = ("schema", "hash", "normalization", "secret")
+__all__ = ["CHECKS", "CheckSettings", "check_file", "check_paths", "selected_checks"]
+
 # The checks whose messages quote values from the file (a schema error, a field's old value):
 # those must be masked. A hash finding names only file names and schemes.
 QUOTING = frozenset({"schema", "normalization"})
@@ -49,6 +51,15 @@ class CheckSettings:
     """None when the schema check is not selected."""
     salt: str | None = None
     """Keys the secrets' fingerprints (``secret-salt``)."""
+    root: str = ""
+    """The project root, which ``ignores`` globs are relative to."""
+    ignores: PathIgnores = NO_PATH_IGNORES
+
+    def checks_for(self, path: str | Path) -> frozenset[str]:
+        """The checks to run on one file: the selected ones less its per-path ignores."""
+        if not self.ignores:
+            return self.checks
+        return self.checks - self.ignores.ignored_for(path, self.root)
 
 
 def normalization_findings(display: str, recording: store.Recording) -> list[Finding]:
@@ -109,25 +120,28 @@ def masked(findings: list[Finding], masker: secrets.Masker) -> list[Finding]:
 def check_file(
     path: str | Path, display: str, validator: SchemaValidator | None, settings: CheckSettings
 ) -> FileResult:
-    """Every selected check on one parse of one file."""
+    """Every selected check on one parse of one file (less its per-path ignores)."""
+    checks = settings.checks_for(path)
+    if not checks:
+        return FileResult(display)
     try:
         recording = store.load(path, settings.max_size)
     except store.LoadError as error:
         return FileResult(display, [load_finding(display, error)])
     findings: list[Finding] = []
-    if validator is not None:
+    if validator is not None and "schema" in checks:
         findings += schema_findings(display, recording, validator)
-    if "hash" in settings.checks:
+    if "hash" in checks:
         try:
             findings += hash_findings(display, recording, SCHEMES[settings.target])
         except store.LoadError as error:
             findings.append(load_finding(display, error))
-    if "normalization" in settings.checks:
+    if "normalization" in checks:
         findings += normalization_findings(display, recording)
-    if "secret" in settings.checks or any(f.check in QUOTING for f in findings):
+    if "secret" in checks or any(f.check in QUOTING for f in findings):
         # Secrets are looked for to mask them even when they are not to be reported.
         found = secrets.scan(recording.raw, recording.data, frozenset(), settings.salt)
-        if "secret" in settings.checks:
+        if "secret" in checks:
             findings += secret_findings(display, found, settings.allowlist)
         findings = masked(findings, secrets.Masker.of(found))
     return FileResult(display, findings)

@@ -8,6 +8,7 @@ names it, so a typo never silently turns a check off.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,84 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
+
+
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """A glob over paths relative to the project root, as ruff's per-file-ignores read them:
+    ``*`` and ``?`` stay within a directory, ``**`` crosses directories, a glob without a
+    slash matches a name at any depth, and a directory matches everything below it."""
+    text = glob.strip()
+    text = text[2:] if text.startswith("./") else text
+    anchored = "/" in text.rstrip("/")
+    text = text.strip("/")
+    parts: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if text.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+            continue
+        if text.startswith("**", index):
+            parts.append(".*")
+            index += 2
+            continue
+        if char == "*":
+            parts.append("[^/]*")
+        elif char == "?":
+            parts.append("[^/]")
+        elif char == "[" and "]" in text[index + 2 :]:
+            end = text.index("]", index + 2)
+            inner = text[index + 1 : end]
+            negate = inner.startswith("!")
+            parts.append("[" + ("^" if negate else "") + re.escape(inner[negate:]) + "]")
+            index = end + 1
+            continue
+        else:
+            parts.append(re.escape(char))
+        index += 1
+    return re.compile(("" if anchored else "(?:.*/)?") + "".join(parts) + "(?:/.*)?")
+
+
+def root_relative(path: str | Path, root: str | Path) -> str:
+    """``path`` relative to ``root``, ``/``-separated, as per-path globs read it (the
+    directory resolved only when the plain path is not under the root)."""
+    text = os.path.abspath(path)
+    prefix = str(root).rstrip(os.sep) + os.sep
+    if not text.startswith(prefix):
+        real = os.path.join(os.path.realpath(os.path.dirname(text)), os.path.basename(text))
+        text = real if real.startswith(prefix) else text
+    return text.removeprefix(prefix).replace(os.sep, "/")
+
+
+@dataclass(frozen=True)
+class PathIgnores:
+    """``[tool.recctl.per-path-ignores]``: the checks not run on the files a glob matches."""
+
+    rules: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def ignored(self, relative: str) -> frozenset[str]:
+        """The checks to skip for a path relative to the root (``/``-separated)."""
+        skipped: frozenset[str] = frozenset()
+        for _glob, pattern, checks in self.rules:
+            if pattern.fullmatch(relative):
+                skipped |= checks
+        return skipped
+
+    def ignored_for(self, path: str | Path, root: str | Path) -> frozenset[str]:
+        return self.ignored(root_relative(path, root)) if self.rules else frozenset()
+
+    @classmethod
+    def of(cls, table: dict[str, list[str]]) -> PathIgnores:
+        return cls(
+            tuple((glob, glob_regex(glob), frozenset(checks)) for glob, checks in table.items())
+        )
+
+
+NO_PATH_IGNORES = PathIgnores()
 
 
 @dataclass(frozen=True)
@@ -39,6 +118,9 @@ class Config:
     """Keys the secrets' fingerprints (``RECCTL_SECRET_SALT``, else ``secret-salt``); without
     one no fingerprint is shown (an unsalted one could be brute-forced from the output)."""
     diff_noise: tuple[str, ...] | None = None
+    per_path_ignores: PathIgnores = NO_PATH_IGNORES
+    baseline: Path | None = None
+    """``baseline``: the baseline file (default ``.recctl-baseline.json`` at the root)."""
 
 
 def _environment_salt() -> str | None:
@@ -63,6 +145,22 @@ def _positive_int(key: str, value: Any) -> int:
     return value
 
 
+def _path_ignores(key: str, value: Any) -> dict[str, list[str]]:
+    from recctl.findings import CHECKS
+
+    if not isinstance(value, dict):
+        raise UsageError(f"[tool.recctl.{key}] must be a table of globs to lists of checks")
+    for glob, checks in value.items():
+        names = _string_list(f"{key} {glob!r}", checks)
+        unknown = sorted(set(names) - set(CHECKS))
+        if unknown:
+            raise UsageError(
+                f"[tool.recctl.{key}] {glob!r}: unknown check {', '.join(unknown)} "
+                f"(checks: {', '.join(CHECKS)})"
+            )
+    return value
+
+
 # Every key recctl understands, with its checker. A key not listed here is an error.
 KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "paths": _string_list,
@@ -74,6 +172,8 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "secret-allowlist": _string_list,
     "secret-salt": _string,
     "diff-noise": _string_list,
+    "per-path-ignores": _path_ignores,
+    "baseline": _string,
 }
 
 
@@ -136,6 +236,10 @@ def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
         secret_allowlist=frozenset(table.get("secret-allowlist", ())),
         secret_salt=_environment_salt() or table.get("secret-salt") or None,
         diff_noise=tuple(table["diff-noise"]) if "diff-noise" in table else None,
+        per_path_ignores=PathIgnores.of(table.get("per-path-ignores", {})),
+        baseline=_project_path(root, "baseline", table["baseline"])
+        if "baseline" in table
+        else None,
     )
 
 

@@ -516,10 +516,10 @@ def _request(side: Side, noise: Sequence[str]) -> _Request | None:
         return None
     request = data["request"]
     test_id = data.get("test_id") if isinstance(data.get("test_id"), str) else None
-    return _Request(test_id, recorded_endpoint(request), _value_words(request, noise))
+    return _Request(test_id, recorded_endpoint(request), value_words(request, noise))
 
 
-def _value_words(request: dict[str, Any], noise: Sequence[str]) -> frozenset[str]:
+def value_words(request: dict[str, Any], noise: Sequence[str]) -> frozenset[str]:
     """The words of what a request asks: the values of its body (not the keys, which every
     request of an endpoint shares, nor the url and headers)."""
     body = next((request[key] for key in ("body", "payload", "kwargs") if key in request), None)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+CHECKS = ("schema", "hash", "normalization", "secret")
+"""Every per-file check, in the order ``check`` runs them."""
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -39,6 +42,10 @@ class CheckReport:
     total: int = 0
     clean_word: str = "valid"
     """How the text summary calls a file without findings."""
+    baselined: int = 0
+    """Findings left out because the baseline holds them."""
+    baseline_gone: int = 0
+    """Baseline entries of the files checked that no longer occur."""
 
     @classmethod
     def of(cls, results: Iterable[FileResult]) -> CheckReport:
@@ -52,6 +59,8 @@ class CheckReport:
     def merge(self, other: CheckReport) -> None:
         """Add another run's results (of another project), keeping path order."""
         self.total += other.total
+        self.baselined += other.baselined
+        self.baseline_gone += other.baseline_gone
         self.failed = sorted([*self.failed, *other.failed], key=lambda result: result.path)
 
     @property

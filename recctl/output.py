@@ -13,6 +13,8 @@ a GitHub annotation (a line that starts with ``::``), or be taken for rich marku
   tab, and indents every line, so that no line of it can start an annotation.
 - ``Safe`` marks text that went through one of them (or is recctl's own styling): the
   writers below escape whatever is not ``Safe``, so a reporter cannot forget to.
+- ``markdown_text`` and ``markdown_code`` put untrusted text in a pull-request comment as
+  text: no markup, link, image, HTML, table cell break or @mention can come of it.
 - ``json_line`` keeps JSON exact, escaping what a JSON encoder leaves raw (C1 controls and
   the separators and overrides) as ``\\uXXXX``.
 """
@@ -75,6 +77,31 @@ def block(value: object, indent: str = INDENT) -> Safe:
     text = value if isinstance(value, str) else str(value)
     text = _UNSAFE_IN_BLOCK.sub(_escape, text.replace("\r\n", "\n"))
     return Safe(no_annotation("\n".join(indent + line for line in text.split("\n"))))
+
+
+# The punctuation that can start markup, a link, an image, HTML, an entity, a table cell or a
+# url autolink (``https\\://``) or math (``$``) anywhere in a line; CommonMark lets each be
+# backslash-escaped.
+# Text is never put at the start of a line, so list and heading markers need no escape.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#|~!&:$]")
+
+
+def markdown_text(value: object) -> Safe:
+    """Untrusted text for markdown: visible, markup characters escaped, a ``www.`` autolink
+    broken, and each ``@`` kept from mentioning anyone (a zero-width space after it)."""
+    escaped = _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), visible(value))
+    escaped = re.sub(r"(?i)(www)\.", r"\1\\.", escaped)
+    return Safe(escaped.replace("@", "@&#8203;"))
+
+
+def markdown_code(value: object) -> Safe:
+    """Untrusted text as an inline code span (nothing in one is markup or a mention), safe in
+    a table cell."""
+    text = visible(value).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") or not text.strip() else text
+    return Safe(f"{fence}{padded}{fence}")
 
 
 def json_line(text: str) -> Safe:

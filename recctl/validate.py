@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from recctl import store
+from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.findings import CheckReport, FileResult, Finding
 from recctl.locate import locate
 from recctl.parallel import process_map
@@ -62,12 +63,18 @@ def validate_file(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(validator: SchemaValidator, max_size: int) -> None:
+def _init_worker(
+    validator: SchemaValidator, max_size: int, ignores: PathIgnores, root: str
+) -> None:
     _worker["validator"] = validator
     _worker["max_size"] = max_size
+    _worker["ignores"] = ignores
+    _worker["root"] = root
 
 
 def _validate_item(path: str | Path) -> FileResult:
+    if CHECK in _worker["ignores"].ignored_for(path, _worker["root"]):
+        return FileResult(str(path))
     return validate_file(path, str(path), _worker["validator"], _worker["max_size"])
 
 
@@ -76,9 +83,12 @@ def validate_paths(
     validator: SchemaValidator,
     max_size: int,
     jobs: int | None = None,
+    ignores: PathIgnores = NO_PATH_IGNORES,
+    root: str | Path = "",
 ) -> CheckReport:
     """Validate every file, in path order; one file's problem never stops the others.
+    Files whose per-path ignores (globs relative to ``root``) hold ``schema`` are skipped.
 
     Findings name files by the paths given: reporters make them relative for display."""
-    initargs = (validator, max_size)
+    initargs = (validator, max_size, ignores, str(root))
     return CheckReport.of(process_map(_validate_item, paths, jobs, _init_worker, initargs))

@@ -259,7 +259,7 @@ def test_fix_normalizes_and_renames_then_checks(project: Path) -> None:
     result = invoke(["check", "--fix"])
     assert result.exit_code == 0, result.output
     assert "fix: normalized" in result.stderr
-    assert f"fix: renamed recordings/{old.name} -> recordings/{new_name}" in result.stderr
+    assert f"fix: renamed: recordings/{old.name} -> recordings/{new_name}" in result.stderr
     assert [p.name for p in directory.iterdir()] == [new_name]
     assert (directory / new_name).read_text() == expected
 

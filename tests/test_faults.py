@@ -75,7 +75,16 @@ COMMANDS: dict[str, list[list[str]]] = {
     "normalize --write": [["normalize", "--write", "tests"]],
     "redact --write": [["redact", "--write", "tests"]],
     "prune --delete": [["prune", "--delete", "--yes", "tests"]],
-    "check --fix": [["normalize", "--write", "tests"], ["check", "--fix", "-j", "1", "tests"]],
+    "check --fix": [
+        ["normalize", "--write", "tests"],
+        ["rehash", "--write", "--exit-zero", "tests"],
+        ["check", "--fix", "-j", "1", "tests"],
+    ],
+    "fix --write": [
+        ["normalize", "--write", "tests"],
+        ["rehash", "--write", "--exit-zero", "tests"],
+        ["fix", "--write", "-j", "1", "tests"],
+    ],
 }
 
 

@@ -13,7 +13,18 @@ import typer
 from typer.core import TyperGroup
 
 from recctl import __version__
-from recctl.cli import check, diff, normalize, prune, redact, rehash, show, validate
+from recctl.cli import (
+    check,
+    diff,
+    fix,
+    normalize,
+    prune,
+    redact,
+    rehash,
+    show,
+    validate,
+    why,
+)
 from recctl.errors import ExitCode, RecctlError
 
 
@@ -119,7 +130,7 @@ def _root(
     """
 
 
-for _module in (validate, rehash, show, diff, prune, check, normalize, redact):
+for _module in (validate, rehash, show, diff, prune, check, fix, normalize, redact, why):
     _module.register(app)
 
 

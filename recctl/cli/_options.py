@@ -1,7 +1,8 @@
 """Options shared by several commands, so each is spelt and documented once."""
 
 import enum
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -87,7 +88,28 @@ Scheme = Annotated[
 ]
 
 
-def format_name(chosen: OutputFormat | None) -> str:
+class ReportFormat(str, enum.Enum):
+    """How a report that a pull request may quote is written."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    markdown = "markdown"
+
+
+ReportFormatOption = Annotated[
+    ReportFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (default: github under GitHub Actions, else text); markdown for "
+        "a pull-request comment.",
+        show_default=False,
+    ),
+]
+
+
+def format_name(chosen: OutputFormat | ReportFormat | None) -> str:
     """The format the user chose, else the environment's default."""
     return chosen.value if chosen is not None else default_format()
 
@@ -141,3 +163,16 @@ def stop_if_interrupted(stop: Interruption) -> None:
             err=True,
         )
         raise typer.Exit(int(ExitCode.INTERRUPTED))
+
+
+def step_summary(markdown: Callable[[], str]) -> None:
+    """Under GitHub Actions with ``$GITHUB_STEP_SUMMARY`` set, append the markdown report to
+    the job's summary; a summary that cannot be written is a warning, not a failure."""
+    if not os.environ.get("GITHUB_STEP_SUMMARY") or os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from recctl.output import visible
+    from recctl.reporters.markdown import append_step_summary
+
+    problem = append_step_summary(markdown())
+    if problem:
+        typer.echo(f"recctl: warning: {visible(problem)}", err=True)

@@ -14,6 +14,7 @@ from recctl.cli._options import (
     Schema,
     Scheme,
     projects,
+    step_summary,
     stop_if_interrupted,
     writing,
 )
@@ -21,6 +22,7 @@ from recctl.errors import ExitCode
 from recctl.reporters import default_format
 
 if TYPE_CHECKING:
+    from recctl.baseline import Baseline, BaselineWritten
     from recctl.findings import CheckReport
     from recctl.hashing import HashScheme
     from recctl.interrupt import Interruption
@@ -32,6 +34,7 @@ class CheckFormat(str, enum.Enum):
     json = "json"
     github = "github"
     sarif = "sarif"
+    markdown = "markdown"
 
 
 CheckNames = Annotated[
@@ -49,17 +52,42 @@ def check(
     ignore: CheckNames = None,
     fix: Annotated[
         bool,
-        typer.Option("--fix", help="Apply the safe fixes first: normalize, rename outdated files."),
+        typer.Option(
+            "--fix",
+            help="Apply the safe fixes first, as recctl fix --write: normalize, rename "
+            "outdated files, redact secrets outside the hashed request.",
+        ),
     ] = False,
     output: Annotated[
         CheckFormat | None,
         typer.Option(
             "--format",
             "-f",
-            help="Output format (default: github under GitHub Actions, else text).",
+            help="Output format (default: github under GitHub Actions, else text); markdown "
+            "for a pull-request comment.",
             show_default=False,
         ),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="The baseline file (default: baseline in [tool.recctl], else "
+            ".recctl-baseline.json at the root, when it exists).",
+            show_default=False,
+            dir_okay=False,
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--write-baseline",
+            help="Record today's findings in the baseline instead of reporting them.",
+        ),
+    ] = False,
+    no_baseline: Annotated[
+        bool, typer.Option("--no-baseline", help="Report every finding, baselined or not.")
+    ] = False,
     scheme: Scheme = None,
     schema: Schema = None,
     jobs: Jobs = None,
@@ -69,19 +97,59 @@ def check(
 
     Schema, hash, normalization and secrets, parsing each file once.
 
-    Exits 1 on any finding. This is what the pre-commit hooks run.
+    Exits 1 on any finding not in the baseline. This is what the pre-commit hooks run.
     """
+    from recctl.baseline import baseline_path, load_baseline
+    from recctl.errors import UsageError
     from recctl.findings import CheckReport
-    from recctl.reporters.findings import REPORTERS
+    from recctl.reporters.findings import REPORTERS, markdown_report, render_baseline_written
 
+    if no_baseline and (write_baseline or baseline is not None):
+        raise UsageError("--no-baseline cannot be combined with --baseline or --write-baseline")
     report = CheckReport()
+    found_projects = projects(paths, root)
+    if baseline is not None and len(found_projects) > 1:
+        raise UsageError("--baseline names one file: check one project at a time")
     # Every file is judged on its own: files of several projects (a monorepo's hook run) are
-    # checked once per project, each with its own settings.
-    for found, named in projects(paths, root):
-        report.merge(_check_project(found, named, select, ignore, fix, scheme, schema, jobs))
+    # checked once per project, each with its own settings and baseline.
+    for found, named in found_projects:
+        checked, files = _check_project(found, named, select, ignore, fix, scheme, schema, jobs)
+        if no_baseline:
+            report.merge(checked)
+            continue
+        where = baseline_path(found.root, found.config.baseline, baseline)
+        required = (
+            baseline is not None or found.config.baseline is not None
+        ) and not write_baseline
+        kept = load_baseline(where, required)
+        if write_baseline:
+            render_baseline_written(_write(checked, kept, found, files), sys.stdout)
+        else:
+            report.merge(_baselined(checked, kept, found, files))
+    if write_baseline:
+        raise typer.Exit(int(ExitCode.OK))
     report.clean_word = "clean"
     REPORTERS[output.value if output else default_format()](report, sys.stdout)
+    step_summary(lambda: markdown_report(report))
     raise typer.Exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
+
+
+def _write(
+    report: "CheckReport", kept: "Baseline", found: "Project", files: "list[str] | list[Path]"
+) -> "BaselineWritten":
+    from recctl.baseline import checked_paths, write_baseline
+
+    return write_baseline(report, kept, found.root, checked_paths(files, found.root))
+
+
+def _baselined(
+    report: "CheckReport", kept: "Baseline", found: "Project", files: "list[str] | list[Path]"
+) -> "CheckReport":
+    from recctl.baseline import apply_baseline, checked_paths
+
+    if not kept.entries:
+        return report
+    return apply_baseline(report, kept, found.root, checked_paths(files, found.root))
 
 
 def _check_project(
@@ -93,7 +161,8 @@ def _check_project(
     scheme: str | None,
     schema: Path | None,
     jobs: int | None,
-) -> "CheckReport":
+) -> "tuple[CheckReport, list[str] | list[Path]]":
+    """The project's report, and the files it checked."""
     from recctl import check as core
     from recctl.discovery import find_recording_names
     from recctl.hashing import get_scheme
@@ -116,8 +185,10 @@ def _check_project(
         settings.max_file_size,
         validator,
         settings.secret_salt,
+        str(found.root),
+        settings.per_path_ignores,
     )
-    return core.check_paths(files, check_settings, jobs)
+    return core.check_paths(files, check_settings, jobs), files
 
 
 def _fix(
@@ -127,24 +198,13 @@ def _fix(
     jobs: int | None,
     stop: "Interruption",
 ) -> list[Path]:
-    """Normalize, then rename outdated files; say what was done on stderr."""
-    from recctl import rehash
-    from recctl.check import existing
-    from recctl.normalize import normalize_paths
+    """The safe fixes, said on stderr; the files under their names after them."""
+    from recctl.fix import fix_paths
     from recctl.reporters.changes import render_fixes
 
-    settings = found.config
-    normalized = normalize_paths(files, found.root, settings.max_file_size, True, stop)
-    result = rehash.rehash(
-        files, target, found.root, settings.max_file_size, jobs, True, False, stop
-    )
-    render_fixes(normalized, result.renames, sys.stderr)
-    moved = {}
-    for rename in result.renames:
-        if rename.action in ("renamed", "completed") and rename.verdict.expected:
-            old = Path(rename.verdict.path)
-            moved[old] = old.with_name(rename.verdict.expected)
-    return sorted(existing(moved.get(path, path) for path in files))
+    report = fix_paths(files, found, target, jobs, True, stop)
+    render_fixes(report, sys.stderr)
+    return report.files
 
 
 def register(app: typer.Typer) -> None:

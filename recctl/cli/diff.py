@@ -1,5 +1,6 @@
 """``recctl diff``."""
 
+import enum
 import os
 import sys
 from pathlib import Path
@@ -7,9 +8,14 @@ from typing import Annotated
 
 import typer
 
-from recctl.cli._options import Root, project
-from recctl.cli.show import ViewFormat, ViewFormatOption
+from recctl.cli._options import Root, project, step_summary
 from recctl.errors import ExitCode
+
+
+class DiffFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 def diff(
@@ -29,7 +35,15 @@ def diff(
         bool,
         typer.Option("--exit-code", help="Exit 1 when anything changed beyond recorder noise."),
     ] = False,
-    output: ViewFormatOption = ViewFormat.text,
+    output: Annotated[
+        DiffFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text for people, json for JSON lines, markdown for a pull-request comment "
+            "(also appended to $GITHUB_STEP_SUMMARY under GitHub Actions).",
+        ),
+    ] = DiffFormat.text,
     root: Root = None,
 ) -> None:
     """Review what changed between two versions.
@@ -39,7 +53,7 @@ def diff(
     """
     from recctl import diff as core
     from recctl.reporters import write_json_lines
-    from recctl.reporters.diff import render_text, render_unreadable
+    from recctl.reporters.diff import markdown_report, render_text, render_unreadable
 
     cwd = Path.cwd()
     named = [arg for arg in (arguments or []) if arg != "--" and os.path.lexists(cwd / arg)]
@@ -47,11 +61,14 @@ def diff(
     noise = settings.diff_noise if settings.diff_noise is not None else core.DEFAULT_NOISE
     report = core.diff(arguments or [], staged, noise, cwd)
     pairs = report.pairs
-    if output is ViewFormat.json:
+    if output is DiffFormat.json:
         write_json_lines((pair.record() for pair in pairs), sys.stdout)
+    elif output is DiffFormat.markdown:
+        sys.stdout.write(markdown_report(pairs, stat))
     else:
         render_text(pairs, stat, sys.stdout)
     render_unreadable(report.unreadable, sys.stderr)
+    step_summary(lambda: markdown_report(pairs, stat))
     meaningful = any(pair.meaningful for pair in pairs)
     failed = bool(report.unreadable) or (exit_code and meaningful)
     raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))

@@ -1,5 +1,6 @@
 """``recctl prune``."""
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -7,8 +8,13 @@ from typing import Annotated
 import typer
 
 from recctl.cli._options import Paths, Root, Scheme, project, stop_if_interrupted, writing
-from recctl.cli.show import ViewFormat, ViewFormatOption
 from recctl.errors import ExitCode, UsageError
+
+
+class PruneFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 def prune(
@@ -39,7 +45,14 @@ def prune(
         typer.Option("--variants", help="Also report drifting variants of one test's request."),
     ] = False,
     scheme: Scheme = None,
-    output: ViewFormatOption = ViewFormat.text,
+    output: Annotated[
+        PruneFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text for people, json for JSON lines, markdown for a pull-request comment.",
+        ),
+    ] = PruneFormat.text,
     root: Root = None,
 ) -> None:
     """Find and delete stale recordings.

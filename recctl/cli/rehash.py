@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from recctl.cli._options import (
-    Format,
     Jobs,
     Paths,
+    ReportFormatOption,
     Root,
     Scheme,
     format_name,
@@ -49,7 +49,7 @@ def rehash(
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when files are not ok.")
     ] = False,
-    output: Format = None,
+    output: ReportFormatOption = None,
     jobs: Jobs = None,
     root: Root = None,
 ) -> None:

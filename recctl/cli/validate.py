@@ -32,7 +32,16 @@ def validate(
         settings = found.config
         files = find_recording_names(named, found, Path.cwd())
         validator = SchemaValidator.from_path(schema or settings.schema)
-        report.merge(validate_paths(files, validator, settings.max_file_size, jobs))
+        report.merge(
+            validate_paths(
+                files,
+                validator,
+                settings.max_file_size,
+                jobs,
+                settings.per_path_ignores,
+                found.root,
+            )
+        )
     REPORTERS[format_name(output)](report, sys.stdout)
     raise typer.Exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
 

@@ -1,4 +1,5 @@
-"""What ``normalize`` and ``redact`` did, or would do, to each file: text or JSON lines."""
+"""What ``normalize``, ``redact`` and ``fix`` did, or would do, to each file: text or JSON
+lines."""
 
 from __future__ import annotations
 
@@ -9,24 +10,73 @@ from typing import TYPE_CHECKING, TextIO
 from recctl.reporters import Display, Lines, json_text, plural
 
 if TYPE_CHECKING:
+    from recctl.fix import FixReport
     from recctl.normalize import Normalization
     from recctl.redact import Redaction
-    from recctl.rehash import Rename
 
 
-def render_fixes(
-    normalized: Sequence[Normalization], renames: Sequence[Rename], out: TextIO
-) -> None:
-    """What ``check --fix`` did before checking, one line a file."""
+def _fix_lines(report: FixReport, prefix: str, out: TextIO) -> None:
+    """One line per change (done, planned or failed), named as the user sees the path."""
     lines, display = Lines(out), Display()
-    for done in normalized:
-        if done.action in ("normalized", "failed"):
-            detail = f" {done.detail}" if done.detail else ""
-            lines.write(f"fix: {done.action} ", display(done.path), detail)
-    for rename in renames:
-        if rename.action in ("renamed", "completed", "failed", "conflict", "duplicate"):
+    for done in report.normalized:
+        if done.action in ("normalized", "would normalize", "failed"):
+            fields = f" ({', '.join(done.fields)})" if done.fields else ""
+            detail = f": {done.detail}" if done.action == "failed" and done.detail else ""
+            lines.write(f"{prefix}{done.action}: ", display(done.path), fields, detail)
+    for rename in report.renames:
+        if rename.action in ("renamed", "would rename", "completed", "failed", "conflict"):
             new = display(rename.new_path) if rename.new_path else "?"
-            lines.write(f"fix: {rename.action} ", display(rename.verdict.path), " -> ", new)
+            detail = f": {rename.detail}" if rename.action in ("failed", "conflict") else ""
+            lines.write(
+                f"{prefix}{rename.action}: ", display(rename.verdict.path), " -> ", new, detail
+            )
+    for redaction in report.redactions:
+        secret = redaction.secret
+        what = f" {secret.kind} in the {secret.where} ({secret.shown()})" if secret else ""
+        line = f":{secret.line}" if secret and secret.line else ""
+        detail = f": {redaction.detail}" if redaction.action == "failed" else ""
+        lines.write(f"{prefix}{redaction.action}: ", display(redaction.path), line, what, detail)
+
+
+def render_fixes(report: FixReport, out: TextIO) -> None:
+    """What ``check --fix`` did before checking (on standard error)."""
+    _fix_lines(report, "fix: ", out)
+
+
+def render_fix_text(report: FixReport, out: TextIO) -> None:
+    _fix_lines(report, "", out)
+    lines = Lines(out)
+    changed = plural(report.changed, "file")
+    failed = f", {report.failed} failed" if report.failed else ""
+    if not report.write:
+        advice = ": recctl fix --write" if report.changed else ""
+        lines.write(f"{changed} would be fixed{failed}{advice}")
+    elif report.changed:
+        renamed = any(rename.action == "renamed" for rename in report.renames)
+        stage = (
+            "git add -A the recordings (renamed files have new names)"
+            if renamed
+            else "git add them"
+        )
+        lines.write(f"{changed} fixed{failed}: review and {stage}")
+    else:
+        lines.write(f"nothing to fix{failed}")
+
+
+def render_fix_json(report: FixReport, out: TextIO) -> None:
+    display = Display()
+    for done in report.normalized:
+        if done.action != "unchanged":
+            record = {"fix": "normalize", **done.record(), "path": display(done.path)}
+            out.write(json_text(record) + "\n")
+    for rename in report.renames:
+        record = {"fix": "rename", **rename.record(), "path": display(rename.verdict.path)}
+        if rename.new_path:
+            record["new_path"] = display(rename.new_path)
+        out.write(json_text(record) + "\n")
+    for redaction in report.redactions:
+        record = {"fix": "redact", **redaction.record(), "path": display(redaction.path)}
+        out.write(json_text(record) + "\n")
 
 
 def render_normalize_text(results: Sequence[Normalization], out: TextIO) -> None:
@@ -80,4 +130,8 @@ NORMALIZE_REPORTERS: dict[str, Callable[[Sequence[Normalization], TextIO], None]
 REDACT_REPORTERS: dict[str, Callable[[Sequence[Redaction], TextIO], None]] = {
     "text": render_redact_text,
     "json": render_redact_json,
+}
+FIX_REPORTERS: dict[str, Callable[[FixReport, TextIO], None]] = {
+    "text": render_fix_text,
+    "json": render_fix_json,
 }

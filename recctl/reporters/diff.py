@@ -45,6 +45,40 @@ def render_text(pairs: Sequence[Pair], stat: bool, out: TextIO) -> None:
             lines.write("  ", describe(change))
 
 
+def markdown_report(pairs: Sequence[Pair], stat: bool) -> str:
+    """A pull-request comment: the counts, then each changed pair with what changed."""
+    from recctl.diff import STATUSES
+    from recctl.reporters.markdown import Markdown, markdown_text
+
+    document = Markdown("recctl diff")
+    counts = Counter(pair.status for pair in pairs)
+    same = counts["identical"] + counts["noise-only"]
+    if pairs:
+        document.line(
+            f"**{plural(len(pairs), 'recording')} compared: {len(pairs) - same} differ, {same} "
+            "the same** (identical or noise only)"
+        )
+    else:
+        document.line("**no recordings differ**")
+    document.line()
+    rows = [[status, str(counts[status])] for status in STATUSES if counts[status]]
+    if rows:
+        document.table(["status", "recordings"], rows)
+    if not stat:
+        for pair in pairs:
+            if not pair.meaningful:
+                continue
+            if pair.old and pair.new and pair.old.path != pair.new.path:
+                where = f"{document.link(pair.old.path)} → {document.link(pair.new.path)}"
+            else:
+                where = document.link(pair.path)
+            changes = [f"  - {markdown_text(describe(change))}" for change in pair.changes[:20]]
+            if len(pair.changes) > 20:
+                changes.append(f"  - … {len(pair.changes) - 20} more changes")
+            document.item("\n".join([f"- **{pair.status}** {where}", *changes]))
+    return document.render("changed recordings")
+
+
 def render_unreadable(unreadable: Iterable[tuple[str, str]], out: TextIO) -> None:
     lines, display = Lines(out), Display()
     for path, message in unreadable:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from recctl.findings import CheckReport, Finding
+from recctl.findings import CHECKS, CheckReport, Finding
 from recctl.reporters import (
     Display,
     Lines,
@@ -14,6 +14,9 @@ from recctl.reporters import (
     json_text,
     plural,
 )
+
+if TYPE_CHECKING:
+    from recctl.baseline import BaselineWritten
 
 
 def finding_record(finding: Finding, display: Display) -> dict[str, object]:
@@ -72,13 +75,83 @@ def render_text(report: CheckReport, out: TextIO) -> None:
             " ",
             style("[" + finding.check + "]", dim=True),
         )
-    files = plural(report.total, "recording")
     if findings:
-        errors = plural(len(findings), "error")
-        summary = style(f"✗ {errors} in {report.failed_files} of {files}", fg="red")
+        summary = style("✗ " + summary_text(report), fg="red")
     else:
-        summary = style(f"✓ {files} {report.clean_word}", fg="green")
+        summary = style("✓ " + summary_text(report), fg="green")
     lines.write(summary)
+    for note in baseline_notes(report):
+        lines.write(style(note, dim=True))
+
+
+def summary_text(report: CheckReport) -> str:
+    files = plural(report.total, "recording")
+    if report.findings:
+        return f"{plural(len(report.findings), 'error')} in {report.failed_files} of {files}"
+    return f"{files} {report.clean_word}"
+
+
+def baseline_notes(report: CheckReport) -> list[str]:
+    notes = []
+    if report.baselined:
+        verb = "is" if report.baselined == 1 else "are"
+        notes.append(f"{plural(report.baselined, 'finding')} {verb} in the baseline, not shown")
+    if report.baseline_gone:
+        entries = plural(report.baseline_gone, "baseline entry")
+        if report.baseline_gone != 1:
+            entries = entries.replace("entrys", "entries")
+        notes.append(
+            f"{entries} no longer occur{'s' if report.baseline_gone == 1 else ''}: "
+            "recctl check --write-baseline drops them"
+        )
+    return notes
+
+
+def render_baseline_written(written: BaselineWritten, out: TextIO) -> None:
+    lines = Lines(out)
+    what = "wrote" if written.changed else "unchanged:"
+    kept = f" ({written.kept} kept from files not checked)" if written.kept else ""
+    lines.write(
+        f"{what} ",
+        Display()(written.path),
+        f": {plural(written.entries, 'finding')} in {plural(written.files, 'recording')}{kept}",
+    )
+
+
+def render_markdown(report: CheckReport, out: TextIO) -> None:
+    out.write(markdown_report(report))
+
+
+def markdown_report(report: CheckReport) -> str:
+    """A pull-request comment: the summary, counts by check, then each file's findings."""
+    from collections import Counter
+
+    from recctl.reporters.markdown import Markdown, markdown_code, markdown_text
+
+    document = Markdown("recctl check")
+    mark = "❌" if report.findings else "✅"
+    document.line(f"{mark} **{summary_text(report)}**")
+    for note in baseline_notes(report):
+        document.line(f"- {note}")
+    document.line()
+    counts = Counter(finding.check for finding in report.findings)
+    files = Counter(
+        check for result in report.failed for check in {f.check for f in result.findings}
+    )
+    if counts:
+        rows = [[name, str(counts[name]), str(files[name])] for name in CHECKS if counts[name]]
+        document.table(["check", "findings", "files"], rows)
+    for result in report.failed:
+        parts = [f"- {document.link(result.path)}"]
+        for finding in result.findings:
+            where = f"line {finding.line}" if finding.line is not None else ""
+            pointer = f" {markdown_code(finding.pointer)}" if finding.pointer else ""
+            parts.append(
+                f"  - **{finding.check}**{(' ' + where) if where else ''}{pointer}: "
+                f"{markdown_text(finding.message)}"
+            )
+        document.item("\n".join(parts))
+    return document.render("files with findings")
 
 
 CHECK_DESCRIPTIONS = {
@@ -138,4 +211,5 @@ REPORTERS: dict[str, Renderer] = {
     "json": render_json,
     "github": render_github,
     "sarif": render_sarif,
+    "markdown": render_markdown,
 }

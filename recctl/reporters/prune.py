@@ -73,7 +73,47 @@ def render_deletion(report: PruneReport, out: TextIO) -> None:
         lines.write(f"not deleted: {display(stale.path)}: {why}")
 
 
+def render_markdown(report: PruneReport, out: TextIO, variants: bool) -> None:
+    """A pull-request comment: counts by reason, then each stale file with why."""
+    from collections import Counter
+
+    from recctl.reporters.markdown import Markdown, markdown_text
+
+    document = Markdown("recctl prune")
+    size = sum(stale.size for stale in report.stale)
+    stale = len(report.stale) + len(report.unreadable)
+    mark = "✅" if stale == 0 else "❌"
+    document.line(f"{mark} **{plural(len(report.stale), 'stale recording')}, {human_size(size)}**")
+    note = withheld_note(report, document.display)
+    if note:
+        document.line(f"- {markdown_text(note)}")
+    if report.outdated:
+        document.line(
+            f"- {plural(report.outdated, 'outdated recording')} not stale: `recctl rehash --write`"
+        )
+    document.line()
+    counts: Counter[str] = Counter(item.reason for item in report.stale)
+    counts.update({"unreadable": len(report.unreadable)} if report.unreadable else {})
+    if counts:
+        document.table(["reason", "recordings"], [[k, str(v)] for k, v in sorted(counts.items())])
+    for item in report.stale:
+        document.item(
+            f"- **{item.reason}** {document.link(item.path)}: {markdown_text(item.detail)}"
+        )
+    for path, message in report.unreadable:
+        document.item(f"- **unreadable** {document.link(path)}: {markdown_text(message)}")
+    if variants:
+        for variant in report.variants:
+            links = ", ".join(document.link(path) for path in variant.paths)
+            document.item(
+                f"- **variants** of {markdown_text(variant.test_id)} "
+                f"({markdown_text(variant.endpoint)}): {links}"
+            )
+    out.write(document.render("files"))
+
+
 REPORTERS: dict[str, Callable[[PruneReport, TextIO, bool], None]] = {
     "text": render_text,
     "json": render_json,
+    "markdown": render_markdown,
 }

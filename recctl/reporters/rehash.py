@@ -91,8 +91,44 @@ def render_rehash_github(result: RehashResult, out: TextIO) -> None:
         )
 
 
+def render_rehash_markdown(result: RehashResult, out: TextIO) -> None:
+    """A pull-request comment: counts by status, then every file that is not ok."""
+    from recctl.reporters.markdown import Markdown, markdown_code, markdown_text
+
+    document = Markdown("recctl rehash")
+    verdicts = result.verdicts
+    counts: Counter[str] = Counter(verdict.status for verdict in verdicts)
+    problems = len(verdicts) - counts["ok"]
+    mark = "✅" if problems == 0 else "❌"
+    document.line(
+        f"{mark} **{plural(len(verdicts), 'recording')}, {problems} not ok**, "
+        f"target scheme {result.target}"
+    )
+    document.line()
+    statuses = ("ok", "outdated", "mismatch", "unhashable", "invalid")
+    document.table(
+        ["status", "recordings", "meaning"],
+        [
+            [status, str(counts[status]), REHASH_ADVICE.get(status, "named by the target scheme")]
+            for status in statuses
+            if counts[status]
+        ],
+    )
+    renames = {rename.verdict.path: rename for rename in result.renames}
+    for status in REHASH_ADVICE:
+        for verdict in (verdict for verdict in verdicts if verdict.status == status):
+            rename = renames.get(verdict.path)
+            action = f" ({rename.action})" if rename else ""
+            target = f" → {markdown_code(verdict.expected)}" if verdict.expected else ""
+            scheme = f"scheme {verdict.scheme}: " if verdict.scheme else ""
+            detail = f"<br>{markdown_text(scheme + verdict.detail)}" if verdict.detail else ""
+            document.item(f"- **{status}**{action} {document.link(verdict.path)}{target}{detail}")
+    out.write(document.render("files"))
+
+
 REPORTERS: dict[str, Callable[[RehashResult, TextIO], None]] = {
     "text": render_rehash_text,
     "json": render_rehash_json,
     "github": render_rehash_github,
+    "markdown": render_rehash_markdown,
 }

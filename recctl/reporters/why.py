@@ -1,0 +1,133 @@
+"""``why``: what explains a replay miss, as text or one JSON document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, TextIO
+
+from recctl.reporters import Display, Lines, json_text, plural
+
+if TYPE_CHECKING:
+    from recctl.why import Change, WhyReport
+
+
+def _value(value: Any, limit: int = 100) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_change(change: Change) -> str:
+    if change.kind == "added":
+        return f"{change.pointer} added: {_value(change.new)}"
+    if change.kind == "removed":
+        return f"{change.pointer} removed: {_value(change.old)}"
+    return f"{change.pointer} changed: {_value(change.old)} -> {_value(change.new)}"
+
+
+def render_text(report: WhyReport, out: TextIO) -> None:
+    lines = Lines(out)
+    style = lines.style
+    display = Display()
+    where = f"{display(report.looks_in)}/" if report.looks_in else None
+    if report.found:
+        lines.write(
+            style(f"{report.hash}: a recording of this hash is where replay looks", fg="green")
+        )
+    elif where:
+        lines.write(
+            style(f"{report.hash}: no recording of this hash in {where}", fg="red"),
+            " (where replay looks for ",
+            report.test_id or "",
+            ")",
+        )
+    else:
+        lines.write(
+            style(f"{report.hash}: replay looks in the recordings/ beside the test file", fg="red"),
+            " (--test-id names it)",
+        )
+    if report.located:
+        lines.write()
+        lines.write(style("files named by this hash:", bold=True))
+        for located in report.located:
+            placed = "  here replay looks" if located.placed else ""
+            lines.write("  ", display(located.path), f" [{located.status}]{placed}")
+            if located.note:
+                lines.write(style(f"      {located.note}", dim=True))
+    else:
+        lines.write("no file in the project is named by this hash")
+    if report.test_id:
+        lines.write()
+        scope = f" at {report.endpoint}" if report.endpoint else ""
+        if report.recordings:
+            lines.write(
+                style(f"{plural(len(report.recordings), 'recording')} of ", bold=True),
+                report.test_id,
+                scope,
+                style(", newest schemes first:", bold=True),
+            )
+            for item in report.recordings:
+                scheme = f"scheme {item.scheme}" if item.scheme else "no scheme"
+                model = f"  {item.model}" if item.model else ""
+                lines.write(f"  {scheme:<10} {item.status:<10} ", display(item.path), model)
+        else:
+            lines.write("no recording of ", report.test_id, scope)
+    if report.request_hashes is not None:
+        lines.write()
+        lines.write(style("the request given, hashed under every scheme:", bold=True))
+        for hashed in report.request_hashes:
+            target = " (target)" if hashed.scheme == report.target else ""
+            mark = "  = the missed hash" if hashed.matches else ""
+            lines.write(f"  scheme {hashed.scheme:<3}{target:<9} {hashed.hash}{mark}")
+        matching = report.matching_schemes
+        if not matching:
+            lines.write("  no scheme gives the missed hash: this is not the request replay missed")
+        elif report.target not in matching:
+            lines.write(
+                f"  the missed hash is scheme {', '.join(matching)}'s: the replaying recorder "
+                "hashes with an older recipe than the target"
+            )
+    nearest = report.nearest
+    if nearest is not None:
+        lines.write()
+        lines.write(
+            style("nearest recording: ", bold=True),
+            display(nearest.path),
+            f" (similarity {nearest.similarity}); what the hash sees change:",
+        )
+        for change in nearest.changes:
+            lines.write("  ", describe_change(change))
+        if not nearest.changes:
+            lines.write("  nothing: the hash sees the same request")
+        if nearest.more:
+            lines.write(f"  … {nearest.more} more")
+    for path, message in report.unreadable:
+        lines.write("recctl: ", display(path), ": ", message)
+
+
+def render_json(report: WhyReport, out: TextIO) -> None:
+    display = Display()
+    document = asdict(report)
+    document["found"] = report.found
+    document["matching_schemes"] = (
+        report.matching_schemes if report.request_hashes is not None else None
+    )
+    if report.looks_in:
+        document["looks_in"] = display(report.looks_in)
+    for item in document["located"] + document["recordings"]:
+        item["path"] = display(item["path"])
+    if report.nearest is not None:
+        document["nearest"]["path"] = display(report.nearest.path)
+        for change, original in zip(
+            document["nearest"]["changes"], report.nearest.changes, strict=True
+        ):
+            change["text"] = describe_change(original)
+    document["unreadable"] = [{"path": display(p), "message": m} for p, m in report.unreadable]
+    out.write(json_text(document) + "\n")
+
+
+REPORTERS: dict[str, Callable[[WhyReport, TextIO], None]] = {
+    "text": render_text,
+    "json": render_json,
+}

@@ -1,0 +1,321 @@
+"""``recctl why``: why replay missed a request hash, without re-recording.
+
+Replay says ``Recording not found for request hash: 5e3f…``. The answer is one of: a file of
+that hash exists but not where replay looks (another test's folder, the legacy layout), the
+test's recordings were made by an older hash scheme, or the request changed. Given the live
+request, recctl hashes it under every scheme and shows what changed against the nearest
+recording of the same test and endpoint, as the hash sees it (its canonical form).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from recctl import secrets, store
+from recctl.diff import value_words
+from recctl.discovery import RECORDINGS_DIR, recordings_dirs_below, walk_recordings
+from recctl.errors import UsageError
+from recctl.hashing import SCHEMES, HashScheme
+from recctl.hashing.canonical import url_parts
+from recctl.hashing.names import parse_name
+from recctl.jsondiff import ABSENT, json_changes
+from recctl.project import Project
+from recctl.rehash import _as_recording, classify, compute_hashes
+
+_HASH = re.compile(r"[0-9a-f]{8,64}")
+NEAREST_CHANGES = 30
+
+
+@dataclass(frozen=True)
+class Located:
+    """A file whose name carries the hash."""
+
+    path: str
+    name: str
+    """``full``, ``legacy`` (12 hex digits) or ``models`` (a listing)."""
+    placed: bool | None
+    """Whether it is where replay looks (None: no test id to tell)."""
+    status: str
+    """Its hash verdict under the target scheme."""
+    note: str
+
+
+@dataclass(frozen=True)
+class TestRecording:
+    path: str
+    endpoint: str | None
+    model: str | None
+    scheme: str | None
+    """The scheme that gives its name (None: none does)."""
+    status: str
+
+
+@dataclass(frozen=True)
+class SchemeHash:
+    scheme: str
+    hash: str
+    matches: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    pointer: str
+    kind: str
+    """``added``, ``removed`` or ``changed``."""
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Nearest:
+    path: str
+    similarity: float
+    changes: list[Change]
+    more: int
+    """Changes beyond those listed."""
+
+
+@dataclass
+class WhyReport:
+    hash: str
+    test_id: str | None
+    target: str
+    looks_in: str | None
+    """The directory replay reads for this test (None without a test id)."""
+    located: list[Located] = field(default_factory=list)
+    recordings: list[TestRecording] = field(default_factory=list)
+    endpoint: str | None = None
+    model: str | None = None
+    request_hashes: list[SchemeHash] | None = None
+    nearest: Nearest | None = None
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        """Whether a file of the hash is where replay looks: then the miss is elsewhere."""
+        return any(item.placed for item in self.located)
+
+    @property
+    def matching_schemes(self) -> list[str]:
+        return [item.scheme for item in self.request_hashes or [] if item.matches]
+
+
+def expected_dir(root: Path, test_id: str | None) -> Path | None:
+    """Where the recorder reads a test's recordings: ``recordings/`` beside its test file."""
+    if not test_id:
+        return None
+    return (root / test_id.partition("::")[0]).parent / RECORDINGS_DIR
+
+
+def _files(root: Path) -> Iterator[str]:
+    for directory in recordings_dirs_below(str(root)):
+        yield from walk_recordings(directory)
+
+
+def _same_place(directory: str, expected: Path) -> bool:
+    return os.path.realpath(directory) == os.path.realpath(expected)
+
+
+def _locate(path: str, hash_hex: str, looks_in: Path | None, target: HashScheme) -> Located | None:
+    name = parse_name(os.path.basename(path))
+    if name.hash is None:
+        return None
+    if len(name.hash) == 12:
+        if not hash_hex.startswith(name.hash):
+            return None
+        kind = "legacy"
+    elif not name.hash.startswith(hash_hex):
+        return None
+    else:
+        kind = "models" if name.models else "full"
+    placed = None if looks_in is None else _same_place(os.path.dirname(path), looks_in)
+    try:
+        status = classify(store.load(path), path, target).status
+    except store.LoadError as error:
+        status = "invalid"
+        return Located(path, kind, placed, status, error.message)
+    notes = []
+    if kind == "legacy":
+        notes.append(
+            "legacy layout (recordings/responses/, 12-hex name): the recorder no longer reads it"
+        )
+        placed = False if placed is not None else None
+    if kind == "models":
+        notes.append("a model listing: replay merges every models-<hash>-*.json of the hash")
+    if placed is False and kind != "legacy":
+        notes.append("not where replay looks for this test")
+    if status != "ok":
+        notes.append(f"its request hashes to another name under scheme {target.name} ({status})")
+    return Located(path, kind, placed, status, "; ".join(notes))
+
+
+def _model(request: dict[str, Any]) -> str | None:
+    body = request.get("body")
+    model = body.get("model") if isinstance(body, dict) else request.get("model")
+    return model if isinstance(model, str) else None
+
+
+def _endpoint(request: dict[str, Any]) -> str | None:
+    url = request.get("url")
+    if isinstance(url, str) and url:
+        return url_parts(url)[0]
+    endpoint = request.get("endpoint")
+    return endpoint if isinstance(endpoint, str) else None
+
+
+def _scheme_order(name: str | None) -> int:
+    names = list(SCHEMES)
+    return -names.index(name) if name in names else 1
+
+
+def _canonical(data: dict[str, Any], target: HashScheme) -> Any:
+    form = compute_hashes(data, [target]).canonical.get(target.name)
+    return json.loads(form) if form is not None else None
+
+
+def _changes(old: Any, new: Any) -> list[Change]:
+    changes = []
+    for pointer, before, after in json_changes(old, new):
+        kind = "added" if before is ABSENT else "removed" if after is ABSENT else "changed"
+        changes.append(
+            Change(
+                pointer,
+                kind,
+                None if before is ABSENT else before,
+                None if after is ABSENT else after,
+            )
+        )
+    return changes
+
+
+def why(
+    hash_hex: str,
+    project: Project,
+    target: HashScheme,
+    test_id: str | None = None,
+    request: tuple[str, bytes] | None = None,
+    max_size: int = store.DEFAULT_MAX_FILE_SIZE,
+) -> WhyReport:
+    """Explain a replay miss of ``hash_hex``; ``request`` is the live request (its source
+    name and bytes: a bare request or a recording)."""
+    hash_hex = hash_hex.strip().lower().removesuffix(".json")
+    if not _HASH.fullmatch(hash_hex):
+        raise UsageError(f"{hash_hex}: a request hash is 8 to 64 hex digits")
+    live: dict[str, Any] | None = None
+    masker = secrets.Masker.of(())
+    if request is not None:
+        source, raw = request
+        try:
+            document = store.parse_exact(raw)
+        except store.LoadError as error:
+            raise UsageError(f"{source}: {error.message}") from None
+        live = _as_recording(document, test_id, no_test_id=False)
+        if test_id is None and isinstance(live.get("test_id"), str):
+            test_id = live["test_id"]
+        masker = secrets.masker_for(raw, document)
+    root = project.root
+    looks_in = expected_dir(root, test_id)
+    report = WhyReport(
+        hash_hex,
+        test_id,
+        target.name,
+        str(looks_in) if looks_in is not None else None,
+    )
+    live_request = live.get("request") if live else None
+    if isinstance(live_request, dict):
+        report.endpoint, report.model = _endpoint(live_request), _model(live_request)
+    needle = json.dumps(test_id)[1:-1].encode() if test_id else None
+    candidates: list[tuple[TestRecording, dict[str, Any], bytes]] = []
+    for path in _files(root):
+        located = _locate(path, hash_hex, looks_in, target)
+        if located is not None:
+            report.located.append(located)
+        if needle is None:
+            continue
+        try:
+            raw_file = store.read_bytes(path, max_size)
+            if needle not in raw_file:
+                continue  # not this test's: no parse
+            recording = store.Recording(Path(path), raw_file, store.parse(raw_file))
+        except store.LoadError as error:
+            report.unreadable.append((path, error.message))
+            continue
+        data = recording.data
+        if not isinstance(data, dict) or data.get("test_id") != test_id:
+            continue
+        request_data = data.get("request")
+        if not isinstance(request_data, dict):
+            continue
+        verdict = classify(recording, path, target)
+        candidates.append(
+            (
+                TestRecording(
+                    path,
+                    _endpoint(request_data),
+                    _model(request_data),
+                    verdict.scheme,
+                    verdict.status,
+                ),
+                data,
+                raw_file,
+            )
+        )
+    if report.endpoint is not None:
+        same = [item for item in candidates if item[0].endpoint == report.endpoint]
+        candidates = same or candidates
+    candidates.sort(key=lambda item: (_scheme_order(item[0].scheme), item[0].path))
+    report.recordings = [item[0] for item in candidates]
+    if live is not None:
+        hashes = compute_hashes(live, list(SCHEMES.values()))
+        report.request_hashes = [
+            SchemeHash(name, digest, digest.startswith(hash_hex) or hash_hex.startswith(digest))
+            for name, digest in reversed(hashes.hashes.items())
+        ]
+        report.nearest = _nearest(live, candidates, target, masker)
+    report.located.sort(key=lambda item: (not item.placed, item.path))
+    return report
+
+
+def _nearest(
+    live: dict[str, Any],
+    candidates: list[tuple[TestRecording, dict[str, Any], bytes]],
+    target: HashScheme,
+    masker: secrets.Masker,
+) -> Nearest | None:
+    """The recording of the same test and endpoint whose request shares most words with the
+    live one, and what the hash sees differ (their canonical forms under the target)."""
+    request = live.get("request")
+    if not isinstance(request, dict) or not candidates:
+        return None
+    words = value_words(request, ())
+    endpoint = _endpoint(request)
+    best: tuple[float, str, dict[str, Any], bytes] | None = None
+    for item, data, raw in candidates:
+        if endpoint is not None and item.endpoint != endpoint:
+            continue
+        other = value_words(data["request"], ())
+        union = words | other
+        score = len(words & other) / len(union) if union else 1.0
+        if best is None or score > best[0]:
+            best = (score, item.path, data, raw)
+    if best is None:
+        return None
+    score, path, data, raw = best
+    old, new = _canonical(data, target), _canonical(live, target)
+    changes = _changes(old, new)
+    shown = [
+        Change(change.pointer, change.kind, masker.data(change.old), masker.data(change.new))
+        for change in changes[:NEAREST_CHANGES]
+    ]
+    recorded = secrets.masker_for(raw, data)
+    shown = [
+        Change(change.pointer, change.kind, recorded.data(change.old), recorded.data(change.new))
+        for change in shown
+    ]
+    return Nearest(path, round(score, 2), shown, max(0, len(changes) - NEAREST_CHANGES))
