@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -54,3 +56,25 @@ def recordings(project: Path) -> Path:
     target = project / "recordings"
     shutil.copytree(DATA / "recordings", target)
     return target
+
+
+def try_hook(repo: Path, hook: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``pre-commit try-repo`` of this checkout's ``hook`` on every file of ``repo``, with
+    the real framework in a private home (skipped when pre-commit is not installed)."""
+    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).with_name("pre-commit"))
+    if not Path(pre_commit).exists():
+        pytest.skip("pre-commit is not installed")
+    env = {
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+        "HOME": str(home),
+        "PRE_COMMIT_HOME": str(home / "cache"),
+        "NO_COLOR": "1",
+    }
+    return subprocess.run(
+        [pre_commit, "try-repo", str(REPO), hook, "--all-files"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )

@@ -9,14 +9,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import recorder
-from tests.conftest import REPO, invoke
+from tests.conftest import invoke, try_hook
 from tests.test_check import SECRETS, _base, _plant
 
 TEST_ID = "tests/integration/inference/test_chat.py::test_stream[txt=openai/gpt-4o-mini]"
@@ -302,28 +301,12 @@ def test_fix_is_a_dry_run_then_fixes_then_has_nothing_to_do(project: Path) -> No
 
 @pytest.mark.slow
 def test_the_fixing_hook_with_pre_commit(tmp_path: Path) -> None:
-    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).with_name("pre-commit"))
-    if not Path(pre_commit).exists():
-        pytest.skip("pre-commit is not installed")
     repo = tmp_path / "project"
     directory = repo / "tests" / "recordings"
     outdated, leaked = _fixable(directory)
-    env = {
-        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
-        "NO_COLOR": "1",
-    }
 
     def try_repo() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [pre_commit, "try-repo", str(REPO), "recctl-fix", "--all-files"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        return try_hook(repo, "recctl-fix", tmp_path)
 
     _git(repo, "init", "-q")
     _git(repo, "add", ".")

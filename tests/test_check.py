@@ -6,7 +6,6 @@ import copy
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from recctl import secrets
 from recctl.scan import PatternSet
 from tests import recorder
-from tests.conftest import DATA, REPO, invoke
+from tests.conftest import DATA, invoke, try_hook
 
 SECRETS = {
     "openai-key": "sk-" + "A1b2C3d4E5f6G7h8" * 3,
@@ -375,9 +374,6 @@ def test_redact_headers_urls_and_responses_but_not_bodies(project: Path) -> None
 
 @pytest.mark.slow
 def test_pre_commit_hooks_pass_and_fail(tmp_path: Path) -> None:
-    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).with_name("pre-commit"))
-    if not Path(pre_commit).exists():
-        pytest.skip("pre-commit is not installed")
     repo = tmp_path / "project"
     directory = repo / "tests" / "recordings"
     directory.mkdir(parents=True)
@@ -387,20 +383,7 @@ def test_pre_commit_hooks_pass_and_fail(tmp_path: Path) -> None:
         subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
     def try_repo() -> subprocess.CompletedProcess[str]:
-        env = {
-            "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "PRE_COMMIT_HOME": str(tmp_path / "cache"),
-            "NO_COLOR": "1",
-        }
-        return subprocess.run(
-            [pre_commit, "try-repo", str(REPO), "recctl-check", "--all-files"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        return try_hook(repo, "recctl-check", tmp_path)
 
     git("init", "-q")
     git("add", ".")
