@@ -10,6 +10,7 @@ Reasons, each with a detail a reviewer can check:
   repairs them (``recctl rehash --write``).
 - ``misplaced``: not in ``<test file's dir>/recordings/``, where the recorder looks.
 - ``duplicate``: the same request in several places; the one the recorder finds first stays.
+- ``unused``: given usage logs of replay runs (``pytest --recctl-used``), no test opened it.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.project import Project
 from recctl.rehash import Verdict, classify
+from recctl.usage import UsageLog
 
-Reason = Literal["orphan", "unreachable", "misplaced", "duplicate"]
+Reason = Literal["orphan", "unreachable", "misplaced", "duplicate", "unused"]
 
 
 @dataclass(frozen=True)
@@ -225,9 +227,11 @@ def find_stale(
     max_size: int,
     collected: set[str] | None = None,
     variants: bool = False,
+    used: UsageLog | None = None,
 ) -> PruneReport:
     """Every stale recording with its reason, judged against the project root; with
-    ``variants``, the groups of drifting variants too."""
+    ``variants``, the groups of drifting variants too; with ``used``, every reachable
+    recording that no logged run opened is ``unused``."""
     root = project.root
     report = PruneReport()
     index = TestIndex(root, collected)
@@ -250,14 +254,29 @@ def find_stale(
         reachable.append(item)
     duplicates = _duplicates(reachable)
     report.stale.extend(duplicates)
-    duplicated = {stale.path for stale in duplicates}
+    flagged = {stale.path for stale in duplicates}
+    if used is not None:
+        runs = plural_runs(used)
+        for item in reachable:
+            # An outdated file is not read until renamed: a repair, not a deletion.
+            if item.verdict.status == "outdated" or str(item.path) in flagged:
+                continue
+            if not used.used(item.display):
+                report.stale.append(item.stale("unused", f"no test opened it in {runs}"))
+                flagged.add(str(item.path))
     report.outdated = sum(
-        item.verdict.status == "outdated" and str(item.path) not in duplicated for item in reachable
+        item.verdict.status == "outdated" and str(item.path) not in flagged for item in reachable
     )
     if variants:
         report.variants = _variants([item for item in reachable if item.verdict.status == "ok"])
     report.stale.sort(key=lambda stale: stale.path)
     return report
+
+
+def plural_runs(used: UsageLog) -> str:
+    logs = len(used.logs)
+    tests = sum(1 for test in used.tests if test)
+    return f"{logs} usage log{'s' if logs != 1 else ''} ({tests} test{'s' if tests != 1 else ''})"
 
 
 def _stale_reason(item: _Seen, index: TestIndex, root: Path, judge_tests: bool) -> Stale | None:

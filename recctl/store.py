@@ -376,6 +376,23 @@ def create(path: Path, content: bytes, *, root: Path | None = None) -> None:
     _fsync_directory(directory)
 
 
+def put(path: Path, content: bytes) -> None:
+    """Atomically replace ``path`` with ``content``, whatever it held: for the files recctl
+    owns (a usage log, a cache entry), never a recording. Readers see the old file or the
+    new one, never half of either."""
+    directory = Path(os.path.realpath(path.parent))
+    try:
+        temp = _write_temp(directory, path.name, content, 0o644)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        os.replace(temp, directory / path.name)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def digest(raw: bytes) -> str:
     """What ``remove`` compares: a file's bytes, without keeping them."""
     return hashlib.sha256(raw).hexdigest()

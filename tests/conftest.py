@@ -14,6 +14,8 @@ from typer.testing import CliRunner, Result
 
 from recctl.cli import app
 
+pytest_plugins = ["pytester"]
+
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
 REPO = TESTS.parent

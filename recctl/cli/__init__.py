@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from recctl import __version__
 from recctl.cli import (
     check,
+    coverage,
     diff,
     fix,
     normalize,
@@ -130,7 +131,19 @@ def _root(
     """
 
 
-for _module in (validate, rehash, show, diff, prune, check, fix, normalize, redact, why):
+for _module in (
+    validate,
+    rehash,
+    show,
+    diff,
+    prune,
+    check,
+    fix,
+    normalize,
+    redact,
+    why,
+    coverage,
+):
     _module.register(app)
 
 

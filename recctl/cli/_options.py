@@ -15,6 +15,7 @@ from recctl.reporters import default_format
 
 if TYPE_CHECKING:
     from recctl.project import Project
+    from recctl.usage import UsageLog
 
 
 class ChangeFormat(str, enum.Enum):
@@ -112,6 +113,25 @@ ReportFormatOption = Annotated[
 def format_name(chosen: OutputFormat | ReportFormat | None) -> str:
     """The format the user chose, else the environment's default."""
     return chosen.value if chosen is not None else default_format()
+
+
+Used = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--used",
+        metavar="LOG",
+        help="A usage log of a replay run (pytest --recctl-used=LOG), a directory of them or "
+        "a quoted glob; repeat for several runs.",
+        show_default=False,
+    ),
+]
+
+
+def usage_logs(arguments: Sequence[str], found: "Project") -> "UsageLog":
+    """The usage logs named, merged and checked (see ``recctl.usage``)."""
+    from recctl.usage import expand, load_usage
+
+    return load_usage(expand(arguments, Path.cwd()), found)
 
 
 Root = Annotated[

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from recctl.cli._options import Paths, Root, Scheme, project, stop_if_interrupted, writing
+from recctl.cli._options import (
+    Paths,
+    Root,
+    Scheme,
+    Used,
+    project,
+    stop_if_interrupted,
+    usage_logs,
+    writing,
+)
 from recctl.errors import ExitCode, UsageError
 
 
@@ -44,6 +53,7 @@ def prune(
         bool,
         typer.Option("--variants", help="Also report drifting variants of one test's request."),
     ] = False,
+    used: Used = None,
     scheme: Scheme = None,
     output: Annotated[
         PruneFormat,
@@ -57,7 +67,8 @@ def prune(
 ) -> None:
     """Find and delete stale recordings.
 
-    Reasons: orphan, unreachable, misplaced, duplicate.
+    Reasons: orphan, unreachable, misplaced, duplicate; with --used, unused: no replay run
+    opened it.
 
     A dry run unless --delete; it asks first, unless --yes (without a terminal, --delete
     needs --yes). Deletion removes exactly the files listed, each only if it is unchanged
@@ -82,8 +93,9 @@ def prune(
         collected = core.collect_node_ids(collect, found.root)
     files = find_recordings(paths or [], found, Path.cwd())
     target = get_scheme(scheme or settings.hash_scheme)
+    logs = usage_logs(used, found) if used else None
     report = core.find_stale(
-        files, target, found, settings.max_file_size, collected, variants=variants
+        files, target, found, settings.max_file_size, collected, variants=variants, used=logs
     )
     REPORTERS[output.value](report, sys.stdout, variants)
     unreadable = bool(report.unreadable)

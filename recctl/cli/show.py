@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from recctl.cli._options import Jobs, Paths, Root, project, projects
+from recctl.cli._options import Jobs, Paths, Root, Used, project, projects, usage_logs
 from recctl.errors import ExitCode
 
 
@@ -119,25 +119,35 @@ def ls(
         str,
         typer.Option("--by", help="Group --summary by model, provider, endpoint or test (file)."),
     ] = "model",
+    used: Used = None,
     output: ViewFormatOption = ViewFormat.text,
     jobs: Jobs = None,
     root: Root = None,
 ) -> None:
     """List recordings, or sum them up.
 
-    A table of recordings, or with --summary totals by model, provider, endpoint or test.
+    A table of recordings, or with --summary totals by model, provider, endpoint or test;
+    with --used, how often replay runs opened each recording, and by which tests.
     """
     from recctl import show as core
     from recctl.discovery import find_recordings
+    from recctl.errors import UsageError
     from recctl.reporters import Display, write_json_lines
     from recctl.reporters.show import render_ls, render_summary
 
     if summary and by not in core.GROUPS:
-        from recctl.errors import UsageError
-
         raise UsageError(f"--by takes one of {', '.join(core.GROUPS)}")
     where = project(paths, root)
     files = find_recordings(paths or [], where, Path.cwd())
+    if used:
+        if summary or test or model or endpoint or provider:
+            raise UsageError("--used lists every recording: no --summary or filters with it")
+        from recctl.reporters.usage import USED_REPORTERS
+        from recctl.usage import file_uses
+
+        uses = file_uses(files, usage_logs(used, where), where)
+        USED_REPORTERS[output.value](uses, sys.stdout)
+        raise typer.Exit(int(ExitCode.OK))
     filters = core.Filters(test, model, endpoint, provider)
     found = [
         entry

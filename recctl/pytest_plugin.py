@@ -1,0 +1,253 @@
+"""A pytest plugin that logs which recordings a replay run really reads:
+``pytest --recctl-used=used.jsonl``.
+
+Inactive unless the option is given. Active, it watches Python's audit events (``open``,
+``os.listdir``, ``os.scandir``, ``glob.glob``), so it works with any recorder and needs no
+change to it, and keeps those under a ``recordings`` directory (or the project's configured
+``paths``), attributed to the test running. Under pytest-xdist each worker hands its part to
+the controller, which merges them and writes one log, atomically.
+
+The log is JSON lines: a header (``recctl-used``, the project root, pytest's rootdir, when),
+then one line per test that ran: its node id, outcome, the files it opened (root-relative,
+with how often), the directories it listed and the globs it ran. ``recctl prune --used``,
+``ls --used`` and ``coverage`` read it.
+
+pytest loads this module in every run of every project where recctl is installed: it imports
+nothing beyond the standard library and pytest until it is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+LOG_VERSION = 1
+RECORDINGS = "recordings"
+# The audit events that read a file or a directory; glob.glob/2 is glob's 3.10+ form.
+EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob", "glob.glob/2"})
+SESSION = ""
+"""What opens outside any test (collection, session set-up) are attributed to."""
+
+
+class UsageRecorder:
+    """What each test opened, listed and globbed, while active."""
+
+    def __init__(self, root: str, extra: tuple[str, ...]) -> None:
+        self.root = root
+        self.extra = extra
+        """Configured recording paths (absolute) that need not be named ``recordings``."""
+        needles = sorted({RECORDINGS, *(os.path.basename(path) for path in extra)})
+        # One C call tells an event's path names none of them (most events of a run).
+        self.mentions = re.compile("|".join(map(re.escape, needles))).search
+        self.current = SESSION
+        self.opened: dict[str, dict[str, int]] = {}
+        self.listed: dict[str, set[str]] = {}
+        self.globs: dict[str, set[str]] = {}
+        self.outcomes: dict[str, str] = {}
+
+    def see(self, event: str, args: tuple[Any, ...]) -> None:
+        target = args[0] if args else None
+        if isinstance(target, bytes):
+            target = os.fsdecode(target)
+        elif not isinstance(target, str):
+            if target is None or isinstance(target, int):
+                return  # a file descriptor: its path was seen when it was opened
+            try:
+                target = os.fspath(target)
+            except TypeError:
+                return
+            if isinstance(target, bytes):
+                target = os.fsdecode(target)
+        # The cheap test first: most events of a run (imports) name no recording.
+        if self.mentions(target) is None:
+            return
+        path = os.path.abspath(target)
+        if not self._kept(path):
+            return
+        test = self.current
+        if event == "open":
+            counts = self.opened.setdefault(test, {})
+            counts[path] = counts.get(path, 0) + 1
+        elif event.startswith("glob."):
+            self.globs.setdefault(test, set()).add(path)
+        else:
+            self.listed.setdefault(test, set()).add(path)
+
+    def _kept(self, path: str) -> bool:
+        marker = os.sep + RECORDINGS + os.sep
+        if marker in path + os.sep:
+            return True
+        return any(path == prefix or path.startswith(prefix + os.sep) for prefix in self.extra)
+
+    def state(self) -> dict[str, Any]:
+        """Everything recorded, as plain data (what an xdist worker sends its controller)."""
+        return {
+            "opened": self.opened,
+            "listed": {test: sorted(paths) for test, paths in self.listed.items()},
+            "globs": {test: sorted(paths) for test, paths in self.globs.items()},
+            "outcomes": self.outcomes,
+        }
+
+    def merge(self, state: dict[str, Any]) -> None:
+        for test, counts in state.get("opened", {}).items():
+            mine = self.opened.setdefault(test, {})
+            for path, count in counts.items():
+                mine[path] = mine.get(path, 0) + count
+        for key, into in (("listed", self.listed), ("globs", self.globs)):
+            for test, paths in state.get(key, {}).items():
+                into.setdefault(test, set()).update(paths)
+        for test, outcome in state.get("outcomes", {}).items():
+            if self.outcomes.get(test) != "failed":
+                self.outcomes[test] = outcome
+
+
+_recorder: UsageRecorder | None = None
+_hook_added = False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    # Called for every audited event of the process, for the rest of its life (an audit hook
+    # cannot be removed): it must return at once when inactive or not interested.
+    recorder = _recorder
+    if recorder is None or event not in EVENTS:
+        return
+    recorder.see(event, args)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("recctl")
+    group.addoption(
+        "--recctl-used",
+        metavar="LOG",
+        default=None,
+        help="Log every recording each test opens or lists (JSON lines), for "
+        "recctl prune --used, ls --used and coverage.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _recorder, _hook_added
+    log = config.getoption("recctl_used", None)
+    if not log:
+        return
+    from recctl.errors import RecctlError
+    from recctl.project import find_project
+
+    try:
+        project = find_project([], config.rootpath)
+    except RecctlError as error:
+        raise pytest.UsageError(f"--recctl-used: {error}") from None
+    extra = tuple(str(path) for path in project.config.paths)
+    _recorder = UsageRecorder(str(project.root), extra)
+    config.stash[_LOG] = os.path.abspath(log)
+    if not _hook_added:
+        sys.addaudithook(_audit)
+        _hook_added = True
+
+
+_LOG = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    recorder = _recorder
+    if recorder is None:
+        yield
+        return
+    recorder.current = item.nodeid
+    recorder.outcomes.setdefault(item.nodeid, "passed")
+    try:
+        yield
+    finally:
+        recorder.current = SESSION
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    recorder = _recorder
+    if recorder is None:
+        return
+    if report.failed:
+        recorder.outcomes[report.nodeid] = "failed"
+    elif report.skipped and recorder.outcomes.get(report.nodeid) != "failed":
+        recorder.outcomes[report.nodeid] = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+    else:
+        recorder.outcomes.setdefault(report.nodeid, "passed")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist, on the controller: a worker finished; take its part."""
+    recorder = _recorder
+    output = getattr(node, "workeroutput", None) or {}
+    if recorder is not None and "recctl_used" in output:
+        recorder.merge(output["recctl_used"])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    global _recorder
+    recorder = _recorder
+    if recorder is None:
+        return
+    config = session.config
+    _recorder = None  # nothing the writing opens is recorded
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["recctl_used"] = recorder.state()
+        return
+    lines = log_lines(recorder, str(config.rootpath), _worker_count(config))
+    from pathlib import Path
+
+    from recctl.store import WriteError, put
+
+    try:
+        put(Path(config.stash[_LOG]), "".join(lines).encode("utf-8", "surrogateescape"))
+    except WriteError as error:
+        raise pytest.UsageError(f"--recctl-used: {error}") from None
+
+
+def _worker_count(config: pytest.Config) -> int:
+    workers = getattr(config.option, "numprocesses", None)
+    return workers if isinstance(workers, int) else 0
+
+
+def _relative(path: str, root: str) -> str:
+    prefix = root.rstrip(os.sep) + os.sep
+    return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else path
+
+
+def log_lines(recorder: UsageRecorder, rootdir: str, workers: int) -> list[str]:
+    import json
+
+    root = recorder.root
+    header = {
+        "recctl-used": LOG_VERSION,
+        "root": root,
+        "rootdir": rootdir,
+        "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "workers": workers,
+    }
+    lines = [json.dumps(header) + "\n"]
+    tests = sorted(set(recorder.outcomes) | set(recorder.opened) | set(recorder.listed))
+    for test in tests:
+        record = {
+            "test": test or None,
+            "outcome": recorder.outcomes.get(test) if test else None,
+            "opened": {
+                _relative(path, root): count
+                for path, count in sorted(recorder.opened.get(test, {}).items())
+            },
+            "listed": [_relative(path, root) for path in sorted(recorder.listed.get(test, ()))],
+            "globs": [_relative(path, root) for path in sorted(recorder.globs.get(test, ()))],
+        }
+        # Outside tests only opens count: pytest's collection lists every directory.
+        if test == SESSION and not record["opened"]:
+            continue
+        lines.append(json.dumps(record) + "\n")
+    return lines

@@ -1,0 +1,197 @@
+"""Usage logs: what replay runs opened (written by ``pytest --recctl-used``), merged over
+runs (one per CI configuration), for ``prune --used``, ``ls --used`` and ``coverage``.
+
+A log decides deletions, so one that looks like a mistake is refused: a log with no test, a
+log of another project (written under another root, and naming files this one lacks), a run
+in which no test opened any recording (live or record mode, not replay).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from recctl import store
+from recctl.errors import UsageError
+from recctl.project import Project
+
+LOG_VERSION = 1
+
+
+@dataclass
+class TestRun:
+    outcome: str | None
+    opened: Counter[str] = field(default_factory=Counter)
+    """Root-relative paths and how often the test opened each."""
+
+
+@dataclass
+class UsageLog:
+    """Every run's tests merged: a test run in several configurations has every file any of
+    them opened, and fails if it failed in one."""
+
+    logs: list[str] = field(default_factory=list)
+    tests: dict[str, TestRun] = field(default_factory=dict)
+    globs: set[str] = field(default_factory=set)
+    """Root-relative glob patterns a recorder ran (a model listing's ``models-<hash>-*``)."""
+
+    def opens(self) -> dict[str, Counter[str]]:
+        """For each opened path: the tests that opened it, with how often."""
+        by_path: dict[str, Counter[str]] = {}
+        for test, run in self.tests.items():
+            for path, count in run.opened.items():
+                by_path.setdefault(path, Counter())[test] += count
+        return by_path
+
+    def used(self, relative: str) -> bool:
+        """Whether a run read the file: opened it, or globbed a pattern it matches."""
+        return any(relative in run.opened for run in self.tests.values()) or any(
+            fnmatch.fnmatchcase(relative, pattern) for pattern in self.globs
+        )
+
+
+def expand(arguments: Sequence[str], cwd: Path) -> list[Path]:
+    """Log files named by ``--used`` values: a file, a directory (its ``*.jsonl``) or a
+    quoted glob (``'logs/used-*.jsonl'``)."""
+    found: list[Path] = []
+    for argument in arguments:
+        path = cwd / argument
+        if path.is_dir():
+            logs = sorted(path.glob("*.jsonl"))
+            if not logs:
+                raise UsageError(f"--used {argument}: no *.jsonl usage log in that directory")
+            found += logs
+        elif path.exists():
+            found.append(path)
+        elif glob.has_magic(argument):
+            matched = sorted(Path(p) for p in glob.glob(str(path)))
+            if not matched:
+                raise UsageError(f"--used {argument}: no usage log matches")
+            found += matched
+        else:
+            raise UsageError(f"--used {argument}: no such file or directory")
+    return list(dict.fromkeys(found))
+
+
+def _read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    try:
+        raw = store.read_bytes(path)
+    except store.LoadError as error:
+        raise UsageError(f"usage log {path}: {error.message}") from None
+    records = []
+    for number, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = store.parse_exact(line)
+        except store.LoadError as error:
+            raise UsageError(f"usage log {path}:{number}: {error.message}") from None
+        if not isinstance(record, dict):
+            raise UsageError(f"usage log {path}:{number}: not a JSON object")
+        records.append(record)
+    if not records or records[0].get("recctl-used") != LOG_VERSION:
+        raise UsageError(
+            f"usage log {path}: not a recctl usage log (pytest --recctl-used=FILE writes one)"
+        )
+    return records[0], records[1:]
+
+
+def load_usage(paths: Iterable[Path], project: Project) -> UsageLog:
+    """Every log merged; refused when one looks like a mistake (module docstring)."""
+    merged = UsageLog()
+    root = str(project.root)
+    for path in paths:
+        header, records = _read(path)
+        tests = [record for record in records if isinstance(record.get("test"), str)]
+        if not tests:
+            raise UsageError(
+                f"usage log {path}: no test ran in it (an interrupted or deselected run?); "
+                "refusing to call every recording unused"
+            )
+        opened = [
+            name
+            for record in records
+            for name in (record.get("opened") or {})
+            if isinstance(name, str)
+        ]
+        if header.get("root") != root:
+            present = sum(os.path.lexists(project.root / name) for name in set(opened))
+            if not opened or present * 2 < len(set(opened)):
+                raise UsageError(
+                    f"usage log {path} was written under {header.get('root')!r}, not this "
+                    f"project's root {root}: only {present} of the {len(set(opened))} files it "
+                    "names are here. Run recctl where the suite ran, or pass --root"
+                )
+        merged.logs.append(str(path))
+        for record in records:
+            test = record.get("test")
+            key = test if isinstance(test, str) else ""
+            run = merged.tests.setdefault(key, TestRun(None))
+            outcome = record.get("outcome")
+            if isinstance(outcome, str) and run.outcome != "failed":
+                run.outcome = outcome
+            for name, count in (record.get("opened") or {}).items():
+                if isinstance(name, str) and isinstance(count, int):
+                    run.opened[name] += count
+            merged.globs.update(g for g in record.get("globs") or () if isinstance(g, str))
+    if not any(run.opened for run in merged.tests.values()):
+        raise UsageError(
+            "no test opened a recording in these usage logs: was the suite run in replay mode? "
+            "refusing to call every recording unused"
+        )
+    session = merged.tests.get("")
+    if session is not None and not session.opened:
+        del merged.tests[""]  # opens outside any test count; an empty session entry is noise
+    return merged
+
+
+@dataclass(frozen=True)
+class FileUse:
+    path: str
+    """Absolute."""
+    opens: int
+    tests: list[str]
+
+
+def file_uses(files: Sequence[Path], usage: UsageLog, project: Project) -> list[FileUse]:
+    """For each recording: how often runs opened it, and by which tests."""
+    opens = usage.opens()
+    uses = []
+    for path in files:
+        counts = opens.get(project.relative(path), Counter())
+        uses.append(FileUse(str(path), sum(counts.values()), sorted(counts)))
+    return uses
+
+
+@dataclass
+class Coverage:
+    tests: int = 0
+    without_recording: list[tuple[str, str | None]] = field(default_factory=list)
+    """Tests that ran and opened no recording, with their outcome: they went live, or need
+    recording."""
+    failed_opens: list[tuple[str, list[str]]] = field(default_factory=list)
+    """Recordings opened by tests that failed, with those tests."""
+    failed_tests: int = 0
+
+
+def coverage(usage: UsageLog, project: Project) -> Coverage:
+    report = Coverage()
+    by_failed: dict[str, list[str]] = {}
+    for test, run in sorted(usage.tests.items()):
+        if not test:
+            continue
+        report.tests += 1
+        if not run.opened:
+            report.without_recording.append((test, run.outcome))
+        if run.outcome == "failed":
+            report.failed_tests += 1
+            for path in run.opened:
+                by_failed.setdefault(str(project.root / path), []).append(test)
+    report.failed_opens = sorted(by_failed.items())
+    return report
