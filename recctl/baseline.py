@@ -83,6 +83,8 @@ def baseline_path(root: Path, configured: Path | None, chosen: Path | None) -> P
 def load_baseline(path: Path, required: bool) -> Baseline:
     """The baseline at ``path``; a missing file is an empty one unless ``required`` (a file
     the user named: a typo must not turn the baseline off)."""
+    if not required and not os.path.lexists(path):
+        return Baseline(path)
     try:
         raw = store.read_bytes(path)
     except store.LoadError as error:

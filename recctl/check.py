@@ -8,27 +8,17 @@ and timestamps, and secrets. Placement and staleness are ``prune``'s business.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from recctl import normalize, secrets, store
+from recctl.cache import ResultCache, cached_map, file_digest, settings_key
 from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.errors import UsageError
-from recctl.findings import CHECKS, CheckReport, FileResult, Finding
-from recctl.hashing import SCHEMES, HashScheme
-from recctl.locate import locate
+from recctl.findings import CHECKS, CheckReport, FileResult
 from recctl.parallel import process_map
-from recctl.rehash import classify
-from recctl.schema import SchemaValidator
-from recctl.validate import load_finding, schema_findings
 
-__all__ = ["CHECKS", "CheckSettings", "check_file", "check_paths", "selected_checks"]
-
-# The checks whose messages quote values from the file (a schema error, a field's old value):
-# those must be masked. A hash finding names only file names and schemes.
-QUOTING = frozenset({"schema", "normalization"})
+__all__ = ["CHECKS", "CheckSettings", "check_paths", "selected_checks"]
 
 
 def selected_checks(select: Iterable[str], ignore: Iterable[str]) -> frozenset[str]:
@@ -47,8 +37,8 @@ class CheckSettings:
     target: str
     allowlist: frozenset[str]
     max_size: int
-    validator: SchemaValidator | None
-    """None when the schema check is not selected."""
+    schema: Path | None
+    """The schema to validate against (None: the bundled one)."""
     salt: str | None = None
     """Keys the secrets' fingerprints (``secret-salt``)."""
     root: str = ""
@@ -61,110 +51,50 @@ class CheckSettings:
             return self.checks
         return self.checks - self.ignores.ignored_for(path, self.root)
 
+    def cache_key(self) -> str:
+        """Everything in these settings that can change a verdict, digested."""
+        from recctl.schema import bundled_schema_path
 
-def normalization_findings(display: str, recording: store.Recording) -> list[Finding]:
-    hash12 = normalize.name_hash12(recording.name)
-    if hash12 is None or not isinstance(recording.data, dict):
-        return []
-    changes = normalize.changes(recording.data, hash12)
-    if not changes:
-        return []
-    first = changes[0]
-    line = locate(recording.raw, {first.pointer}).get(first.pointer, (None, None))[0]
-    fields = sorted({change.field for change in changes})
-    message = (
-        f"{len(changes)} field{'s' if len(changes) != 1 else ''} not normalized "
-        f"({', '.join(fields)}; e.g. {first.field} {first.old!r} should be {first.new!r}): "
-        "recctl normalize --write"
-    )
-    return [Finding(display, line, None, first.pointer, "normalization", message)]
-
-
-def hash_findings(display: str, recording: store.Recording, target: HashScheme) -> list[Finding]:
-    verdict = classify(recording, display, target)
-    if verdict.status not in ("outdated", "mismatch"):
-        return []
-    repair = " (recctl rehash --write)" if verdict.repair == "rename" else ""
-    message = (
-        f"{verdict.status}: the name should be {verdict.expected} under scheme {target.name}"
-        f"{repair}; {verdict.detail}"
-    )
-    return [Finding(display, None, None, None, "hash", message)]
-
-
-def secret_findings(
-    display: str, found: Sequence[secrets.Secret], allowlist: frozenset[str]
-) -> list[Finding]:
-    return [
-        Finding(display, secret.line, None, secret.pointer, "secret", secret.message())
-        for secret in found
-        if secret.fingerprint not in allowlist
-    ]
-
-
-def masked(findings: list[Finding], masker: secrets.Masker) -> list[Finding]:
-    """Findings with every secret of their file masked: in messages (a schema error quotes
-    the value) and in pointers (a key can be the secret)."""
-    if not masker:
-        return findings
-    return [
-        replace(
-            finding,
-            message=masker.text(finding.message),
-            pointer=masker.text(finding.pointer) if finding.pointer else finding.pointer,
+        schema = self.schema or bundled_schema_path()
+        return settings_key(
+            "check",
+            {
+                "checks": sorted(self.checks),
+                "target": self.target,
+                "allowlist": sorted(self.allowlist),
+                "max_size": self.max_size,
+                "schema": file_digest(schema) if "schema" in self.checks else None,
+                "salt": _digest(self.salt),
+                "ignores": [[glob, sorted(checks)] for glob, _, checks in self.ignores.rules],
+            },
         )
-        for finding in findings
-    ]
 
 
-def check_file(
-    path: str | Path, display: str, validator: SchemaValidator | None, settings: CheckSettings
-) -> FileResult:
-    """Every selected check on one parse of one file (less its per-path ignores)."""
-    checks = settings.checks_for(path)
-    if not checks:
-        return FileResult(display)
-    try:
-        recording = store.load(path, settings.max_size)
-    except store.LoadError as error:
-        return FileResult(display, [load_finding(display, error)])
-    findings: list[Finding] = []
-    if validator is not None and "schema" in checks:
-        findings += schema_findings(display, recording, validator)
-    if "hash" in checks:
-        try:
-            findings += hash_findings(display, recording, SCHEMES[settings.target])
-        except store.LoadError as error:
-            findings.append(load_finding(display, error))
-    if "normalization" in checks:
-        findings += normalization_findings(display, recording)
-    if "secret" in checks or any(f.check in QUOTING for f in findings):
-        # Secrets are looked for to mask them even when they are not to be reported.
-        found = secrets.scan(recording.raw, recording.data, frozenset(), settings.salt)
-        if "secret" in checks:
-            findings += secret_findings(display, found, settings.allowlist)
-        findings = masked(findings, secrets.Masker.of(found))
-    return FileResult(display, findings)
+def _digest(text: str | None) -> str | None:
+    import hashlib
 
-
-_worker: dict[str, Any] = {}
-
-
-def _init(settings: CheckSettings) -> None:
-    _worker["settings"] = settings
-    _worker["validator"] = settings.validator if "schema" in settings.checks else None
-
-
-def _check_item(path: str | Path) -> FileResult:
-    return check_file(path, str(path), _worker["validator"], _worker["settings"])
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
 
 
 def check_paths(
-    paths: Sequence[str | Path], settings: CheckSettings, jobs: int | None = None
+    paths: Sequence[str | Path],
+    settings: CheckSettings,
+    jobs: int | None = None,
+    cache: ResultCache | None = None,
 ) -> CheckReport:
     """Every selected check on every file, in path order; findings name files by the paths
-    given."""
-    return CheckReport.of(process_map(_check_item, paths, jobs, _init, (settings,)))
+    given. With a cache, files unchanged since it judged them are not read."""
+
+    def run(misses: list[str | Path]) -> Iterator[FileResult]:
+        from recctl.filecheck import check_item, init_worker
+
+        return process_map(check_item, misses, jobs, init_worker, (settings,))
+
+    if cache is None:
+        return CheckReport.of(run(list(paths)))
+    return CheckReport.of(
+        cached_map(paths, cache, FileResult.payload, FileResult.from_payload, run)
+    )
 
 
 def existing(paths: Iterable[Path]) -> list[Path]:

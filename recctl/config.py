@@ -62,14 +62,18 @@ def glob_regex(glob: str) -> re.Pattern[str]:
 
 
 def root_relative(path: str | Path, root: str | Path) -> str:
-    """``path`` relative to ``root``, ``/``-separated, as per-path globs read it (the
-    directory resolved only when the plain path is not under the root)."""
-    text = os.path.abspath(path)
+    """``path`` relative to ``root``, ``/``-separated, as per-path globs and the caches read
+    it (the directory resolved only when the plain path is not under the root)."""
+    text = os.fspath(path)
+    # Discovery gives absolute, normal paths: only others pay for normalizing.
+    if not os.path.isabs(text) or f"{os.sep}." in text or os.sep * 2 in text:
+        text = os.path.abspath(text)
     prefix = str(root).rstrip(os.sep) + os.sep
     if not text.startswith(prefix):
         real = os.path.join(os.path.realpath(os.path.dirname(text)), os.path.basename(text))
         text = real if real.startswith(prefix) else text
-    return text.removeprefix(prefix).replace(os.sep, "/")
+    relative = text[len(prefix) :] if text.startswith(prefix) else text
+    return relative if os.sep == "/" else relative.replace(os.sep, "/")
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ class Config:
     per_path_ignores: PathIgnores = NO_PATH_IGNORES
     baseline: Path | None = None
     """``baseline``: the baseline file (default ``.recctl-baseline.json`` at the root)."""
+    cache_dir: Path | None = None
+    """``cache-dir``: where the result cache is (default ``.recctl_cache`` at the root)."""
 
 
 def _environment_salt() -> str | None:
@@ -174,6 +180,7 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "diff-noise": _string_list,
     "per-path-ignores": _path_ignores,
     "baseline": _string,
+    "cache-dir": _string,
 }
 
 
@@ -240,6 +247,8 @@ def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
         baseline=_project_path(root, "baseline", table["baseline"])
         if "baseline" in table
         else None,
+        # A cache may live anywhere (a CI runner's cache folder): relative to the root.
+        cache_dir=(root / table["cache-dir"]).resolve() if "cache-dir" in table else None,
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from recctl import secrets, store
 from recctl.discovery import walk_recordings
 from recctl.errors import UsageError
+from recctl.git import git
 from recctl.hashing.canonical import recorded_endpoint
 from recctl.jsondiff import ABSENT, json_changes
 
@@ -116,15 +117,7 @@ def _read_dir(directory: Path, unreadable: list[tuple[str, str]]) -> dict[str, S
 
 
 def _git(args: Sequence[str], cwd: Path, input: bytes | None = None) -> bytes:
-    if shutil.which("git") is None:
-        raise UsageError("git is not on PATH: recctl diff needs it to compare revisions")
-    completed = subprocess.run(
-        ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
-    )
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip()
-        raise UsageError(f"git {args[0]} failed: {message or completed.returncode}")
-    return completed.stdout
+    return git(args, cwd, input, why="recctl diff needs it to compare revisions")
 
 
 def revision_error(name: str, cwd: Path) -> str:

@@ -30,6 +30,7 @@ SKIP_DIRS = frozenset(
         "venv",
         ".tox",
         ".nox",
+        ".recctl_cache",
         "node_modules",
         "__pycache__",
         ".mypy_cache",

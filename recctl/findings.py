@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 CHECKS = ("schema", "hash", "normalization", "secret")
 """Every per-file check, in the order ``check`` runs them."""
@@ -31,6 +33,33 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return not self.findings
+
+    def payload(self) -> list[list[Any]]:
+        """The findings as the result cache keeps them (the path is the cache's key)."""
+        return [[f.line, f.column, f.pointer, f.check, f.message] for f in self.findings]
+
+    @classmethod
+    def from_payload(cls, path: str | Path, payload: Any) -> FileResult | None:
+        """A cached result named by the path given; None for a payload of the wrong shape
+        (a cache is never trusted: that is a miss)."""
+        if not isinstance(payload, list):
+            return None
+        display = str(path)
+        findings = []
+        for item in payload:
+            if not isinstance(item, list) or len(item) != 5:
+                return None
+            line, column, pointer, check, message = item
+            if not (
+                (line is None or type(line) is int)
+                and (column is None or type(column) is int)
+                and (pointer is None or isinstance(pointer, str))
+                and isinstance(check, str)
+                and isinstance(message, str)
+            ):
+                return None
+            findings.append(Finding(display, line, column, pointer, check, message))
+        return cls(display, findings)
 
 
 @dataclass

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from recctl import secrets, store
+from recctl.cache import ResultCache, cached_map
 from recctl.errors import NotARecordingError, UsageError
 from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
@@ -226,15 +227,62 @@ def _init_worker(target: str, max_size: int) -> None:
     _worker["max_size"] = max_size
 
 
-def _classify_item(path: Path) -> Verdict:
-    return classify_file(path, str(path), _worker["target"], _worker["max_size"])
+def _classify_item(path: str | Path) -> Verdict:
+    return classify_file(Path(path), str(path), _worker["target"], _worker["max_size"])
+
+
+_STATUSES = frozenset(("ok", "outdated", "mismatch", "unhashable", "invalid"))
+
+
+def verdict_payload(verdict: Verdict) -> list[Any]:
+    """A verdict as the result cache keeps it (the path is the cache's key)."""
+    return [
+        verdict.status,
+        verdict.scheme,
+        verdict.expected,
+        verdict.actual,
+        verdict.detail,
+        verdict.repair,
+    ]
+
+
+def verdict_of(path: str | Path, payload: Any) -> Verdict | None:
+    """A cached verdict named by the path given; None for a payload of the wrong shape."""
+    if not isinstance(payload, list) or len(payload) != 6:
+        return None
+    status, scheme, expected, actual, detail, repair = payload
+    if status not in _STATUSES or repair not in (None, "rename", "re-record"):
+        return None
+    if not all(value is None or isinstance(value, str) for value in (scheme, expected)):
+        return None
+    if not isinstance(actual, str) or not isinstance(detail, str):
+        return None
+    return Verdict(str(path), status, scheme, expected, actual, detail, repair)
+
+
+def cache_key(target: HashScheme, max_size: int) -> str:
+    """Everything that can change a verdict of ``rehash``, digested."""
+    from recctl.cache import settings_key
+
+    return settings_key("rehash", {"target": target.name, "max_size": max_size})
 
 
 def rehash_paths(
-    paths: Sequence[Path], target: HashScheme, max_size: int, jobs: int | None = None
-) -> list[Verdict]:
-    """A verdict for every file, in path order, named by the path given."""
-    return list(process_map(_classify_item, paths, jobs, _init_worker, (target.name, max_size)))
+    paths: Sequence[str | Path],
+    target: HashScheme,
+    max_size: int,
+    jobs: int | None = None,
+    cache: ResultCache | None = None,
+) -> Iterator[Verdict]:
+    """A verdict for every file, in path order, named by the path given; with a cache,
+    unchanged files are not read."""
+
+    def run(misses: list[str | Path]) -> Iterator[Verdict]:
+        return process_map(_classify_item, misses, jobs, _init_worker, (target.name, max_size))
+
+    if cache is None:
+        return run(list(paths))
+    return cached_map(paths, cache, verdict_payload, verdict_of, run)
 
 
 # --- repairs -------------------------------------------------------------------------------
@@ -387,12 +435,19 @@ def repairs(
 
 @dataclass(frozen=True)
 class RehashResult:
-    """Verdicts on every file and what was (or would be) renamed."""
+    """The verdicts on the files that are not ok, how many are, and what was (or would be)
+    renamed. Files that are ok are only counted, so a run over 100,000 files stays small."""
 
     target: str
     verdicts: list[Verdict]
+    """The files that are not ok, in path order."""
     renames: list[Rename]
     write: bool
+    ok: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.ok + len(self.verdicts)
 
     @property
     def problems(self) -> list[Verdict]:
@@ -417,7 +472,7 @@ class RehashResult:
 
 
 def rehash(
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     target: HashScheme,
     root: Path,
     max_size: int,
@@ -425,13 +480,24 @@ def rehash(
     write: bool,
     include_mismatch: bool,
     stop: Interruption | None = None,
+    cache: ResultCache | None = None,
+    each_ok: Callable[[Verdict], None] | None = None,
 ) -> RehashResult:
     """Classify every file, then rename (or plan to rename) the ones a rename repairs; writes
-    stay inside ``root``."""
-    verdicts = rehash_paths(paths, target, max_size, jobs)
-    by_path = {str(path): path for path in paths}
-    renames = list(repairs(verdicts, by_path, target, root, write, include_mismatch, stop))
-    return RehashResult(target.name, verdicts, renames, write)
+    stay inside ``root``. Verdicts that are ok go to ``each_ok`` as they come (a reporter
+    streaming them), and are otherwise only counted."""
+    kept: list[Verdict] = []
+    ok = 0
+    for verdict in rehash_paths(paths, target, max_size, jobs, cache):
+        if verdict.status == "ok":
+            ok += 1
+            if each_ok is not None:
+                each_ok(verdict)
+        else:
+            kept.append(verdict)
+    by_path = {verdict.path: Path(verdict.path) for verdict in kept}
+    renames = list(repairs(kept, by_path, target, root, write, include_mismatch, stop))
+    return RehashResult(target.name, kept, renames, write, ok)
 
 
 # --- hash and explain -----------------------------------------------------------------------

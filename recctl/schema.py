@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import orjson
 
 from recctl.errors import UsageError
@@ -82,6 +81,9 @@ class SchemaValidator:
     """A compiled schema that returns every violation in a document."""
 
     def __init__(self, schema: Any, source: str) -> None:
+        # Imported here: a run the result cache answers never compiles a schema.
+        import jsonschema_rs
+
         self.source = source
         self.schema = schema
         try:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from recctl import store
+from recctl.cache import ResultCache, cached_map
 from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.findings import CheckReport, FileResult, Finding
 from recctl.locate import locate
@@ -63,10 +64,9 @@ def validate_file(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(
-    validator: SchemaValidator, max_size: int, ignores: PathIgnores, root: str
-) -> None:
-    _worker["validator"] = validator
+def _init_worker(schema: Path | None, max_size: int, ignores: PathIgnores, root: str) -> None:
+    # Compiled only here: a run the result cache answers never compiles the schema.
+    _worker["validator"] = SchemaValidator.from_path(schema)
     _worker["max_size"] = max_size
     _worker["ignores"] = ignores
     _worker["root"] = root
@@ -78,17 +78,42 @@ def _validate_item(path: str | Path) -> FileResult:
     return validate_file(path, str(path), _worker["validator"], _worker["max_size"])
 
 
+def cache_key(schema: Path | None, max_size: int, ignores: PathIgnores) -> str:
+    """Everything that can change a verdict of ``validate``, digested."""
+    from recctl.cache import file_digest, settings_key
+    from recctl.schema import bundled_schema_path
+
+    return settings_key(
+        "validate",
+        {
+            "schema": file_digest(schema or bundled_schema_path()),
+            "max_size": max_size,
+            "ignores": [[glob, sorted(checks)] for glob, _, checks in ignores.rules],
+        },
+    )
+
+
 def validate_paths(
     paths: Sequence[str | Path],
-    validator: SchemaValidator,
+    schema: Path | None,
     max_size: int,
     jobs: int | None = None,
     ignores: PathIgnores = NO_PATH_IGNORES,
     root: str | Path = "",
+    cache: ResultCache | None = None,
 ) -> CheckReport:
-    """Validate every file, in path order; one file's problem never stops the others.
-    Files whose per-path ignores (globs relative to ``root``) hold ``schema`` are skipped.
+    """Validate every file against ``schema`` (None: the bundled one), in path order; one
+    file's problem never stops the others. Files whose per-path ignores (globs relative to
+    ``root``) hold ``schema`` are skipped; with a cache, unchanged files are not read.
 
     Findings name files by the paths given: reporters make them relative for display."""
-    initargs = (validator, max_size, ignores, str(root))
-    return CheckReport.of(process_map(_validate_item, paths, jobs, _init_worker, initargs))
+    initargs = (schema, max_size, ignores, str(root))
+
+    def run(misses: list[str | Path]) -> Iterator[FileResult]:
+        return process_map(_validate_item, misses, jobs, _init_worker, initargs)
+
+    if cache is None:
+        return CheckReport.of(run(list(paths)))
+    return CheckReport.of(
+        cached_map(paths, cache, FileResult.payload, FileResult.from_payload, run)
+    )

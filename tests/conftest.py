@@ -16,6 +16,11 @@ from recctl.cli import app
 
 pytest_plugins = ["pytester"]
 
+# No run of the suite leaves a result cache behind, least of all in the shared corpus (which
+# is read-only): every recctl the tests start, in-process or not, inherits this. The cache's
+# own tests turn it back on (RECCTL_NO_CACHE="").
+os.environ["RECCTL_NO_CACHE"] = "1"
+
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
 REPO = TESTS.parent

@@ -14,6 +14,7 @@ from recctl.interrupt import Interruption, deferred_interrupt
 from recctl.reporters import default_format
 
 if TYPE_CHECKING:
+    from recctl.cache import ResultCache
     from recctl.project import Project
     from recctl.usage import UsageLog
 
@@ -132,6 +133,27 @@ def usage_logs(arguments: Sequence[str], found: "Project") -> "UsageLog":
     from recctl.usage import expand, load_usage
 
     return load_usage(expand(arguments, Path.cwd()), found)
+
+
+NoCache = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Judge every file afresh, neither reading nor writing the result cache "
+        "(.recctl_cache at the root, or cache-dir).",
+    ),
+]
+
+
+def result_cache(found: "Project", command: str, key: str, no_cache: bool) -> "ResultCache":
+    """The project's cache of ``command`` results under settings ``key`` (off: no_cache)."""
+    from recctl.cache import ResultCache, cache_directory
+
+    # A directory that is no project (no pyproject.toml, no git, no --root) gets no cache
+    # folder: recctl does not litter a tree it was only asked to read.
+    enabled = not no_cache and found.found_by != "path"
+    directory = cache_directory(found.config.cache_dir, found.root, enabled)
+    return ResultCache.open(directory, found.root, command, key)
 
 
 Root = Annotated[

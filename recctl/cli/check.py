@@ -3,17 +3,19 @@
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
 from recctl.cli._options import (
     Jobs,
+    NoCache,
     Paths,
     Root,
     Schema,
     Scheme,
     projects,
+    result_cache,
     step_summary,
     stop_if_interrupted,
     writing,
@@ -88,6 +90,25 @@ def check(
     no_baseline: Annotated[
         bool, typer.Option("--no-baseline", help="Report every finding, baselined or not.")
     ] = False,
+    changed: Annotated[
+        bool,
+        typer.Option(
+            "--changed",
+            help="Check only the recordings git reports as changed, added or untracked since "
+            "--base (of the paths given).",
+        ),
+    ] = False,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            metavar="REV",
+            help="With --changed: the revision to compare with (default: the merge base of "
+            "HEAD and the default branch).",
+            show_default=False,
+        ),
+    ] = None,
+    no_cache: NoCache = False,
     scheme: Scheme = None,
     schema: Schema = None,
     jobs: Jobs = None,
@@ -106,6 +127,8 @@ def check(
 
     if no_baseline and (write_baseline or baseline is not None):
         raise UsageError("--no-baseline cannot be combined with --baseline or --write-baseline")
+    if base is not None and not changed:
+        raise UsageError("--base goes with --changed")
     report = CheckReport()
     found_projects = projects(paths, root)
     if baseline is not None and len(found_projects) > 1:
@@ -113,7 +136,8 @@ def check(
     # Every file is judged on its own: files of several projects (a monorepo's hook run) are
     # checked once per project, each with its own settings and baseline.
     for found, named in found_projects:
-        checked, files = _check_project(found, named, select, ignore, fix, scheme, schema, jobs)
+        options = _Options(select, ignore, fix, scheme, schema, jobs, changed, base, no_cache)
+        checked, files = _check_project(found, named, options)
         if no_baseline:
             report.merge(checked)
             continue
@@ -152,43 +176,56 @@ def _baselined(
     return apply_baseline(report, kept, found.root, checked_paths(files, found.root))
 
 
+class _Options(NamedTuple):
+    select: list[str] | None
+    ignore: list[str] | None
+    fix: bool
+    scheme: str | None
+    schema: Path | None
+    jobs: int | None
+    changed: bool
+    base: str | None
+    no_cache: bool
+
+
 def _check_project(
-    found: "Project",
-    named: list[str],
-    select: list[str] | None,
-    ignore: list[str] | None,
-    fix: bool,
-    scheme: str | None,
-    schema: Path | None,
-    jobs: int | None,
+    found: "Project", named: list[str], options: _Options
 ) -> "tuple[CheckReport, list[str] | list[Path]]":
     """The project's report, and the files it checked."""
     from recctl import check as core
-    from recctl.discovery import find_recording_names
     from recctl.hashing import get_scheme
-    from recctl.schema import SchemaValidator
 
     settings = found.config
-    checks = core.selected_checks(select or settings.select, ignore or settings.ignore)
-    target = get_scheme(scheme or settings.hash_scheme)
-    files: list[str] | list[Path] = find_recording_names(named, found, Path.cwd())
-    validator = SchemaValidator.from_path(schema or settings.schema) if "schema" in checks else None
-    if fix:
+    checks = core.selected_checks(
+        options.select or settings.select, options.ignore or settings.ignore
+    )
+    target = get_scheme(options.scheme or settings.hash_scheme)
+    files: list[str] | list[Path]
+    if options.changed:
+        from recctl.changed import changed_recordings
+
+        files = changed_recordings(found, named, options.base, Path.cwd())
+    else:
+        from recctl.discovery import find_recording_names
+
+        files = find_recording_names(named, found, Path.cwd())
+    if options.fix:
         as_paths = [Path(name) for name in files]
         with writing(as_paths) as stop:
-            files = _fix(as_paths, found, target, jobs, stop)
+            files = _fix(as_paths, found, target, options.jobs, stop)
         stop_if_interrupted(stop)
     check_settings = core.CheckSettings(
         checks,
         target.name,
         settings.secret_allowlist,
         settings.max_file_size,
-        validator,
+        options.schema or settings.schema,
         settings.secret_salt,
         str(found.root),
         settings.per_path_ignores,
     )
-    return core.check_paths(files, check_settings, jobs), files
+    cache = result_cache(found, "check", check_settings.cache_key(), options.no_cache)
+    return core.check_paths(files, check_settings, options.jobs, cache), files
 
 
 def _fix(

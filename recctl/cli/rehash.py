@@ -9,12 +9,14 @@ import typer
 
 from recctl.cli._options import (
     Jobs,
+    NoCache,
     Paths,
     ReportFormatOption,
     Root,
     Scheme,
     format_name,
     project,
+    result_cache,
     stop_if_interrupted,
     writing,
 )
@@ -51,6 +53,7 @@ def rehash(
     ] = False,
     output: ReportFormatOption = None,
     jobs: Jobs = None,
+    no_cache: NoCache = False,
     root: Root = None,
 ) -> None:
     """Verify and repair the request hashes in file names.
@@ -61,11 +64,11 @@ def rehash(
     outdated files and rewrites the rec- ids derived from the hash; it never overwrites.
     """
     from recctl import rehash as core
-    from recctl.discovery import find_recordings
+    from recctl.discovery import find_recording_names
     from recctl.hashing import get_scheme
     from recctl.output import block
     from recctl.reporters import Display
-    from recctl.reporters.rehash import REPORTERS
+    from recctl.reporters.rehash import REPORTERS, ok_line_writer
 
     if explain is not None:
         paths = [str(explain), *(paths or [])]
@@ -81,8 +84,10 @@ def rehash(
         raise UsageError("--full goes with --explain")
     if include_mismatch and not write:
         raise UsageError("--include-mismatch only makes sense with --write")
-    files = find_recordings(paths or [], found, Path.cwd())
-    with writing(files, write) as stop:
+    files = find_recording_names(paths or [], found, Path.cwd())
+    name = format_name(output)
+    cache = result_cache(found, "rehash", core.cache_key(target, settings.max_file_size), no_cache)
+    with writing([Path(file) for file in files] if write else [], write) as stop:
         result = core.rehash(
             files,
             target,
@@ -92,8 +97,9 @@ def rehash(
             write,
             include_mismatch,
             stop,
+            cache,
+            ok_line_writer(sys.stdout) if name == "json" else None,
         )
-    name = format_name(output)
     REPORTERS[name](result, sys.stdout)
     stop_if_interrupted(stop)
     raise typer.Exit(int(ExitCode.FINDINGS if result.problems and not exit_zero else ExitCode.OK))

@@ -5,7 +5,17 @@ from pathlib import Path
 
 import typer
 
-from recctl.cli._options import Format, Jobs, Paths, Root, Schema, format_name, projects
+from recctl.cli._options import (
+    Format,
+    Jobs,
+    NoCache,
+    Paths,
+    Root,
+    Schema,
+    format_name,
+    projects,
+    result_cache,
+)
 from recctl.errors import ExitCode
 
 
@@ -14,6 +24,7 @@ def validate(
     output: Format = None,
     schema: Schema = None,
     jobs: Jobs = None,
+    no_cache: NoCache = False,
     root: Root = None,
 ) -> None:
     """Check recordings against the JSON schema.
@@ -24,22 +35,24 @@ def validate(
     from recctl.discovery import find_recording_names
     from recctl.findings import CheckReport
     from recctl.reporters.findings import REPORTERS
-    from recctl.schema import SchemaValidator
-    from recctl.validate import validate_paths
+    from recctl.validate import cache_key, validate_paths
 
     report = CheckReport()
     for found, named in projects(paths, root):
         settings = found.config
         files = find_recording_names(named, found, Path.cwd())
-        validator = SchemaValidator.from_path(schema or settings.schema)
+        chosen = schema or settings.schema
+        key = cache_key(chosen, settings.max_file_size, settings.per_path_ignores)
+        cache = result_cache(found, "validate", key, no_cache)
         report.merge(
             validate_paths(
                 files,
-                validator,
+                chosen,
                 settings.max_file_size,
                 jobs,
                 settings.per_path_ignores,
                 found.root,
+                cache,
             )
         )
     REPORTERS[format_name(output)](report, sys.stdout)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from recctl.reporters import Display, Lines, escape_data, escape_property, json_text, plural
 
 if TYPE_CHECKING:
-    from recctl.rehash import RehashResult
+    from recctl.rehash import RehashResult, Verdict
 
 REHASH_ADVICE = {
     "outdated": "named by an older scheme",
@@ -24,8 +24,9 @@ def render_rehash_text(result: RehashResult, out: TextIO) -> None:
     style = lines.style
     display = Display()
     verdicts = result.verdicts
-    counts = Counter(verdict.status for verdict in verdicts)
-    lines.write(f"{plural(len(verdicts), 'recording')}, target scheme {result.target}:")
+    counts: Counter[str] = Counter(verdict.status for verdict in verdicts)
+    counts["ok"] = result.ok
+    lines.write(f"{plural(result.total, 'recording')}, target scheme {result.target}:")
     for status in ("ok", "outdated", "mismatch", "unhashable", "invalid"):
         if counts[status]:
             colour = "green" if status == "ok" else "yellow" if status == "outdated" else "red"
@@ -65,7 +66,18 @@ def render_rehash_text(result: RehashResult, out: TextIO) -> None:
         lines.write(summary or "nothing to rename")
 
 
+def ok_line_writer(out: TextIO) -> Callable[[Verdict], None]:
+    """For ``-f json``: each ok verdict written as it comes (they are not kept)."""
+    display = Display()
+
+    def write(verdict: Verdict) -> None:
+        out.write(json_text({**verdict.record(), "path": display(verdict.path)}) + "\n")
+
+    return write
+
+
 def render_rehash_json(result: RehashResult, out: TextIO) -> None:
+    """The files that are not ok, after the ok ones streamed: a line each."""
     display = Display()
     renames = {rename.verdict.path: rename for rename in result.renames}
     for verdict in result.verdicts:
@@ -98,10 +110,11 @@ def render_rehash_markdown(result: RehashResult, out: TextIO) -> None:
     document = Markdown("recctl rehash")
     verdicts = result.verdicts
     counts: Counter[str] = Counter(verdict.status for verdict in verdicts)
-    problems = len(verdicts) - counts["ok"]
+    counts["ok"] = result.ok
+    problems = len(verdicts)
     mark = "✅" if problems == 0 else "❌"
     document.line(
-        f"{mark} **{plural(len(verdicts), 'recording')}, {problems} not ok**, "
+        f"{mark} **{plural(result.total, 'recording')}, {problems} not ok**, "
         f"target scheme {result.target}"
     )
     document.line()

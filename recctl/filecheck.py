@@ -1,0 +1,123 @@
+"""The per-file checks of ``recctl check``, on one parse of each file: what a worker process
+runs. Kept apart from ``recctl.check`` so that a run the cache answers never imports the
+schema engine, the hash schemes or the secret rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from recctl import normalize, secrets, store
+from recctl.check import CheckSettings
+from recctl.findings import FileResult, Finding
+from recctl.hashing import SCHEMES, HashScheme
+from recctl.locate import locate
+from recctl.rehash import classify
+from recctl.schema import SchemaValidator
+from recctl.validate import load_finding, schema_findings
+
+# The checks whose messages quote values from the file (a schema error, a field's old value):
+# those must be masked. A hash finding names only file names and schemes.
+QUOTING = frozenset({"schema", "normalization"})
+
+
+def normalization_findings(display: str, recording: store.Recording) -> list[Finding]:
+    hash12 = normalize.name_hash12(recording.name)
+    if hash12 is None or not isinstance(recording.data, dict):
+        return []
+    changes = normalize.changes(recording.data, hash12)
+    if not changes:
+        return []
+    first = changes[0]
+    line = locate(recording.raw, {first.pointer}).get(first.pointer, (None, None))[0]
+    fields = sorted({change.field for change in changes})
+    message = (
+        f"{len(changes)} field{'s' if len(changes) != 1 else ''} not normalized "
+        f"({', '.join(fields)}; e.g. {first.field} {first.old!r} should be {first.new!r}): "
+        "recctl normalize --write"
+    )
+    return [Finding(display, line, None, first.pointer, "normalization", message)]
+
+
+def hash_findings(display: str, recording: store.Recording, target: HashScheme) -> list[Finding]:
+    verdict = classify(recording, display, target)
+    if verdict.status not in ("outdated", "mismatch"):
+        return []
+    repair = " (recctl rehash --write)" if verdict.repair == "rename" else ""
+    message = (
+        f"{verdict.status}: the name should be {verdict.expected} under scheme {target.name}"
+        f"{repair}; {verdict.detail}"
+    )
+    return [Finding(display, None, None, None, "hash", message)]
+
+
+def secret_findings(
+    display: str, found: Sequence[secrets.Secret], allowlist: frozenset[str]
+) -> list[Finding]:
+    return [
+        Finding(display, secret.line, None, secret.pointer, "secret", secret.message())
+        for secret in found
+        if secret.fingerprint not in allowlist
+    ]
+
+
+def masked(findings: list[Finding], masker: secrets.Masker) -> list[Finding]:
+    """Findings with every secret of their file masked: in messages (a schema error quotes
+    the value) and in pointers (a key can be the secret)."""
+    if not masker:
+        return findings
+    return [
+        replace(
+            finding,
+            message=masker.text(finding.message),
+            pointer=masker.text(finding.pointer) if finding.pointer else finding.pointer,
+        )
+        for finding in findings
+    ]
+
+
+def check_file(
+    path: str | Path, display: str, validator: SchemaValidator | None, settings: CheckSettings
+) -> FileResult:
+    """Every selected check on one parse of one file (less its per-path ignores)."""
+    checks = settings.checks_for(path)
+    if not checks:
+        return FileResult(display)
+    try:
+        recording = store.load(path, settings.max_size)
+    except store.LoadError as error:
+        return FileResult(display, [load_finding(display, error)])
+    findings: list[Finding] = []
+    if validator is not None and "schema" in checks:
+        findings += schema_findings(display, recording, validator)
+    if "hash" in checks:
+        try:
+            findings += hash_findings(display, recording, SCHEMES[settings.target])
+        except store.LoadError as error:
+            findings.append(load_finding(display, error))
+    if "normalization" in checks:
+        findings += normalization_findings(display, recording)
+    if "secret" in checks or any(f.check in QUOTING for f in findings):
+        # Secrets are looked for to mask them even when they are not to be reported.
+        found = secrets.scan(recording.raw, recording.data, frozenset(), settings.salt)
+        if "secret" in checks:
+            findings += secret_findings(display, found, settings.allowlist)
+        findings = masked(findings, secrets.Masker.of(found))
+    return FileResult(display, findings)
+
+
+_worker: dict[str, Any] = {}
+
+
+def init_worker(settings: CheckSettings) -> None:
+    """Prepare this process (before forking: workers inherit it): the schema is compiled
+    only here, when some file is to be checked, never on a run the cache answers."""
+    _worker["settings"] = settings
+    selected = "schema" in settings.checks
+    _worker["validator"] = SchemaValidator.from_path(settings.schema) if selected else None
+
+
+def check_item(path: str | Path) -> FileResult:
+    return check_file(path, str(path), _worker["validator"], _worker["settings"])

@@ -1,0 +1,45 @@
+"""git, run as a subprocess: what ``diff``, ``check --changed`` and the cache ask of it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from recctl.errors import UsageError
+
+
+def git(args: Sequence[str], cwd: Path, input: bytes | None = None, why: str = "") -> bytes:
+    """git's standard output; a usage error with git's own message when it fails."""
+    if shutil.which("git") is None:
+        raise UsageError(f"git is not on PATH{': ' + why if why else ''}")
+    completed = subprocess.run(
+        ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
+    )
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip()
+        raise UsageError(f"git {args[0]} failed: {message or completed.returncode}")
+    return completed.stdout
+
+
+def default_branch(cwd: Path) -> str | None:
+    """The branch pull requests merge into: origin's HEAD, else main or master."""
+    remote = subprocess.run(
+        ["git", "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
+        cwd=cwd,
+        capture_output=True,
+        check=False,
+    )
+    if remote.returncode == 0 and remote.stdout.strip():
+        return remote.stdout.decode().strip()
+    for name in ("origin/main", "origin/master", "main", "master"):
+        known = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+        )
+        if known.returncode == 0:
+            return name
+    return None
