@@ -21,7 +21,8 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -45,25 +46,47 @@ DEFAULT_NOISE = (
 )
 
 
-@dataclass(frozen=True)
 class Side:
-    """One version of one recording."""
+    """One version of one recording: its bytes given (a git blob), or read from ``source``
+    when asked and let go after (``release``), so that a diff of two directories holds one
+    pair of files at a time, not both trees."""
 
-    path: str
-    raw: bytes
+    __slots__ = ("_masked", "_raw", "path", "source")
+
+    def __init__(self, path: str, raw: bytes | None = None, source: str | None = None) -> None:
+        self.path = path
+        self.source = source
+        self._raw = raw
+        self._masked: Any = _UNPARSED
+
+    @property
+    def raw(self) -> bytes:
+        """The bytes; raises LoadError for a file that cannot be read."""
+        if self._raw is None:
+            assert self.source is not None
+            self._raw = store.read_bytes(Path(self.source))
+        return self._raw
 
     def data(self) -> Any:
         """The parsed recording with its secrets masked: every value a diff shows comes from
-        here. Parsed and scanned once (pairing and classifying both ask)."""
+        here. Parsed and scanned once while held (pairing and classifying both ask)."""
+        if self._masked is _UNPARSED:
+            try:
+                data = store.parse(self.raw)
+            except store.LoadError:
+                self._masked = None
+            else:
+                self._masked = secrets.masker_for(self.raw, data).data(data)
         return self._masked
 
-    @functools.cached_property
-    def _masked(self) -> Any:
-        try:
-            data = store.parse(self.raw)
-        except store.LoadError:
-            return None
-        return secrets.masker_for(self.raw, data).data(data)
+    def release(self) -> None:
+        """Let go of the bytes and the parse when they can be read again."""
+        if self.source is not None:
+            self._raw = None
+            self._masked = _UNPARSED
+
+
+_UNPARSED = object()
 
 
 @dataclass
@@ -103,17 +126,73 @@ class DiffReport:
 
     pairs: list[Pair] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    same: Counter[str] = field(default_factory=Counter)
+    """Pairs judged the same (identical, noise-only) of a diff of two directories, counted
+    rather than kept: they went to ``each_same`` as they came."""
+
+    def counts(self) -> Counter[str]:
+        """How many pairs of each status, kept or counted."""
+        counts: Counter[str] = Counter(pair.status for pair in self.pairs)
+        counts.update(self.same)
+        return counts
+
+    @property
+    def total(self) -> int:
+        return len(self.pairs) + sum(self.same.values())
 
 
-def _read_dir(directory: Path, unreadable: list[tuple[str, str]]) -> dict[str, Side]:
-    sides = {}
-    for path in walk_recordings(str(directory)):
-        relative = os.path.relpath(path, directory)
-        try:
-            sides[relative] = Side(relative, store.read_bytes(Path(path)))
-        except store.LoadError as error:
-            unreadable.append((path, error.message))
-    return sides
+def _names(directory: Path) -> set[str]:
+    """The recordings below ``directory``, relative to it."""
+    prefix = str(directory).rstrip(os.sep) + os.sep
+    return {path.removeprefix(prefix) for path in walk_recordings(str(directory))}
+
+
+def _pair_dirs(
+    first: Path,
+    second: Path,
+    noise: Sequence[str],
+    report: DiffReport,
+    each_same: Callable[[Pair], None] | None,
+) -> None:
+    """Two directories, one pair of files in memory at a time: the same paths are compared
+    as they come; a pair judged the same is counted and handed to ``each_same``, not kept."""
+    old_names, new_names = _names(first), _names(second)
+    unreadable = report.unreadable
+    pairs = []
+    for path in sorted(old_names & new_names):
+        old_side = Side(path, source=str(first / path))
+        new_side = Side(path, source=str(second / path))
+        if _readable(old_side, unreadable) & _readable(new_side, unreadable):
+            pair = classify(old_side, new_side, noise)
+            if pair.meaningful:
+                pairs.append(pair)
+            else:
+                report.same[pair.status] += 1
+                if each_same is not None:
+                    name = Side(path)
+                    each_same(Pair(pair.status, name, name))
+        old_side.release()
+        new_side.release()
+    removed = {p: Side(p, source=str(first / p)) for p in sorted(old_names - new_names)}
+    added = {p: Side(p, source=str(second / p)) for p in sorted(new_names - old_names)}
+    pairs += pair_sides(removed, added, (), noise, unreadable)
+    report.pairs = _ordered(pairs)
+
+
+def _ordered(pairs: list[Pair]) -> list[Pair]:
+    """Most meaningful first: by status, then the most changes, then by path."""
+    order = {status: index for index, status in enumerate(STATUSES)}
+    return sorted(pairs, key=lambda pair: (order[pair.status], -len(pair.changes), pair.path))
+
+
+def _readable(side: Side, unreadable: list[tuple[str, str]]) -> bool:
+    """Whether the side's bytes can be had; a file that cannot be read is a finding."""
+    try:
+        side.raw  # noqa: B018 - reads and keeps the bytes
+    except store.LoadError as error:
+        unreadable.append((side.source or side.path, error.message))
+        return False
+    return True
 
 
 def _git(args: Sequence[str], cwd: Path, input: bytes | None = None) -> bytes:
@@ -564,47 +643,73 @@ def _pair_best(
     return pairs
 
 
+def _judged(old: Side, new: Side, noise: Sequence[str]) -> Pair:
+    """A re-recording pair, classified; its files let go after."""
+    pair = classify(old, new, noise, renamed=True)
+    old.release()
+    new.release()
+    return pair
+
+
 def pair_sides(
     old: dict[str, Side],
     new: dict[str, Side],
     renames: Iterable[tuple[str, str]],
     noise: Sequence[str],
+    unreadable: list[tuple[str, str]] | None = None,
 ) -> list[Pair]:
     """Same path first; then re-recordings: git's renames and the recordings of one test and
     endpoint, then of one endpoint (a renamed test), each only when the requests are alike
-    (``SIMILAR``); the rest are added or removed."""
+    (``SIMILAR``); the rest are added or removed. Sides read from files are let go as soon
+    as they are judged; those that cannot be read go to ``unreadable``."""
+    unreadable = [] if unreadable is None else unreadable
     pairs = []
     for path in sorted(set(old) & set(new)):
-        pairs.append(classify(old[path], new[path], noise))
+        old_side, new_side = old[path], new[path]
+        if _readable(old_side, unreadable) & _readable(new_side, unreadable):
+            pairs.append(classify(old_side, new_side, noise))
+        old_side.release()
+        new_side.release()
     removed = {path: side for path, side in old.items() if path not in new}
     added = {path: side for path, side in new.items() if path not in old}
     requests: dict[str, _Request] = {}
     for prefix, sides in (("old:", removed), ("new:", added)):
-        for path, side in sides.items():
+        for path, side in list(sides.items()):
+            if not _readable(side, unreadable):
+                del sides[path]
+                continue
             request = _request(side, noise)
+            side.release()
             if request is not None:
                 requests[prefix + path] = request
     for before, after in renames:
         if before in removed and after in added:
             old_request, new_request = requests.get("old:" + before), requests.get("new:" + after)
             if old_request and new_request and similarity(old_request, new_request) >= SIMILAR:
-                pairs.append(classify(removed.pop(before), added.pop(after), noise, renamed=True))
+                pairs.append(_judged(removed.pop(before), added.pop(after), noise))
     for same in (
         lambda a, b: a.test_id is not None and (a.test_id, a.endpoint) == (b.test_id, b.endpoint),
         lambda a, b: a.endpoint == b.endpoint,
     ):
         for before_side, after_side in _pair_best(removed, added, requests, same):
-            pairs.append(classify(before_side, after_side, noise, renamed=True))
+            pairs.append(_judged(before_side, after_side, noise))
     pairs += [Pair("removed", side, None) for side in removed.values()]
     pairs += [Pair("added", None, side) for side in added.values()]
-    order = {status: index for index, status in enumerate(STATUSES)}
-    return sorted(pairs, key=lambda pair: (order[pair.status], -len(pair.changes), pair.path))
+    return _ordered(pairs)
 
 
-def diff(arguments: Sequence[str], staged: bool, noise: Sequence[str], cwd: Path) -> DiffReport:
+def diff(
+    arguments: Sequence[str],
+    staged: bool,
+    noise: Sequence[str],
+    cwd: Path,
+    each_same: Callable[[Pair], None] | None = None,
+) -> DiffReport:
     """Compare two files, two directories, or git revisions (see the module's docstring).
 
     Arguments are the user's: paths relative to ``cwd``, revisions of the repository there.
+    Of two directories, the pairs judged the same go to ``each_same`` as they come (a
+    reporter streaming them) and are otherwise only counted.
     """
     report = DiffReport()
     if staged:
@@ -613,9 +718,7 @@ def diff(arguments: Sequence[str], staged: bool, noise: Sequence[str], cwd: Path
     if len(arguments) >= 2:
         first, second = cwd / arguments[0], cwd / arguments[1]
         if first.is_dir() and second.is_dir():
-            old = _read_dir(first, report.unreadable)
-            new = _read_dir(second, report.unreadable)
-            report.pairs = pair_sides(old, new, (), noise)
+            _pair_dirs(first, second, noise, report, each_same)
             return report
         if os.path.lexists(first) and os.path.lexists(second):
             files: list[Side] = []

@@ -46,9 +46,15 @@ class Project:
         # The root is resolved: so is the path's directory (it may be reached through a
         # symlinked ancestor), not the file itself.
         absolute = os.path.abspath(path)
-        text = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+        text = os.path.join(_real_directory(os.path.dirname(absolute)), os.path.basename(absolute))
         prefix = str(self.root).rstrip(os.sep) + os.sep
         return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_directory(directory: str) -> str:
+    """realpath, once per directory: a corpus has thousands of files in a few folders."""
+    return os.path.realpath(directory)
 
 
 def _ancestors(start: str) -> Iterator[str]:

@@ -16,6 +16,7 @@ Reasons, each with a detail a reviewer can check:
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from recctl.hashing import HashScheme
 from recctl.hashing.canonical import recorded_endpoint
 from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
+from recctl.parallel import process_map
 from recctl.project import Project
 from recctl.rehash import Verdict, classify
 from recctl.usage import UsageLog
@@ -164,6 +166,12 @@ def collect_node_ids(arguments: str, root: Path) -> set[str]:
     return {line.strip() for line in completed.stdout.splitlines() if "::" in line}
 
 
+@functools.lru_cache(maxsize=4096)
+def _real(directory: str) -> str:
+    """A directory's real path, once per directory (not once per file)."""
+    return os.path.realpath(directory)
+
+
 def _legacy(path: Path) -> bool:
     return path.parent.name == "responses" and path.parent.parent.name == RECORDINGS_DIR
 
@@ -191,16 +199,22 @@ class _Seen:
     test_id: str | None
     endpoint: str | None
     request_text: str
+    """The request as JSON: only when variants are asked for, else empty."""
     size: int
     digest: str
+    """Of the bytes read: only when a deletion will compare them, else empty."""
 
     def stale(self, reason: Reason, detail: str) -> Stale:
         # The detail quotes the test id, which a careless test can fill with a key.
         return Stale(str(self.path), reason, secrets.mask_text(detail), self.size, self.digest)
 
 
-def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen:
-    """Raises LoadError for a file that cannot be read."""
+def _read(
+    path: Path, display: str, target: HashScheme, max_size: int, variants: bool, digests: bool
+) -> _Seen:
+    """What the verdicts need of one file, and no more: the request's text only for
+    ``variants``, the digest of its bytes only for a deletion (``digests``). Raises
+    LoadError for a file that cannot be read."""
     recording = store.load(path, max_size)
     verdict = classify(recording, str(path), target)
     data = recording.data if isinstance(recording.data, dict) else {}
@@ -214,33 +228,71 @@ def _read(path: Path, display: str, target: HashScheme, max_size: int) -> _Seen:
         verdict,
         test_id,
         endpoint,
-        json.dumps(request, sort_keys=True),
+        json.dumps(request, sort_keys=True) if variants else "",
         len(recording.raw),
-        store.digest(recording.raw),
+        store.digest(recording.raw) if digests else "",
     )
 
 
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(
+    target: str, max_size: int, project: Project, variants: bool, digests: bool
+) -> None:
+    from recctl.hashing import SCHEMES
+
+    _worker.update(
+        target=SCHEMES[target],
+        max_size=max_size,
+        project=project,
+        variants=variants,
+        digests=digests,
+    )
+
+
+def _read_item(path: str) -> _Seen | tuple[str, str]:
+    """A file's facts, or (path, why it cannot be read)."""
+    worker = _worker
+    try:
+        return _read(
+            Path(path),
+            worker["project"].relative(path),
+            worker["target"],
+            worker["max_size"],
+            worker["variants"],
+            worker["digests"],
+        )
+    except store.LoadError as error:
+        return (path, error.message)
+
+
 def find_stale(
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     target: HashScheme,
     project: Project,
     max_size: int,
     collected: set[str] | None = None,
     variants: bool = False,
     used: UsageLog | None = None,
+    jobs: int | None = None,
+    digests: bool = False,
 ) -> PruneReport:
     """Every stale recording with its reason, judged against the project root; with
     ``variants``, the groups of drifting variants too; with ``used``, every reachable
-    recording that no logged run opened is ``unused``."""
+    recording that no logged run opened is ``unused``. Files are read on every core;
+    ``digests`` (for a deletion to come) keeps a digest of each file's bytes."""
     root = project.root
     report = PruneReport()
     index = TestIndex(root, collected)
     seen: list[_Seen] = []
-    for path in paths:
-        try:
-            seen.append(_read(path, project.relative(path), target, max_size))
-        except store.LoadError as error:
-            report.unreadable.append((str(path), error.message))
+    initargs = (target.name, max_size, project, variants, digests)
+    names = [str(path) for path in paths]
+    for item in process_map(_read_item, names, jobs, _init_worker, initargs):
+        if isinstance(item, tuple):
+            report.unreadable.append(item)
+        else:
+            seen.append(item)
     tested = [item for item in seen if item.test_id]
     missing = sum(not index.has_file(item.test_id or "") for item in tested)
     if missing * 2 > len(tested):
@@ -295,7 +347,7 @@ def _stale_reason(item: _Seen, index: TestIndex, root: Path, judge_tests: bool) 
         if why is not None:
             return stale("orphan", f"{item.test_id}: {why}")
         expected = _expected_dir(root, item.test_id)
-        if Path(os.path.realpath(item.path.parent)) != Path(os.path.realpath(expected)):
+        if _real(str(item.path.parent)) != _real(str(expected)):
             where = display_path(expected, root)
             return stale("misplaced", f"the recorder looks for it in {where}/")
     return None

@@ -53,22 +53,28 @@ def diff(
     """
     from recctl import diff as core
     from recctl.reporters import write_json_lines
-    from recctl.reporters.diff import markdown_report, render_text, render_unreadable
+    from recctl.reporters.diff import (
+        markdown_report,
+        pair_line_writer,
+        render_text,
+        render_unreadable,
+    )
 
     cwd = Path.cwd()
     named = [arg for arg in (arguments or []) if arg != "--" and os.path.lexists(cwd / arg)]
     settings = project(named[:2], root).config
     noise = settings.diff_noise if settings.diff_noise is not None else core.DEFAULT_NOISE
-    report = core.diff(arguments or [], staged, noise, cwd)
+    streamed = pair_line_writer(sys.stdout) if output is DiffFormat.json else None
+    report = core.diff(arguments or [], staged, noise, cwd, streamed)
     pairs = report.pairs
     if output is DiffFormat.json:
         write_json_lines((pair.record() for pair in pairs), sys.stdout)
     elif output is DiffFormat.markdown:
-        sys.stdout.write(markdown_report(pairs, stat))
+        sys.stdout.write(markdown_report(report, stat))
     else:
-        render_text(pairs, stat, sys.stdout)
+        render_text(report, stat, sys.stdout)
     render_unreadable(report.unreadable, sys.stderr)
-    step_summary(lambda: markdown_report(pairs, stat))
+    step_summary(lambda: markdown_report(report, stat))
     meaningful = any(pair.meaningful for pair in pairs)
     failed = bool(report.unreadable) or (exit_code and meaningful)
     raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))

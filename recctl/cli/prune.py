@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from recctl.cli._options import (
+    Jobs,
     Paths,
     Root,
     Scheme,
@@ -55,6 +56,7 @@ def prune(
     ] = False,
     used: Used = None,
     scheme: Scheme = None,
+    jobs: Jobs = None,
     output: Annotated[
         PruneFormat,
         typer.Option(
@@ -76,7 +78,7 @@ def prune(
     withheld and no orphan is deleted.
     """
     from recctl import prune as core
-    from recctl.discovery import find_recordings
+    from recctl.discovery import find_recording_names
     from recctl.hashing import get_scheme
     from recctl.reporters.prune import REPORTERS, render_deletion
 
@@ -91,18 +93,26 @@ def prune(
         collected = core.read_node_ids(tests)
     elif collect is not None:
         collected = core.collect_node_ids(collect, found.root)
-    files = find_recordings(paths or [], found, Path.cwd())
+    files = find_recording_names(paths or [], found, Path.cwd())
     target = get_scheme(scheme or settings.hash_scheme)
     logs = usage_logs(used, found) if used else None
     report = core.find_stale(
-        files, target, found, settings.max_file_size, collected, variants=variants, used=logs
+        files,
+        target,
+        found,
+        settings.max_file_size,
+        collected,
+        variants=variants,
+        used=logs,
+        jobs=jobs,
+        digests=delete,
     )
     REPORTERS[output.value](report, sys.stdout, variants)
     unreadable = bool(report.unreadable)
     if delete and report.stale:
         if not yes and not typer.confirm(f"Delete these {len(report.stale)} files?", err=True):
             raise typer.Exit(int(ExitCode.FINDINGS))
-        with writing(files) as stop:
+        with writing([Path(stale.path) for stale in report.stale]) as stop:
             core.delete(report, found.root, stop)
         render_deletion(report, sys.stderr)
         stop_if_interrupted(stop)

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from recctl.reporters import Display, Lines, plural
+from recctl.reporters import Display, Lines, json_text, plural
 
 if TYPE_CHECKING:
-    from recctl.diff import Pair
+    from recctl.diff import DiffReport, Pair
 
 
-def render_text(pairs: Sequence[Pair], stat: bool, out: TextIO) -> None:
+def render_text(report: DiffReport, stat: bool, out: TextIO) -> None:
     from recctl.diff import STATUSES
 
     lines = Lines(out)
-    counts = Counter(pair.status for pair in pairs)
+    pairs = report.pairs
+    counts = report.counts()
     same = counts["identical"] + counts["noise-only"]
-    differ = len(pairs) - same
-    if not pairs:
+    differ = report.total - same
+    if not report.total:
         lines.write("no recordings differ")
     else:
         # The counts below add up to the first line's total.
         lines.write(
-            f"{plural(len(pairs), 'recording')} compared: {differ} differ, {same} the same "
+            f"{plural(report.total, 'recording')} compared: {differ} differ, {same} the same "
             "(identical or noise only)"
         )
     for status in STATUSES:
@@ -45,18 +45,19 @@ def render_text(pairs: Sequence[Pair], stat: bool, out: TextIO) -> None:
             lines.write("  ", describe(change))
 
 
-def markdown_report(pairs: Sequence[Pair], stat: bool) -> str:
+def markdown_report(report: DiffReport, stat: bool) -> str:
     """A pull-request comment: the counts, then each changed pair with what changed."""
     from recctl.diff import STATUSES
     from recctl.reporters.markdown import Markdown, markdown_text
 
     document = Markdown("recctl diff")
-    counts = Counter(pair.status for pair in pairs)
+    pairs = report.pairs
+    counts = report.counts()
     same = counts["identical"] + counts["noise-only"]
-    if pairs:
+    if report.total:
         document.line(
-            f"**{plural(len(pairs), 'recording')} compared: {len(pairs) - same} differ, {same} "
-            "the same** (identical or noise only)"
+            f"**{plural(report.total, 'recording')} compared: {report.total - same} differ, "
+            f"{same} the same** (identical or noise only)"
         )
     else:
         document.line("**no recordings differ**")
@@ -77,6 +78,15 @@ def markdown_report(pairs: Sequence[Pair], stat: bool) -> str:
                 changes.append(f"  - … {len(pair.changes) - 20} more changes")
             document.item("\n".join([f"- **{pair.status}** {where}", *changes]))
     return document.render("changed recordings")
+
+
+def pair_line_writer(out: TextIO) -> Callable[[Pair], None]:
+    """For ``-f json``: each pair judged the same written as it is compared (not kept)."""
+
+    def write(pair: Pair) -> None:
+        out.write(json_text(pair.record()) + "\n")
+
+    return write
 
 
 def render_unreadable(unreadable: Iterable[tuple[str, str]], out: TextIO) -> None:
