@@ -32,7 +32,7 @@ class FixReport:
     renames: list[Rename]
     redactions: list[Redaction]
     write: bool
-    files: list[Path]
+    files: list[str]
     """The files after the fixes (renamed ones under their new names)."""
 
     @property
@@ -53,7 +53,7 @@ class FixReport:
 
 
 def fix_paths(
-    files: Sequence[Path],
+    files: Sequence[str | Path],
     project: Project,
     target: HashScheme,
     jobs: int | None,
@@ -63,15 +63,21 @@ def fix_paths(
     """Normalize, then rename outdated files, then redact (a dry run unless ``write``)."""
     settings = project.config
     root = project.root
-    normalized = normalize_paths(files, root, settings.max_file_size, write, stop)
+    normalized = [
+        item
+        for item in normalize_paths(files, root, settings.max_file_size, write, stop)
+        if item.action != "unchanged"  # only counted as nothing to do: not kept
+    ]
     result = rehash.rehash(files, target, root, settings.max_file_size, jobs, write, False, stop)
-    moved: dict[Path, Path] = {}
+    moved: dict[str, str] = {}
     for rename in result.renames:
         if write and rename.action in ("renamed", "completed") and rename.verdict.expected:
-            old = Path(rename.verdict.path)
-            moved[old] = old.with_name(rename.verdict.expected)
+            old = rename.verdict.path
+            moved[old] = os.path.join(os.path.dirname(old), rename.verdict.expected)
     current = sorted(
-        path for path in (moved.get(path, path) for path in files) if os.path.lexists(path)
+        path
+        for path in (moved.get(str(path), str(path)) for path in files)
+        if os.path.lexists(path)
     )
     redactions = [
         redaction

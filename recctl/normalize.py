@@ -175,17 +175,15 @@ def normalize_file(
 
 
 def normalize_paths(
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     root: Path,
     max_size: int,
     write: bool,
     stop: Interruption | None = None,
-) -> list[Normalization]:
-    """Normalize file by file (a dry run unless ``write``) until ``stop``; a file already
-    right is untouched."""
-    results = []
+) -> Iterator[Normalization]:
+    """Normalize file by file (a dry run unless ``write``) until ``stop``, each result as
+    its file is done; a file already right is untouched."""
     for path in paths:
         if stop is not None and stop.requested:
-            break
-        results.append(normalize_file(path, str(path), root, max_size, write))
-    return results
+            return
+        yield normalize_file(Path(path), str(path), root, max_size, write)

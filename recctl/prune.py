@@ -24,7 +24,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,13 +37,13 @@ from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.parallel import process_map
 from recctl.project import Project
-from recctl.rehash import Verdict, classify
+from recctl.rehash import classify
 from recctl.usage import UsageLog
 
 Reason = Literal["orphan", "unreachable", "misplaced", "duplicate", "unused"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stale:
     path: str
     reason: Reason
@@ -189,15 +189,21 @@ _DRIFT = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Seen:
-    path: Path
-    display: str
-    """Relative to the project root: details that name another file must not depend on the
-    current directory."""
-    verdict: Verdict
+    """What the verdicts need of one readable file, and no more: a corpus of 100,000 files
+    is held as 100,000 of these."""
+
+    path: str
+    status: str
+    expected: str | None
+    """The name the target scheme gives; empty when it is the file's own (most files: a
+    string fewer per file)."""
+    detail: str
+    """Why no scheme gives the name: only for a mismatch, else empty."""
     test_id: str | None
     endpoint: str | None
+    """Only when variants are asked for, else None."""
     request_text: str
     """The request as JSON: only when variants are asked for, else empty."""
     size: int
@@ -206,12 +212,10 @@ class _Seen:
 
     def stale(self, reason: Reason, detail: str) -> Stale:
         # The detail quotes the test id, which a careless test can fill with a key.
-        return Stale(str(self.path), reason, secrets.mask_text(detail), self.size, self.digest)
+        return Stale(self.path, reason, secrets.mask_text(detail), self.size, self.digest)
 
 
-def _read(
-    path: Path, display: str, target: HashScheme, max_size: int, variants: bool, digests: bool
-) -> _Seen:
+def _read(path: Path, target: HashScheme, max_size: int, variants: bool, digests: bool) -> _Seen:
     """What the verdicts need of one file, and no more: the request's text only for
     ``variants``, the digest of its bytes only for a deletion (``digests``). Raises
     LoadError for a file that cannot be read."""
@@ -221,13 +225,13 @@ def _read(
     request = data.get("request") if isinstance(data.get("request"), dict) else {}
     assert isinstance(request, dict)
     test_id = data.get("test_id") if isinstance(data.get("test_id"), str) else None
-    endpoint = recorded_endpoint(request)
     return _Seen(
-        path,
-        display,
-        verdict,
+        str(path),
+        verdict.status,
+        "" if verdict.expected == path.name else verdict.expected,
+        verdict.detail if verdict.status == "mismatch" else "",
         test_id,
-        endpoint,
+        recorded_endpoint(request) if variants else None,
         json.dumps(request, sort_keys=True) if variants else "",
         len(recording.raw),
         store.digest(recording.raw) if digests else "",
@@ -237,18 +241,10 @@ def _read(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(
-    target: str, max_size: int, project: Project, variants: bool, digests: bool
-) -> None:
+def _init_worker(target: str, max_size: int, variants: bool, digests: bool) -> None:
     from recctl.hashing import SCHEMES
 
-    _worker.update(
-        target=SCHEMES[target],
-        max_size=max_size,
-        project=project,
-        variants=variants,
-        digests=digests,
-    )
+    _worker.update(target=SCHEMES[target], max_size=max_size, variants=variants, digests=digests)
 
 
 def _read_item(path: str) -> _Seen | tuple[str, str]:
@@ -257,7 +253,6 @@ def _read_item(path: str) -> _Seen | tuple[str, str]:
     try:
         return _read(
             Path(path),
-            worker["project"].relative(path),
             worker["target"],
             worker["max_size"],
             worker["variants"],
@@ -286,17 +281,22 @@ def find_stale(
     report = PruneReport()
     index = TestIndex(root, collected)
     seen: list[_Seen] = []
-    initargs = (target.name, max_size, project, variants, digests)
+    initargs = (target.name, max_size, variants, digests)
     names = [str(path) for path in paths]
-    for item in process_map(_read_item, names, jobs, _init_worker, initargs):
+    test_ids: dict[str, str] = {}
+    results = process_map(_read_item, names, jobs, _init_worker, initargs)
+    for name, item in zip(names, results, strict=True):
         if isinstance(item, tuple):
             report.unreadable.append(item)
-        else:
-            seen.append(item)
-    tested = [item for item in seen if item.test_id]
-    missing = sum(not index.has_file(item.test_id or "") for item in tested)
-    if missing * 2 > len(tested):
-        report.withheld = Withheld(str(root), missing, len(tested))
+            continue
+        # The workers' copies of the path and the test id give way to one string each (the
+        # path as discovered, one per test however many recordings it has).
+        test_id = item.test_id and test_ids.setdefault(item.test_id, item.test_id)
+        seen.append(replace(item, path=name, test_id=test_id))
+    tested = sum(1 for item in seen if item.test_id)
+    missing = sum(1 for item in seen if item.test_id and not index.has_file(item.test_id))
+    if missing * 2 > tested:
+        report.withheld = Withheld(str(root), missing, tested)
     reachable: list[_Seen] = []
     for item in seen:
         stale = _stale_reason(item, index, root, report.withheld is None)
@@ -304,23 +304,23 @@ def find_stale(
             report.stale.append(stale)
             continue
         reachable.append(item)
-    duplicates = _duplicates(reachable)
+    duplicates = _duplicates(reachable, project)
     report.stale.extend(duplicates)
     flagged = {stale.path for stale in duplicates}
     if used is not None:
         runs = plural_runs(used)
         for item in reachable:
             # An outdated file is not read until renamed: a repair, not a deletion.
-            if item.verdict.status == "outdated" or str(item.path) in flagged:
+            if item.status == "outdated" or item.path in flagged:
                 continue
-            if not used.used(item.display):
+            if not used.used(project.relative(item.path)):
                 report.stale.append(item.stale("unused", f"no test opened it in {runs}"))
-                flagged.add(str(item.path))
+                flagged.add(item.path)
     report.outdated = sum(
-        item.verdict.status == "outdated" and str(item.path) not in flagged for item in reachable
+        item.status == "outdated" and item.path not in flagged for item in reachable
     )
     if variants:
-        report.variants = _variants([item for item in reachable if item.verdict.status == "ok"])
+        report.variants = _variants([item for item in reachable if item.status == "ok"])
     report.stale.sort(key=lambda stale: stale.path)
     return report
 
@@ -335,40 +335,45 @@ def _stale_reason(item: _Seen, index: TestIndex, root: Path, judge_tests: bool) 
     """Why ``item`` is stale, or None. Without ``judge_tests`` (a root that looks wrong),
     nothing that depends on where the tests are is said."""
     stale = item.stale
-    if _legacy(item.path) and parse_name(item.path.name).hash is not None:
+    path = Path(item.path)
+    if _legacy(path) and parse_name(path.name).hash is not None:
         return stale(
             "unreachable", "legacy layout (recordings/responses/): the recorder no longer reads it"
         )
-    if item.verdict.status == "mismatch":
-        return stale("unreachable", f"no hash scheme gives its name: {item.verdict.detail}")
+    if item.status == "mismatch":
+        return stale("unreachable", f"no hash scheme gives its name: {item.detail}")
     # Recordings outside any test (shared set-up, model lists) are never orphans.
     if item.test_id and judge_tests:
         why = index.missing(item.test_id)
         if why is not None:
             return stale("orphan", f"{item.test_id}: {why}")
         expected = _expected_dir(root, item.test_id)
-        if _real(str(item.path.parent)) != _real(str(expected)):
+        if _real(str(path.parent)) != _real(str(expected)):
             where = display_path(expected, root)
             return stale("misplaced", f"the recorder looks for it in {where}/")
     return None
 
 
-def _duplicates(items: Iterable[_Seen]) -> list[Stale]:
+def _duplicates(items: Iterable[_Seen], project: Project) -> list[Stale]:
     groups: dict[str, list[_Seen]] = {}
     for item in items:
-        name = parse_name(item.path.name)
-        if item.verdict.expected is None or name.models:
+        name = parse_name(os.path.basename(item.path))
+        if item.expected is None or name.models:
             continue  # model lists that share a hash are merged on replay
-        groups.setdefault(item.verdict.expected, []).append(item)
+        expected = item.expected or os.path.basename(item.path)
+        groups.setdefault(expected, []).append(item)
     stale = []
     for group in groups.values():
         if len(group) < 2:
             continue
         # The recorder finds the file named by the target hash first, then the first by path.
-        keeper = min(group, key=lambda item: (item.verdict.status != "ok", item.display))
+        # Names relative to the root: a detail must not depend on the current directory.
+        keeper = min(group, key=lambda item: (item.status != "ok", project.relative(item.path)))
+        # One detail string for the whole group (a replicated corpus has thousands).
+        detail = secrets.mask_text(f"the same request as {project.relative(keeper.path)}")
         for item in group:
             if item is not keeper:
-                stale.append(item.stale("duplicate", f"the same request as {keeper.display}"))
+                stale.append(Stale(item.path, "duplicate", detail, item.size, item.digest))
     return stale
 
 
@@ -379,7 +384,7 @@ MODEL_LISTINGS = frozenset({"/v1/models", "/api/tags", "/v1/openai/v1/models"})
 def _variants(items: Iterable[_Seen]) -> list[Variant]:
     groups: dict[tuple[str, str], list[_Seen]] = {}
     for item in items:
-        if item.endpoint in MODEL_LISTINGS or parse_name(item.path.name).models:
+        if item.endpoint in MODEL_LISTINGS or parse_name(os.path.basename(item.path)).models:
             continue
         if item.test_id and item.endpoint:
             groups.setdefault((item.test_id, item.endpoint), []).append(item)
@@ -389,7 +394,7 @@ def _variants(items: Iterable[_Seen]) -> list[Variant]:
             continue
         shapes: dict[str, list[str]] = {}
         for item in group:
-            shapes.setdefault(_DRIFT.sub("~", item.request_text), []).append(str(item.path))
+            shapes.setdefault(_DRIFT.sub("~", item.request_text), []).append(item.path)
         for paths in shapes.values():
             if len(paths) > 1:
                 variants.append(Variant(test_id, endpoint, sorted(paths)))

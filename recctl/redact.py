@@ -271,7 +271,7 @@ def _sse_with(line: str, document: Any) -> str:
 
 
 def redact_paths(
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     root: Path,
     max_size: int,
     allowlist: frozenset[str],
@@ -283,5 +283,5 @@ def redact_paths(
     for path in paths:
         if stop is not None and stop.requested:
             break
-        actions += redact_file(path, str(path), root, max_size, allowlist, salt, write)
+        actions += redact_file(Path(path), str(path), root, max_size, allowlist, salt, write)
     return actions

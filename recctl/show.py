@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from recctl import secrets, store
 from recctl.discovery import (
     display_path,
-    find_recordings,
+    find_recording_names,
     recordings_dirs_below,
     under_recordings,
     walk_recordings,
@@ -91,19 +91,19 @@ def _search_dirs(project: Project, cwd: Path) -> Iterator[list[str]]:
         yield recordings_dirs_below(str(project.root))
 
 
-def resolve_refs(refs: Sequence[str], project: Project, cwd: Path) -> list[Path]:
+def resolve_refs(refs: Sequence[str], project: Project, cwd: Path) -> list[str]:
     """Files named by paths, full hashes or unique hash prefixes (at least 4 hex digits).
 
     Hashes are looked up by file name (no other file is parsed), in the recordings folder
     the user stands in first, then across the project. A path is read wherever it lies.
     """
-    found: dict[str, Path] = {}
+    found: dict[str, None] = {}
     for ref in refs:
         if re.fullmatch(r"[0-9a-f]{1,3}", ref):
             raise UsageError(f"{ref}: a hash prefix needs at least {MIN_PREFIX} hex digits")
         if looks_like_path(ref, cwd):
-            for path in find_recordings([ref], project, cwd):
-                found.setdefault(str(path), path)
+            # Strings, not Path objects: a directory of 100,000 files is shown in one run.
+            found.update(dict.fromkeys(find_recording_names([ref], project, cwd)))
             continue
         parsed = _HEX_REF.match(ref)
         assert parsed is not None  # looks_like_path took everything else
@@ -127,8 +127,8 @@ def resolve_refs(refs: Sequence[str], project: Project, cwd: Path) -> list[Path]
             raise UsageError(
                 f"{ref} is ambiguous; it names {len(matches)} recordings:\n  {listed}{more}"
             )
-        found.setdefault(matches[0], Path(matches[0]))
-    return sorted(found.values())
+        found.setdefault(matches[0], None)
+    return sorted(found)
 
 
 @dataclass
@@ -252,7 +252,7 @@ def masked(recording: store.Recording) -> store.Recording:
     return store.Recording(recording.path, recording.raw, masker.data(recording.data))
 
 
-def load_shown(path: Path, max_size: int, reveal: bool = False) -> Shown:
+def load_shown(path: str | Path, max_size: int, reveal: bool = False) -> Shown:
     """One recording as ``show`` presents it, secrets masked unless ``reveal``; a file that
     cannot be read, or is no recording, raises LoadError."""
     recording = store.load(path, max_size)
@@ -261,7 +261,7 @@ def load_shown(path: Path, max_size: int, reveal: bool = False) -> Shown:
     return describe(recording if reveal else masked(recording), str(path))
 
 
-def raw_view(path: Path, max_size: int, reveal: bool = False) -> bytes:
+def raw_view(path: str | Path, max_size: int, reveal: bool = False) -> bytes:
     """The file's bytes as ``show --raw`` prints them: secrets masked unless ``reveal``."""
     raw = store.read_bytes(path, max_size)
     if reveal:
@@ -330,7 +330,7 @@ def _init(max_size: int, with_record: bool) -> None:
     _worker.update(max_size=max_size, with_record=with_record)
 
 
-def _entry(path: Path) -> Entry:
+def _entry(path: str | Path) -> Entry:
     display = str(path)
     try:
         recording = store.load(path, _worker["max_size"])
@@ -342,7 +342,7 @@ def _entry(path: Path) -> Entry:
 
 
 def entries(
-    paths: Sequence[Path], max_size: int, jobs: int | None, with_record: bool = False
+    paths: Sequence[str | Path], max_size: int, jobs: int | None, with_record: bool = False
 ) -> Iterator[Entry]:
     """A summary line of every file, in path order, named by the path given."""
     yield from process_map(_entry, paths, jobs, _init, (max_size, with_record))
@@ -423,8 +423,8 @@ def total(groups: Sequence[Group]) -> Group:
     return whole
 
 
-def summarize(items: Sequence[Entry], by: str) -> list[Group]:
-    """Totals per group, heaviest first."""
+def summarize(items: Iterable[Entry], by: str) -> list[Group]:
+    """Totals per group, heaviest first: the entries are folded in as they come."""
     if by not in GROUPS:
         raise UsageError(f"--by takes one of {', '.join(GROUPS)}")
     groups: dict[str, Group] = {}

@@ -436,14 +436,14 @@ def _abandoned(entry: os.DirEntry[str], now: float) -> bool:
     return age > ABANDONED_AFTER
 
 
-def sweep_temp_files(paths: Iterable[Path]) -> list[Path]:
+def sweep_temp_files(paths: Iterable[str | Path]) -> list[Path]:
     """Remove the temporary files that killed runs left beside these files: only those whose
     writer is gone, never another live run's."""
     import time
 
     removed = []
     now = time.time()
-    for directory in {path.parent for path in paths}:
+    for directory in {os.path.dirname(os.fspath(path)) or "." for path in paths}:
         try:
             entries = list(os.scandir(directory))
         except OSError:

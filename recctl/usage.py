@@ -159,7 +159,7 @@ class FileUse:
     tests: list[str]
 
 
-def file_uses(files: Sequence[Path], usage: UsageLog, project: Project) -> list[FileUse]:
+def file_uses(files: Sequence[str | Path], usage: UsageLog, project: Project) -> list[FileUse]:
     """For each recording: how often runs opened it, and by which tests."""
     opens = usage.opens()
     uses = []

@@ -184,7 +184,7 @@ def projects(paths: Sequence[str] | None, root: Path | None) -> "list[tuple[Proj
 
 
 @contextmanager
-def writing(files: Sequence[Path], write: bool = True) -> Iterator[Interruption]:
+def writing(files: Sequence[str | Path], write: bool = True) -> Iterator[Interruption]:
     """Around a command that writes: sweep the temporary files a killed run left, and defer
     Ctrl-C to the end of the file in hand."""
     from recctl.store import sweep_temp_files

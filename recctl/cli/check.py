@@ -210,9 +210,8 @@ def _check_project(
 
         files = find_recording_names(named, found, Path.cwd())
     if options.fix:
-        as_paths = [Path(name) for name in files]
-        with writing(as_paths) as stop:
-            files = _fix(as_paths, found, target, options.jobs, stop)
+        with writing(files) as stop:
+            files = _fix(files, found, target, options.jobs, stop)
         stop_if_interrupted(stop)
     check_settings = core.CheckSettings(
         checks,
@@ -229,12 +228,12 @@ def _check_project(
 
 
 def _fix(
-    files: list[Path],
+    files: "list[str] | list[Path]",
     found: "Project",
     target: "HashScheme",
     jobs: int | None,
     stop: "Interruption",
-) -> list[Path]:
+) -> list[str]:
     """The safe fixes, said on stderr; the files under their names after them."""
     from recctl.fix import fix_paths
     from recctl.reporters.changes import render_fixes

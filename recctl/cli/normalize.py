@@ -1,6 +1,7 @@
 """``recctl normalize``."""
 
 import sys
+from collections.abc import Iterator
 
 import typer
 
@@ -31,17 +32,25 @@ def normalize(
     """
     from pathlib import Path
 
-    from recctl.discovery import find_recordings
-    from recctl.normalize import normalize_paths
+    from recctl.discovery import find_recording_names
+    from recctl.normalize import Normalization, normalize_paths
     from recctl.reporters.changes import NORMALIZE_REPORTERS
 
     found = project(paths, root)
-    files = find_recordings(paths or [], found, Path.cwd())
+    files = find_recording_names(paths or [], found, Path.cwd())
+    pending: list[Normalization] = []
+
+    def noted(results: "Iterator[Normalization]") -> "Iterator[Normalization]":
+        for result in results:
+            if result.action in ("would normalize", "failed"):
+                pending.append(result)
+            yield result
+
+    # Results stream to the reporter as each file is done; only what is pending is kept.
     with writing(files, write) as stop:
         results = normalize_paths(files, found.root, found.config.max_file_size, write, stop)
-    NORMALIZE_REPORTERS[output.value](results, sys.stdout)
+        NORMALIZE_REPORTERS[output.value](noted(results), sys.stdout)
     stop_if_interrupted(stop)
-    pending = any(result.action in ("would normalize", "failed") for result in results)
     raise typer.Exit(int(ExitCode.FINDINGS if pending else ExitCode.OK))
 
 

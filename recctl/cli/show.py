@@ -5,12 +5,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from recctl.cli._options import Jobs, Paths, Root, Used, project, projects, usage_logs
 from recctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from recctl.show import Entry
 
 
 class ViewFormat(str, enum.Enum):
@@ -130,7 +133,7 @@ def ls(
     with --used, how often replay runs opened each recording, and by which tests.
     """
     from recctl import show as core
-    from recctl.discovery import find_recordings
+    from recctl.discovery import find_recording_names
     from recctl.errors import UsageError
     from recctl.reporters import Display, write_json_lines
     from recctl.reporters.show import render_ls, render_summary
@@ -138,7 +141,7 @@ def ls(
     if summary and by not in core.GROUPS:
         raise UsageError(f"--by takes one of {', '.join(core.GROUPS)}")
     where = project(paths, root)
-    files = find_recordings(paths or [], where, Path.cwd())
+    files = find_recording_names(paths or [], where, Path.cwd())
     if used:
         if summary or test or model or endpoint or provider:
             raise UsageError("--used lists every recording: no --summary or filters with it")
@@ -149,16 +152,12 @@ def ls(
         USED_REPORTERS[output.value](uses, sys.stdout)
         raise typer.Exit(int(ExitCode.OK))
     filters = core.Filters(test, model, endpoint, provider)
-    found = [
-        entry
-        for entry in _with_progress(
-            core.entries(files, where.config.max_file_size, jobs), len(files)
-        )
-        if filters.keep(entry)
-    ]
-    unreadable = any(entry.error is not None for entry in found)
+    failed: list[str] = []
+    # Entries stream from the workers to the reporter: only a terminal table holds them all.
+    listed = _with_progress(core.entries(files, where.config.max_file_size, jobs), len(files))
+    stream = _noting_failures((entry for entry in listed if filters.keep(entry)), failed)
     if summary:
-        groups = core.summarize(found, by)
+        groups = core.summarize(stream, by)
         if output is ViewFormat.json:
             rows = [{"by": by, **asdict(group)} for group in groups]
             if groups:
@@ -174,13 +173,21 @@ def ls(
                     **{k: v for k, v in asdict(entry).items() if k != "record"},
                     "path": display(entry.path),
                 }
-                for entry in found
+                for entry in stream
             ),
             sys.stdout,
         )
     else:
-        render_ls(found, sys.stdout)
-    raise typer.Exit(int(ExitCode.FINDINGS if unreadable else ExitCode.OK))
+        render_ls(stream, sys.stdout)
+    raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+
+
+def _noting_failures(stream: "Iterator[Entry]", failed: list[str]) -> "Iterator[Entry]":
+    """The entries, passed on; the paths of those that could not be read, noted."""
+    for entry in stream:
+        if entry.error is not None:
+            failed.append(entry.path)
+        yield entry
 
 
 Item = TypeVar("Item")

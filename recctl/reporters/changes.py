@@ -4,7 +4,7 @@ lines."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from recctl.reporters import Display, Lines, json_text, plural
@@ -79,18 +79,19 @@ def render_fix_json(report: FixReport, out: TextIO) -> None:
         out.write(json_text(record) + "\n")
 
 
-def render_normalize_text(results: Sequence[Normalization], out: TextIO) -> None:
+def render_normalize_text(results: Iterable[Normalization], out: TextIO) -> None:
     lines, display = Lines(out), Display()
+    counts: Counter[str] = Counter()
     for result in results:
         if result.action != "unchanged":
             fields = f" ({', '.join(result.fields)})" if result.fields else ""
             detail = f" {result.detail}" if result.detail else ""
             lines.write(f"{result.action}: ", display(result.path), fields, detail)
-    counts = Counter(result.action for result in results)
+        counts[result.action] += 1
     lines.write(", ".join(f"{count} {action}" for action, count in sorted(counts.items())))
 
 
-def render_normalize_json(results: Sequence[Normalization], out: TextIO) -> None:
+def render_normalize_json(results: Iterable[Normalization], out: TextIO) -> None:
     display = Display()
     for result in results:
         out.write(json_text({**result.record(), "path": display(result.path)}) + "\n")
@@ -123,7 +124,7 @@ def render_redact_json(actions: Sequence[Redaction], out: TextIO) -> None:
         out.write(json_text({**action.record(), "path": display(action.path)}) + "\n")
 
 
-NORMALIZE_REPORTERS: dict[str, Callable[[Sequence[Normalization], TextIO], None]] = {
+NORMALIZE_REPORTERS: dict[str, Callable[[Iterable[Normalization], TextIO], None]] = {
     "text": render_normalize_text,
     "json": render_normalize_json,
 }

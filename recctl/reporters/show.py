@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from recctl.output import (
@@ -318,15 +318,16 @@ def _ls_row(entry: Entry, display: Display, whole: bool) -> list[str]:
     ]
 
 
-def render_ls(entries: Sequence[Entry], out: TextIO) -> None:
+def render_ls(stream: Iterable[Entry], out: TextIO) -> None:
     """A table on a terminal; in a pipe, one tab-separated line per recording with every
-    field whole, so that grep, cut and wc work."""
+    field whole, so that grep, cut and wc work, written as the entries come."""
     display = Display()
     if not out.isatty():
         pipe = Lines(out)
-        for entry in entries:
+        for entry in stream:
             pipe.write_row(_ls_row(entry, display, True))
         return
+    entries = list(stream)  # the table's widths depend on every row
     lines = Lines(out)
     header = ["hash", "test", "endpoint", "model", "str.", "size", "tokens"]
     rows: list[list[str]] = [
