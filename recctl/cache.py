@@ -37,7 +37,8 @@ KEEP_DAYS = 30
 GITIGNORE = "# Created by recctl: this folder is a cache, never commit it.\n*\n"
 
 Result = TypeVar("Result")
-Identity = tuple[int, int, int, int]
+Identity = list[int]
+"""size, mtime_ns, ctime_ns, inode: a list, as it is stored (JSON has no tuples)."""
 
 
 def settings_key(command: str, settings: dict[str, Any]) -> str:
@@ -61,10 +62,6 @@ def file_digest(path: Path | None) -> str | None:
         return None
 
 
-def identity_of(stat: os.stat_result) -> Identity:
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-
-
 @dataclass
 class ResultCache:
     """One command's cache for one set of settings, in memory until ``save``."""
@@ -77,6 +74,10 @@ class ResultCache:
     changed: bool = False
     blobs: dict[str, str] | None = None
     """Clean files' git blob ids, read once when a lookup by stat misses."""
+    today: int = field(default_factory=lambda: _today())
+    fresh: list[str] = field(default_factory=list)
+    """Entries stored this run, whose blob ids are filled in when the cache is saved."""
+    _git: GitBlobs | None = None
 
     @classmethod
     def open(cls, directory: Path | None, root: Path, command: str, key: str) -> ResultCache:
@@ -87,38 +88,38 @@ class ResultCache:
         return cls(path, root, _load(path))
 
     def lookup(self, relative: str, identity: Identity) -> Any | None:
+        """The payload stored for this file if it is unchanged: the same stat, or where the
+        stat differs (a fresh clone), the same git blob of a clean file."""
         entry = self.entries.get(relative)
         if entry is None:
             return None
-        if entry[0] == list(identity):
-            self._touch(entry)
-            return entry[2]
-        blob = entry[1]
-        if blob is not None and self._blob(relative) == blob:
-            entry[0] = list(identity)  # the same content under a new stat (a fresh clone)
-            self._touch(entry)
+        if entry[0] != identity:
+            blob = entry[1]
+            if blob is None or self._blob(relative) != blob:
+                return None
+            entry[0] = identity  # the same content under a new stat
             self.changed = True
-            return entry[2]
-        return None
+        if entry[3] != self.today:
+            entry[3] = self.today
+            self.changed = True
+        return entry[2]
 
     def store(self, relative: str, identity: Identity, payload: Any) -> None:
         if self.path is None:
             return
-        blob = self._blob(relative)
-        self.entries[relative] = [list(identity), blob, payload, _today()]
+        self.entries[relative] = [identity, None, payload, self.today]
+        self.fresh.append(relative)
         self.changed = True
 
-    def _touch(self, entry: list[Any]) -> None:
-        today = _today()
-        if entry[3] != today:
-            entry[3] = today
-            self.changed = True
+    def expect_misses(self) -> None:
+        """Start asking git for blob ids now, so that its answer is ready, not waited for,
+        when the judged files are stored."""
+        if self.path is not None and self.blobs is None and self._git is None:
+            self._git = GitBlobs(self.root)
 
     def _blob(self, relative: str) -> str | None:
-        if self.path is None:
-            return None
         if self.blobs is None:
-            self.blobs = git_blobs(self.root)
+            self.blobs = (self._git or GitBlobs(self.root)).result()
         return self.blobs.get(relative)
 
     def save(self) -> None:
@@ -126,8 +127,14 @@ class ResultCache:
         (a read-only checkout still gets its answers)."""
         if self.path is None or not self.changed:
             return
-        oldest = _today() - KEEP_DAYS
-        entries = {key: entry for key, entry in self.entries.items() if entry[3] >= oldest}
+        for relative in self.fresh:
+            self.entries[relative][1] = self._blob(relative)
+        oldest = self.today - KEEP_DAYS
+        entries = {
+            key: entry
+            for key, entry in self.entries.items()
+            if type(entry[3]) is int and entry[3] >= oldest
+        }
         document = {"recctl-cache": FORMAT_VERSION, "entries": entries}
         try:
             import orjson
@@ -139,7 +146,7 @@ class ResultCache:
 
         try:
             _prepare(self.path.parent)
-            put(self.path, content)
+            put(self.path, content, sync=False)  # a cache lost in a crash is a cold run
         except (OSError, WriteError):
             pass
 
@@ -149,15 +156,9 @@ def _today() -> int:
 
 
 def _valid(entry: Any) -> bool:
-    return (
-        isinstance(entry, list)
-        and len(entry) == 4
-        and isinstance(entry[0], list)
-        and len(entry[0]) == 4
-        and all(type(number) is int for number in entry[0])
-        and (entry[1] is None or isinstance(entry[1], str))
-        and type(entry[3]) is int
-    )
+    # Only the shape here: a wrong identity or blob never compares equal (a miss), a wrong
+    # payload is refused by the command's decoder, a wrong day is dropped on save.
+    return type(entry) is list and len(entry) == 4
 
 
 def _load(path: Path) -> dict[str, list[Any]]:
@@ -184,26 +185,46 @@ def _prepare(directory: Path) -> None:
         ignore.write_text(GITIGNORE)
 
 
-def git_blobs(root: Path) -> dict[str, str]:
-    """Blob ids of the files under ``root`` that git tracks and that are clean in the work
-    tree (root-relative); empty outside a git work tree."""
-    try:
-        staged = subprocess.run(
-            ["git", "ls-files", "--stage", "-z"],
-            cwd=root,
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-        modified = subprocess.run(
-            ["git", "diff-files", "--name-only", "--relative", "-z"],
-            cwd=root,
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {}
+class GitBlobs:
+    """The blob ids of the files under a root that git tracks and that are clean in the work
+    tree (root-relative), asked of git at once and read when needed; none outside a git work
+    tree."""
+
+    def __init__(self, root: Path) -> None:
+        self._processes: list[subprocess.Popen[bytes]] = []
+        for args in (
+            ["ls-files", "--stage", "-z"],
+            ["diff-files", "--name-only", "--relative", "-z"],
+        ):
+            try:
+                process = subprocess.Popen(
+                    ["git", *args],
+                    cwd=root,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL,
+                )
+            except OSError:
+                break
+            self._processes.append(process)
+
+    def result(self) -> dict[str, str]:
+        outputs = []
+        for process in self._processes:
+            try:
+                output, _ = process.communicate(timeout=60)
+            except subprocess.SubprocessError:
+                process.kill()
+                return {}
+            if process.returncode != 0:
+                return {}
+            outputs.append(output)
+        if len(outputs) != 2:
+            return {}
+        return _clean_blobs(*outputs)
+
+
+def _clean_blobs(staged: bytes, modified: bytes) -> dict[str, str]:
     dirty = {name.decode("utf-8", "surrogateescape") for name in modified.split(b"\0") if name}
     blobs = {}
     for record in staged.split(b"\0"):
@@ -228,32 +249,43 @@ def cached_map(
     was judged, and ``run`` (over the cores) judges the others. Each file is ``stat``-ed
     before it is read, so a change made while it is judged misses next time. Results stream:
     only the hits' payloads (already in the cache) and the misses' identities are held."""
+    if cache.path is None:
+        yield from run(list(paths))
+        return
+    root = cache.root
+    prefix = str(root).rstrip(os.sep) + os.sep
     hits: list[Any] = [None] * len(paths)
     misses: list[int] = []
-    identities: dict[int, Identity] = {}
-    root = cache.root
+    pending: dict[int, tuple[str, Identity]] = {}
+    stat = os.stat
     for index, path in enumerate(paths):
-        if cache.path is None:
-            misses.append(index)
-            continue
+        text = path if type(path) is str else os.fspath(path)
+        relative = text[len(prefix) :] if text.startswith(prefix) else root_relative(text, root)
         try:
-            identity = identity_of(os.stat(path))
+            st = stat(text)
         except OSError:
             misses.append(index)  # the check says why it cannot be read
             continue
-        payload = cache.lookup(root_relative(path, root), identity)
-        if payload is not None and decode(path, payload) is not None:
+        identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        payload = cache.lookup(relative, identity)
+        # An empty payload (a clean file) needs no check; others are decoded to be sure.
+        if payload is not None and (payload == [] or decode(path, payload) is not None):
             hits[index] = payload
         else:
             misses.append(index)
-            identities[index] = identity
+            pending[index] = (relative, identity)
+    if misses:
+        cache.expect_misses()
     judged = run([paths[index] for index in misses]) if misses else iter(())
-    missed = set(misses)
+    upcoming = iter(misses)
+    next_miss = next(upcoming, -1)
     for index, path in enumerate(paths):
-        if index in missed:
+        if index == next_miss:
+            next_miss = next(upcoming, -1)
             result = next(judged)
-            if index in identities:
-                cache.store(root_relative(path, root), identities[index], encode(result))
+            if index in pending:
+                relative, identity = pending.pop(index)
+                cache.store(relative, identity, encode(result))
             yield result
         else:
             decoded = decode(path, hits[index])

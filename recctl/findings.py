@@ -45,6 +45,8 @@ class FileResult:
         if not isinstance(payload, list):
             return None
         display = str(path)
+        if not payload:
+            return cls(display)
         findings = []
         for item in payload:
             if not isinstance(item, list) or len(item) != 5:

@@ -226,15 +226,17 @@ def _temp_name(name: str) -> str:
     return f"{TEMP_PREFIX}{name}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}"
 
 
-def _write_temp(directory: Path, name: str, content: bytes, mode: int) -> Path:
-    """Write ``content`` to a new temporary file beside ``name``, synced to disk."""
+def _write_temp(directory: Path, name: str, content: bytes, mode: int, sync: bool = True) -> Path:
+    """Write ``content`` to a new temporary file beside ``name``, synced to disk (unless
+    ``sync`` is off: a file nothing is lost without)."""
     temp = directory / _temp_name(name)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         view = memoryview(content)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         with contextlib.suppress(OSError):
@@ -376,13 +378,14 @@ def create(path: Path, content: bytes, *, root: Path | None = None) -> None:
     _fsync_directory(directory)
 
 
-def put(path: Path, content: bytes) -> None:
+def put(path: Path, content: bytes, sync: bool = True) -> None:
     """Atomically replace ``path`` with ``content``, whatever it held: for the files recctl
-    owns (a usage log, a cache entry), never a recording. Readers see the old file or the
-    new one, never half of either."""
+    owns (a usage log, a cache), never a recording. Readers see the old file or the new one,
+    never half of either. ``sync=False`` skips the wait for the disk, for a file whose loss
+    in a crash costs nothing (a cache, which a reader that finds it damaged ignores)."""
     directory = Path(os.path.realpath(path.parent))
     try:
-        temp = _write_temp(directory, path.name, content, 0o644)
+        temp = _write_temp(directory, path.name, content, 0o644, sync)
     except OSError as exc:
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
