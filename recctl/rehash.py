@@ -31,7 +31,7 @@ Repair = Literal["rename", "re-record"]
 _REC_ID = re.compile(rb'"rec-([0-9a-f]{12})"')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """What a recording's name says about its request, under the target scheme."""
 
@@ -292,7 +292,7 @@ Action = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rename:
     """What ``--write`` did (or would do) to one file."""
 
