@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv
@@ -65,6 +66,13 @@ def edit(root: Path, count: int) -> None:
             edited += 1
 
 
+def _adder(rows: dict[str, list[float]]) -> Callable[[str, float], None]:
+    def add(name: str, seconds: float) -> None:
+        rows.setdefault(name, []).append(seconds)
+
+    return add
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS_2025)
@@ -84,9 +92,7 @@ def main() -> int:
                 files = make_checkout(args.corpus, root, copies)
                 cache = root / ".recctl_cache"
                 rows: dict[str, list[float]] = {}
-
-                def add(name: str, seconds: float) -> None:
-                    rows.setdefault(name, []).append(seconds)
+                add = _adder(rows)
 
                 check = [*recctl, "check", "."]
                 timed(floor_argv(root), root, ENV)  # the page cache

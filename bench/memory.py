@@ -50,7 +50,8 @@ def main() -> int:
                 command = [sys.executable, "-m", "recctl", *(a.format(dir=root) for a in argv)]
                 measure(command, root)  # the page cache
                 peaks[name][copies] = measure(command, root)
-    print(f"{'command':<16} {'1x time':>8} {'1x peak':>9} {'10x time':>9} {'10x peak':>9} {'growth':>7}")
+    header = ("1x time", 8), ("1x peak", 9), ("10x time", 9), ("10x peak", 9), ("growth", 7)
+    print(f"{'command':<16} " + " ".join(f"{name:>{width}}" for name, width in header))
     flat = True
     for name, sizes in peaks.items():
         (t1, m1), (t10, m10) = sizes[1], sizes[10]
