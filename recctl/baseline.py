@@ -22,6 +22,7 @@ from recctl import store
 from recctl.config import root_relative
 from recctl.errors import UsageError
 from recctl.findings import CheckReport, FileResult, Finding
+from recctl.project import Project
 
 BASELINE_NAME = ".recctl-baseline.json"
 FORMAT_VERSION = 1
@@ -204,3 +205,29 @@ def serialize(entries: Sequence[BaselineEntry]) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(
         "utf-8", "surrogatepass"
     )
+
+
+def _chosen(project: Project, chosen: Path | None, writing: bool) -> Baseline:
+    """The project's baseline: ``--baseline``, else the configured one, else the default.
+    One the user named must exist unless it is being written (a typo turns nothing off)."""
+    where = baseline_path(project.root, project.config.baseline, chosen)
+    named = chosen is not None or project.config.baseline is not None
+    return load_baseline(where, named and not writing)
+
+
+def without_baselined(
+    report: CheckReport, project: Project, files: Iterable[str | Path], chosen: Path | None
+) -> CheckReport:
+    """``check``'s report less what the project's baseline holds (unchanged without one)."""
+    baseline = _chosen(project, chosen, writing=False)
+    if not baseline.entries:
+        return report
+    return apply_baseline(report, baseline, project.root, checked_paths(files, project.root))
+
+
+def record_baseline(
+    report: CheckReport, project: Project, files: Iterable[str | Path], chosen: Path | None
+) -> BaselineWritten:
+    """``check --write-baseline``: the report's findings become the project's baseline."""
+    baseline = _chosen(project, chosen, writing=True)
+    return write_baseline(report, baseline, project.root, checked_paths(files, project.root))

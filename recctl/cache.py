@@ -12,7 +12,8 @@ clone in CI has new mtimes but the same blobs.
 
 A cache is a hint, never trusted: an unreadable, truncated or malformed file, or an entry of
 the wrong shape, is a miss, and the file is written anew, atomically (a temporary file and a
-rename), so that concurrent runs leave one valid cache or the other.
+rename), so that concurrent runs leave one valid cache or the other. A cache that git tracks
+came with the checkout, from anyone: it is ignored whole.
 """
 
 from __future__ import annotations
@@ -120,7 +121,22 @@ class ResultCache:
     def _blob(self, relative: str) -> str | None:
         if self.blobs is None:
             self.blobs = (self._git or GitBlobs(self.root)).result()
+            if self._committed(self.blobs):
+                # A cache in git came with the checkout: anyone could have written it (a pull
+                # request that says its own files are clean). Nothing in it is trusted.
+                self.entries = {}
+                self.blobs = {}
+                self.changed = True
         return self.blobs.get(relative)
+
+    def _committed(self, tracked: dict[str, str]) -> bool:
+        """Whether git tracks a file of this cache's folder."""
+        assert self.path is not None
+        folder = root_relative(self.path.parent, self.root)
+        if folder.startswith("/"):
+            return False  # outside the project: no checkout brings it
+        prefix = folder.rstrip("/") + "/"
+        return any(name.startswith(prefix) for name in tracked)
 
     def save(self) -> None:
         """Write the cache if anything changed; a cache that cannot be written is no error

@@ -233,6 +233,30 @@ def test_a_fresh_clone_hits_by_blob_id(
     assert reads.count == 1
 
 
+def test_a_cache_committed_to_git_is_not_trusted(
+    corpus_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pull request that commits a cache saying its leaked key is clean gets it checked.
+    project = corpus_project.parent
+    _git(project, "init", "-q")
+    _git(project, "add", "recordings", "pyproject.toml")
+    _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "r")
+    invoke(["check"], env=ON)
+    [cache] = [p for p in (project / ".recctl_cache").iterdir() if p.name != ".gitignore"]
+    document = json.loads(cache.read_text())
+    for entry in document["entries"].values():
+        entry[2] = []  # every file clean
+    cache.write_text(json.dumps(document))
+    _git(project, "add", "-f", ".recctl_cache")
+    _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "cache")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(project), str(clone))
+    monkeypatch.chdir(clone)
+    result = invoke(["check", "-f", "json"], env=ON)
+    assert result.exit_code == 1
+    assert "secret" in {json.loads(line)["check"] for line in result.stdout.splitlines()}
+
+
 def test_concurrent_runs_leave_a_valid_cache(corpus_project: Path) -> None:
     project = corpus_project.parent
     for number in range(60):

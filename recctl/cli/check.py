@@ -24,7 +24,6 @@ from recctl.errors import ExitCode
 from recctl.reporters import default_format
 
 if TYPE_CHECKING:
-    from recctl.baseline import Baseline, BaselineWritten
     from recctl.findings import CheckReport
     from recctl.hashing import HashScheme
     from recctl.interrupt import Interruption
@@ -120,7 +119,7 @@ def check(
 
     Exits 1 on any finding not in the baseline. This is what the pre-commit hooks run.
     """
-    from recctl.baseline import baseline_path, load_baseline
+    from recctl.baseline import record_baseline, without_baselined
     from recctl.errors import UsageError
     from recctl.findings import CheckReport
     from recctl.reporters.findings import REPORTERS, markdown_report, render_baseline_written
@@ -140,40 +139,17 @@ def check(
         checked, files = _check_project(found, named, options)
         if no_baseline:
             report.merge(checked)
-            continue
-        where = baseline_path(found.root, found.config.baseline, baseline)
-        required = (
-            baseline is not None or found.config.baseline is not None
-        ) and not write_baseline
-        kept = load_baseline(where, required)
-        if write_baseline:
-            render_baseline_written(_write(checked, kept, found, files), sys.stdout)
+        elif write_baseline:
+            written = record_baseline(checked, found, files, baseline)
+            render_baseline_written(written, sys.stdout)
         else:
-            report.merge(_baselined(checked, kept, found, files))
+            report.merge(without_baselined(checked, found, files, baseline))
     if write_baseline:
         raise typer.Exit(int(ExitCode.OK))
     report.clean_word = "clean"
     REPORTERS[output.value if output else default_format()](report, sys.stdout)
     step_summary(lambda: markdown_report(report))
     raise typer.Exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
-
-
-def _write(
-    report: "CheckReport", kept: "Baseline", found: "Project", files: "list[str] | list[Path]"
-) -> "BaselineWritten":
-    from recctl.baseline import checked_paths, write_baseline
-
-    return write_baseline(report, kept, found.root, checked_paths(files, found.root))
-
-
-def _baselined(
-    report: "CheckReport", kept: "Baseline", found: "Project", files: "list[str] | list[Path]"
-) -> "CheckReport":
-    from recctl.baseline import apply_baseline, checked_paths
-
-    if not kept.entries:
-        return report
-    return apply_baseline(report, kept, found.root, checked_paths(files, found.root))
 
 
 class _Options(NamedTuple):
