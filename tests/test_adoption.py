@@ -359,7 +359,7 @@ def test_why_names_the_nearest_recording_and_the_field_the_request_gained(
     assert f"{missed}: no recording of this hash in integration/inference/recordings/" in text
     assert "no file in the project is named by this hash" in text
     assert f"integration/inference/recordings/{recorded.name}" in text
-    assert f"scheme 4   (target) {missed}  = the missed hash" in text
+    assert f"schemes 4 (target), 4b, 4a, 3, 2: {missed}  = the missed hash" in text
     assert "nearest recording: integration/inference/recordings/" in text
     assert '/body/stream_options added: {"include_usage": true}' in text
     # The same as JSON, from stdin, with the test id from a recording.

@@ -76,10 +76,16 @@ def render_text(report: WhyReport, out: TextIO) -> None:
     if report.request_hashes is not None:
         lines.write()
         lines.write(style("the request given, hashed under every scheme:", bold=True))
+        # Schemes that agree on this request share a line, newest first.
+        grouped: dict[str, list[str]] = {}
         for hashed in report.request_hashes:
-            target = " (target)" if hashed.scheme == report.target else ""
-            mark = "  = the missed hash" if hashed.matches else ""
-            lines.write(f"  scheme {hashed.scheme:<3}{target:<9} {hashed.hash}{mark}")
+            name = hashed.scheme + (" (target)" if hashed.scheme == report.target else "")
+            grouped.setdefault(hashed.hash, []).append(name)
+        missed = {hashed.hash for hashed in report.request_hashes if hashed.matches}
+        for digest, names in grouped.items():
+            mark = "  = the missed hash" if digest in missed else ""
+            label = "schemes" if len(names) > 1 else "scheme"
+            lines.write(f"  {label} {', '.join(names)}: {digest}{mark}")
         matching = report.matching_schemes
         if not matching:
             lines.write("  no scheme gives the missed hash: this is not the request replay missed")
