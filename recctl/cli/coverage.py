@@ -13,9 +13,9 @@ def coverage(
     output: ChangeFormatOption = ChangeFormat.text,
     root: Root = None,
 ) -> None:
-    """What replay runs say about the suite, from their usage logs.
+    """Tests that opened no recording, and failing tests' recordings.
 
-    Tests that ran and opened no recording (they went live, or need recording), and the
+    From the usage logs of replay runs: tests that ran and opened no recording (they went live, or need recording), and the
     recordings opened by tests that failed. Exits 1 when there is either.
     """
     from recctl.reporters.usage import COVERAGE_REPORTERS

@@ -28,10 +28,11 @@ def fix(
     jobs: Jobs = None,
     root: Root = None,
 ) -> None:
-    """Apply every safe fix: normalize, rename outdated files, redact what is safe.
+    """Apply every safe fix: normalize, rename, redact.
 
-    A secret outside the hashed request becomes <redacted:KIND>; one inside it, and names no
-    scheme gives, are left for recctl check to report. A dry run unless --write.
+    Normalizes ids and timestamps, renames outdated files, and redacts secrets: a
+    secret outside the hashed request becomes <redacted:KIND>; one inside it, and names
+    no scheme gives, are left for recctl check to report. A dry run unless --write.
 
     Exits 1 when it changed a file (or, on a dry run, would), as pre-commit's fixers do, so
     that the commit stops for a review of the changes.

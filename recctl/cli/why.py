@@ -42,9 +42,9 @@ def why(
     ] = ChangeFormat.text,
     root: Root = None,
 ) -> None:
-    """Explain a replay miss: "Recording not found for request hash: HASH".
+    """Explain why replay missed a request hash.
 
-    Says where a file of that hash is (and where replay looks instead), lists the test's
+    For "Recording not found for request hash: HASH": says where a file of that hash is (and where replay looks instead), lists the test's
     recordings, newest hash schemes first, and, given the live request, hashes it under
     every scheme and shows what changed against the nearest recording, as the hash sees it.
 
