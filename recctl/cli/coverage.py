@@ -15,8 +15,9 @@ def coverage(
 ) -> None:
     """Tests that opened no recording, and failing tests' recordings.
 
-    From the usage logs of replay runs: tests that ran and opened no recording (they went live, or need recording), and the
-    recordings opened by tests that failed. Exits 1 when there is either.
+    From the usage logs of replay runs: tests that ran and opened no recording (they
+    went live, or need recording), and the recordings opened by tests that failed. Exits
+    1 when there is either.
     """
     from recctl.reporters.usage import COVERAGE_REPORTERS
     from recctl.usage import coverage as core

@@ -44,9 +44,10 @@ def why(
 ) -> None:
     """Explain why replay missed a request hash.
 
-    For "Recording not found for request hash: HASH": says where a file of that hash is (and where replay looks instead), lists the test's
-    recordings, newest hash schemes first, and, given the live request, hashes it under
-    every scheme and shows what changed against the nearest recording, as the hash sees it.
+    For "Recording not found for request hash: HASH": says where a file of that hash is
+    (and where replay looks instead), lists the test's recordings, newest hash schemes
+    first, and, given the live request, hashes it under every scheme and shows what
+    changed against the nearest recording, as the hash sees it.
 
     Exits 0 when a file of the hash is where replay looks, else 1.
     """
