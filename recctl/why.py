@@ -126,8 +126,8 @@ def _locate(path: str, hash_hex: str, looks_in: Path | None, target: HashScheme)
     name = parse_name(os.path.basename(path))
     if name.hash is None:
         return None
-    if len(name.hash) == 12:
-        if not hash_hex.startswith(name.hash):
+    if len(name.hash) == 12:  # the legacy layout's names are the hash's first 12 digits
+        if not (hash_hex.startswith(name.hash) or name.hash.startswith(hash_hex)):
             return None
         kind = "legacy"
     elif not name.hash.startswith(hash_hex):
@@ -145,7 +145,7 @@ def _locate(path: str, hash_hex: str, looks_in: Path | None, target: HashScheme)
         notes.append(
             "legacy layout (recordings/responses/, 12-hex name): the recorder no longer reads it"
         )
-        placed = False if placed is not None else None
+        placed = None if looks_in is None else False  # never read, wherever it lies
     if kind == "models":
         notes.append("a model listing: replay merges every models-<hash>-*.json of the hash")
     if placed is False and kind != "legacy":
