@@ -284,8 +284,7 @@ def cached_map(
             continue
         identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         payload = cache.lookup(relative, identity)
-        # An empty payload (a clean file) needs no check; others are decoded to be sure.
-        if payload is not None and (payload == [] or decode(path, payload) is not None):
+        if payload is not None:
             hits[index] = payload
         else:
             misses.append(index)
@@ -305,9 +304,30 @@ def cached_map(
             yield result
         else:
             decoded = decode(path, hits[index])
-            assert decoded is not None
-            yield decoded
+            if decoded is None:  # a payload of the wrong shape: judged now, as a miss
+                yield _judge_late(path, cache, encode, run)
+            else:
+                yield decoded
     cache.save()
+
+
+def _judge_late(
+    path: str | Path,
+    cache: ResultCache,
+    encode: Callable[[Result], Any],
+    run: Callable[[list[str | Path]], Iterator[Result]],
+) -> Result:
+    """One file whose cached payload would not decode, judged after all (rare: a damaged
+    cache), and stored anew."""
+    text = os.fspath(path)
+    try:
+        st = os.stat(text)
+    except OSError:
+        return next(run([path]))
+    identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    result = next(run([path]))
+    cache.store(root_relative(text, cache.root), identity, encode(result))
+    return result
 
 
 def cache_directory(configured: Path | None, root: Path, enabled: bool) -> Path | None:

@@ -114,6 +114,8 @@ _worker: dict[str, Any] = {}
 def init_worker(settings: CheckSettings) -> None:
     """Prepare this process (before forking: workers inherit it): the schema is compiled
     only here, when some file is to be checked, never on a run the cache answers."""
+    if _worker.get("settings") is settings:
+        return  # prepared already (files judged one by one after a damaged cache entry)
     _worker["settings"] = settings
     selected = "schema" in settings.checks
     _worker["validator"] = SchemaValidator.from_path(settings.schema) if selected else None

@@ -64,12 +64,20 @@ def validate_file(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(schema: Path | None, max_size: int, ignores: PathIgnores, root: str) -> None:
-    # Compiled only here: a run the result cache answers never compiles the schema.
-    _worker["validator"] = SchemaValidator.from_path(schema)
-    _worker["max_size"] = max_size
-    _worker["ignores"] = ignores
-    _worker["root"] = root
+def _init_worker(
+    schema: Path | None, max_size: int, ignores: PathIgnores, root: str, run: object
+) -> None:
+    # Compiled only here: a run the result cache answers never compiles the schema; once
+    # per run (files judged one by one after a damaged cache entry ask again).
+    if _worker.get("run") is run:
+        return
+    _worker.update(
+        run=run,
+        validator=SchemaValidator.from_path(schema),
+        max_size=max_size,
+        ignores=ignores,
+        root=root,
+    )
 
 
 def _validate_item(path: str | Path) -> FileResult:
@@ -107,7 +115,7 @@ def validate_paths(
     ``root``) hold ``schema`` are skipped; with a cache, unchanged files are not read.
 
     Findings name files by the paths given: reporters make them relative for display."""
-    initargs = (schema, max_size, ignores, str(root))
+    initargs = (schema, max_size, ignores, str(root), object())
 
     def run(misses: list[str | Path]) -> Iterator[FileResult]:
         return process_map(_validate_item, misses, jobs, _init_worker, initargs)
