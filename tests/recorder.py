@@ -99,3 +99,23 @@ def write(directory: Path, data: dict[str, Any], scheme: str = "4") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / name).write_text(content)
     return directory / name
+
+
+def model_listing(ids: list[str], test_id: str | None = None) -> dict[str, Any]:
+    """A ``/v1/models`` recording of models with these ids, as the recorder writes it."""
+    models = [
+        {"__type__": "openai.types.model.Model", "__data__": {"id": i, "object": "model"}}
+        for i in ids
+    ]
+    return {
+        "test_id": test_id,
+        "request": {
+            "method": "GET",
+            "url": "http://localhost:11434/v1/models",
+            "headers": {},
+            "body": {},
+            "endpoint": "/v1/models",
+            "model": "",
+        },
+        "response": {"body": models, "is_streaming": False},
+    }

@@ -29,6 +29,14 @@ def _git(root: Path, *args: str) -> str:
     ).stdout
 
 
+def _committed(project: Path) -> Path:
+    """``project`` as a git repository with its recordings committed."""
+    _git(project, "init", "-q")
+    _git(project, "add", "recordings", "pyproject.toml")
+    _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "r")
+    return project
+
+
 @pytest.fixture
 def corpus_project(project: Path) -> Path:
     """A project with findings of every check and clean files: recordings/."""
@@ -212,10 +220,7 @@ def test_a_broken_cache_is_ignored_and_rebuilt(
 def test_a_fresh_clone_hits_by_blob_id(
     corpus_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = corpus_project.parent
-    _git(project, "init", "-q")
-    _git(project, "add", "recordings", "pyproject.toml")
-    _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "r")
+    project = _committed(corpus_project.parent)
     fresh = invoke(["check", "-f", "json"], env=ON).stdout
     clone = tmp_path / "clone"
     _git(tmp_path, "clone", "-q", str(project), str(clone))
@@ -237,10 +242,7 @@ def test_a_cache_committed_to_git_is_not_trusted(
     corpus_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A pull request that commits a cache saying its leaked key is clean gets it checked.
-    project = corpus_project.parent
-    _git(project, "init", "-q")
-    _git(project, "add", "recordings", "pyproject.toml")
-    _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "r")
+    project = _committed(corpus_project.parent)
     invoke(["check"], env=ON)
     [cache] = [p for p in (project / ".recctl_cache").iterdir() if p.name != ".gitignore"]
     document = json.loads(cache.read_text())

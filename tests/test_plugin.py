@@ -82,19 +82,7 @@ def _request(content: str) -> dict[str, Any]:
 
 
 def _listing() -> dict[str, Any]:
-    models = [{"__type__": "openai.types.model.Model", "__data__": {"id": "m1", "object": "model"}}]
-    return {
-        "test_id": None,
-        "request": {
-            "method": "GET",
-            "url": "http://localhost:11434/v1/models",
-            "headers": {},
-            "body": {},
-            "endpoint": "/v1/models",
-            "model": "",
-        },
-        "response": {"body": models, "is_streaming": False},
-    }
+    return recorder.model_listing(["m1"])
 
 
 @pytest.fixture

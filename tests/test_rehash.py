@@ -337,22 +337,8 @@ def test_legacy_files_need_a_new_recording_and_are_left_alone(project: Path) -> 
 
 
 def test_model_list_digest_is_checked(project: Path) -> None:
-    models = [
-        {"__type__": "openai.types.model.Model", "__data__": {"id": i, "object": "model"}}
-        for i in ("b", "a", "b")
-    ]
-    listing: dict[str, Any] = {
-        "test_id": None,
-        "request": {
-            "method": "GET",
-            "url": "http://localhost:11434/v1/models",
-            "headers": {},
-            "body": {},
-            "endpoint": "/v1/models",
-            "model": "",
-        },
-        "response": {"body": models, "is_streaming": False},
-    }
+    listing = recorder.model_listing(["b", "a", "b"])
+    models = listing["response"]["body"]
     digest = models_digest(models)
     assert digest == hashlib.sha256(b"a|b").hexdigest()[:8]
     hash_hex = recorder.request_hash(listing, "4")
