@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from recctl.formats import reassemble
+from tests import recorder
 from tests.conftest import DATA, REPO, invoke
 
 CASES = sorted((DATA / "formats").glob("*.json"))
@@ -288,17 +289,7 @@ def test_json_keeps_every_choice_and_the_stop_kind(tmp_path: Path) -> None:
 
 
 def test_an_empty_model_listing_is_a_listing(tmp_path: Path) -> None:
-    recording = {
-        "request": {
-            "method": "GET",
-            "url": "http://localhost:11434/v1/models",
-            "headers": {},
-            "body": {},
-            "endpoint": "/v1/models",
-            "model": "",
-        },
-        "response": {"body": [], "is_streaming": False},
-    }
+    recording = recorder.model_listing([])
     (tmp_path / "recordings").mkdir()
     path = tmp_path / "recordings" / "a.json"
     path.write_text(json.dumps(recording))
