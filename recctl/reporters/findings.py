@@ -96,13 +96,12 @@ def baseline_notes(report: CheckReport) -> list[str]:
     if report.baselined:
         verb = "is" if report.baselined == 1 else "are"
         notes.append(f"{plural(report.baselined, 'finding')} {verb} in the baseline, not shown")
-    if report.baseline_gone:
-        entries = plural(report.baseline_gone, "baseline entry")
-        if report.baseline_gone != 1:
-            entries = entries.replace("entrys", "entries")
+    gone = report.baseline_gone
+    if gone == 1:
+        notes.append("1 baseline entry no longer occurs: recctl check --write-baseline drops it")
+    elif gone:
         notes.append(
-            f"{entries} no longer occur{'s' if report.baseline_gone == 1 else ''}: "
-            "recctl check --write-baseline drops them"
+            f"{gone} baseline entries no longer occur: recctl check --write-baseline drops them"
         )
     return notes
 
