@@ -7,7 +7,6 @@ and timestamps, and secrets. Placement and staleness are ``prune``'s business.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,8 +94,3 @@ def check_paths(
     return CheckReport.of(
         cached_map(paths, cache, FileResult.payload, FileResult.from_payload, run)
     )
-
-
-def existing(paths: Iterable[Path]) -> list[Path]:
-    """The paths still there (after renames)."""
-    return [path for path in paths if os.path.lexists(path)]

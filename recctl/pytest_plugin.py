@@ -109,6 +109,8 @@ class UsageRecorder:
 
 _recorder: UsageRecorder | None = None
 _hook_added = False
+_LOG = pytest.StashKey[str]()
+"""Where the log goes, absolute (the run may change directory)."""
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -149,9 +151,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _hook_added:
         sys.addaudithook(_audit)
         _hook_added = True
-
-
-_LOG = pytest.StashKey[str]()
 
 
 @pytest.hookimpl(hookwrapper=True)
