@@ -32,7 +32,7 @@ from recctl.discovery import walk_recordings
 from recctl.errors import UsageError
 from recctl.git import git
 from recctl.hashing.canonical import recorded_endpoint
-from recctl.jsondiff import ABSENT, json_changes
+from recctl.jsondiff import kinds_of_changes
 
 Status = Literal["identical", "noise-only", "changed", "added", "removed", "renamed"]
 STATUSES: tuple[Status, ...] = ("changed", "renamed", "added", "removed", "noise-only", "identical")
@@ -398,15 +398,14 @@ def depth(value: Any) -> int:
 def _deep_changes(old: Any, new: Any) -> list[dict[str, Any]]:
     """The changed places of requests too deep for deepdiff, as ``json_changes`` finds them."""
     changes = []
-    for key, before, after in json_changes(old, new)[:20]:
-        kind = "added" if before is ABSENT else "removed" if after is ABSENT else "changed"
+    for key, kind, before, after in kinds_of_changes(old, new)[:20]:
         changes.append(
             {
                 "what": "request",
                 "kind": kind,
                 "key": key,
-                "old": None if before is ABSENT else _short(before),
-                "new": None if after is ABSENT else _short(after),
+                "old": _short(before),
+                "new": _short(after),
             }
         )
     return changes

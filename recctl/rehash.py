@@ -21,7 +21,7 @@ from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sh
 from recctl.hashing.canonical import Memo, RequestKind, may_be_lossy
 from recctl.hashing.names import RecordingName, file_name, models_digest, parse_name
 from recctl.interrupt import Interruption
-from recctl.jsondiff import ABSENT, json_changes
+from recctl.jsondiff import json_changes, shown
 from recctl.parallel import process_map
 
 Status = Literal["ok", "outdated", "mismatch", "unhashable", "invalid"]
@@ -566,13 +566,6 @@ def hash_request(
     return HashResult(hashes.hashes[target.name], masker.text(hashes.canonical[target.name]))
 
 
-def _shown(value: Any, limit: int = 80) -> str:
-    if value is ABSENT:
-        return "absent"
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def explain_file(
     path: Path, display: str, target: HashScheme, max_size: int, full: bool = False
 ) -> str:
@@ -612,7 +605,7 @@ def explain_file(
             elif target.name not in schemes:
                 for where, before, after in json_changes(target_form, form)[:20]:
                     lines.append(
-                        masker.text(f"  {where}: {_shown(after)} (target: {_shown(before)})")
+                        masker.text(f"  {where}: {shown(after, 80)} (target: {shown(before, 80)})")
                     )
         if not full and target_form is not None:
             lines.append("\n(recctl rehash --explain --full prints every canonical form whole)")

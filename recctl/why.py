@@ -24,7 +24,7 @@ from recctl.errors import UsageError
 from recctl.hashing import SCHEMES, HashScheme
 from recctl.hashing.canonical import url_parts
 from recctl.hashing.names import parse_name
-from recctl.jsondiff import ABSENT, json_changes
+from recctl.jsondiff import kinds_of_changes
 from recctl.project import Project
 from recctl.rehash import _as_recording, classify, compute_hashes
 
@@ -180,18 +180,7 @@ def _canonical(data: dict[str, Any], target: HashScheme) -> Any:
 
 
 def _changes(old: Any, new: Any) -> list[Change]:
-    changes = []
-    for pointer, before, after in json_changes(old, new):
-        kind = "added" if before is ABSENT else "removed" if after is ABSENT else "changed"
-        changes.append(
-            Change(
-                pointer,
-                kind,
-                None if before is ABSENT else before,
-                None if after is ABSENT else after,
-            )
-        )
-    return changes
+    return [Change(*change) for change in kinds_of_changes(old, new)]
 
 
 def why(

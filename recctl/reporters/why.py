@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
+from recctl.jsondiff import shown
 from recctl.reporters import Display, Lines, json_text, plural
 
 if TYPE_CHECKING:
     from recctl.why import Change, WhyReport
 
 
-def _value(value: Any, limit: int = 100) -> str:
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _value(value: Any) -> str:
+    return shown(value, 100)
 
 
 def describe_change(change: Change) -> str:
