@@ -160,19 +160,17 @@ def _pair_dirs(
     unreadable = report.unreadable
     pairs = []
     for path in sorted(old_names & new_names):
-        old_side = Side(path, source=str(first / path))
-        new_side = Side(path, source=str(second / path))
-        if _readable(old_side, unreadable) & _readable(new_side, unreadable):
-            pair = classify(old_side, new_side, noise)
-            if pair.meaningful:
-                pairs.append(pair)
-            else:
-                report.same[pair.status] += 1
-                if each_same is not None:
-                    name = Side(path)
-                    each_same(Pair(pair.status, name, name))
-        old_side.release()
-        new_side.release()
+        sides = Side(path, source=str(first / path)), Side(path, source=str(second / path))
+        pair = _compared(*sides, noise, unreadable)
+        if pair is None:
+            continue
+        if pair.meaningful:
+            pairs.append(pair)
+            continue
+        report.same[pair.status] += 1
+        if each_same is not None:
+            name = Side(path)
+            each_same(Pair(pair.status, name, name))
     removed = {p: Side(p, source=str(first / p)) for p in sorted(old_names - new_names)}
     added = {p: Side(p, source=str(second / p)) for p in sorted(new_names - old_names)}
     pairs += pair_sides(removed, added, (), noise, unreadable)
@@ -642,6 +640,19 @@ def _pair_best(
     return pairs
 
 
+def _compared(
+    old: Side, new: Side, noise: Sequence[str], unreadable: list[tuple[str, str]]
+) -> Pair | None:
+    """Two versions of one path, classified (None when either cannot be read: a finding);
+    their files let go after."""
+    pair = None
+    if _readable(old, unreadable) & _readable(new, unreadable):
+        pair = classify(old, new, noise)
+    old.release()
+    new.release()
+    return pair
+
+
 def _judged(old: Side, new: Side, noise: Sequence[str]) -> Pair:
     """A re-recording pair, classified; its files let go after."""
     pair = classify(old, new, noise, renamed=True)
@@ -664,11 +675,9 @@ def pair_sides(
     unreadable = [] if unreadable is None else unreadable
     pairs = []
     for path in sorted(set(old) & set(new)):
-        old_side, new_side = old[path], new[path]
-        if _readable(old_side, unreadable) & _readable(new_side, unreadable):
-            pairs.append(classify(old_side, new_side, noise))
-        old_side.release()
-        new_side.release()
+        pair = _compared(old[path], new[path], noise, unreadable)
+        if pair is not None:
+            pairs.append(pair)
     removed = {path: side for path, side in old.items() if path not in new}
     added = {path: side for path, side in new.items() if path not in old}
     requests: dict[str, _Request] = {}
