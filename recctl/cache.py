@@ -273,16 +273,13 @@ def cached_map(
     hits: list[Any] = [None] * len(paths)
     misses: list[int] = []
     pending: dict[int, tuple[str, Identity]] = {}
-    stat = os.stat
     for index, path in enumerate(paths):
         text = path if type(path) is str else os.fspath(path)
         relative = text[len(prefix) :] if text.startswith(prefix) else root_relative(text, root)
-        try:
-            st = stat(text)
-        except OSError:
+        identity = _identity(text)
+        if identity is None:
             misses.append(index)  # the check says why it cannot be read
             continue
-        identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         payload = cache.lookup(relative, identity)
         if payload is not None:
             hits[index] = payload
@@ -320,14 +317,21 @@ def _judge_late(
     """One file whose cached payload would not decode, judged after all (rare: a damaged
     cache), and stored anew."""
     text = os.fspath(path)
-    try:
-        st = os.stat(text)
-    except OSError:
-        return next(run([path]))
-    identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    identity = _identity(text)
     result = next(run([path]))
-    cache.store(root_relative(text, cache.root), identity, encode(result))
+    if identity is not None:
+        cache.store(root_relative(text, cache.root), identity, encode(result))
     return result
+
+
+def _identity(path: str) -> Identity | None:
+    """What tells a file's version apart without reading it (None: it cannot be stat-ed),
+    taken before the file is read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def cache_directory(configured: Path | None, root: Path, enabled: bool) -> Path | None:
