@@ -79,12 +79,30 @@ def expand(arguments: Sequence[str], cwd: Path) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def _malformed(record: dict[str, Any]) -> str | None:
+    """What is wrong with a test's line of a log, if anything (a log decides deletions: one
+    of the wrong shape is refused, never half read)."""
+    for key in ("test", "outcome"):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            return f"{key} must be a string"
+    opened = record.get("opened", {})
+    if not isinstance(opened, dict) or not all(
+        isinstance(name, str) and type(count) is int for name, count in opened.items()
+    ):
+        return "opened must map paths to counts"
+    for key in ("listed", "globs"):
+        value = record.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            return f"{key} must be a list of paths"
+    return None
+
+
 def _read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     try:
         raw = store.read_bytes(path)
     except store.LoadError as error:
         raise UsageError(f"usage log {path}: {error.message}") from None
-    records = []
+    records: list[dict[str, Any]] = []
     for number, line in enumerate(raw.splitlines(), 1):
         if not line.strip():
             continue
@@ -94,6 +112,10 @@ def _read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             raise UsageError(f"usage log {path}:{number}: {error.message}") from None
         if not isinstance(record, dict):
             raise UsageError(f"usage log {path}:{number}: not a JSON object")
+        if records:  # the header has fields of its own
+            problem = _malformed(record)
+            if problem:
+                raise UsageError(f"usage log {path}:{number}: {problem}")
         records.append(record)
     if not records or records[0].get("recctl-used") != LOG_VERSION:
         raise UsageError(
@@ -114,32 +136,23 @@ def load_usage(paths: Iterable[Path], project: Project) -> UsageLog:
                 f"usage log {path}: no test ran in it (an interrupted or deselected run?); "
                 "refusing to call every recording unused"
             )
-        opened = [
-            name
-            for record in records
-            for name in (record.get("opened") or {})
-            if isinstance(name, str)
-        ]
+        opened = {name for record in records for name in record.get("opened", {})}
         if header.get("root") != root:
-            present = sum(os.path.lexists(project.root / name) for name in set(opened))
-            if not opened or present * 2 < len(set(opened)):
+            present = sum(os.path.lexists(project.root / name) for name in opened)
+            if not opened or present * 2 < len(opened):
                 raise UsageError(
                     f"usage log {path} was written under {header.get('root')!r}, not this "
-                    f"project's root {root}: only {present} of the {len(set(opened))} files it "
+                    f"project's root {root}: only {present} of the {len(opened)} files it "
                     "names are here. Run recctl where the suite ran, or pass --root"
                 )
         merged.logs.append(str(path))
         for record in records:
-            test = record.get("test")
-            key = test if isinstance(test, str) else ""
-            run = merged.tests.setdefault(key, TestRun(None))
+            run = merged.tests.setdefault(record.get("test") or "", TestRun(None))
             outcome = record.get("outcome")
-            if isinstance(outcome, str) and run.outcome != "failed":
+            if outcome is not None and run.outcome != "failed":
                 run.outcome = outcome
-            for name, count in (record.get("opened") or {}).items():
-                if isinstance(name, str) and isinstance(count, int):
-                    run.opened[name] += count
-            merged.globs.update(g for g in record.get("globs") or () if isinstance(g, str))
+            run.opened.update(record.get("opened", {}))
+            merged.globs.update(record.get("globs", []))
     if not any(run.opened for run in merged.tests.values()):
         raise UsageError(
             "no test opened a recording in these usage logs: was the suite run in replay mode? "

@@ -254,6 +254,10 @@ def test_logs_that_look_like_a_mistake_are_refused(
     (root / "other.jsonl").write_text(json.dumps(other) + "\n" + json.dumps(elsewhere) + "\n")
     refused = invoke(["ls", "--used", "other.jsonl", "tests"])
     assert refused.exit_code == 2 and "was written under '/elsewhere/app'" in refused.stderr
+    for line in ('{"test": "t", "opened": ["a.json"]}', '{"test": 5}', '{"globs": "*"}'):
+        (root / "bad.jsonl").write_text(json.dumps(header) + "\n" + line + "\n")
+        refused = invoke(["prune", "--used", "bad.jsonl", "tests"])
+        assert refused.exit_code == 2 and "bad.jsonl:2: " in refused.stderr, line
     (root / "junk.jsonl").write_text("not json\n")
     assert invoke(["coverage", "--used", "junk.jsonl"]).exit_code == 2
     assert invoke(["coverage", "--used", "missing.jsonl"]).exit_code == 2
