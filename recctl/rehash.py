@@ -512,7 +512,7 @@ class HashResult:
 _REQUEST_KEYS = (("method", "url"), ("payload",), ("tool_name",), ("api", "file_id"))
 
 
-def _as_recording(document: Any, test_id: str | None, no_test_id: bool) -> dict[str, Any]:
+def as_recording(document: Any, test_id: str | None, no_test_id: bool) -> dict[str, Any]:
     """The recording to hash: the document itself, or a bare request wrapped in one."""
     if not isinstance(document, dict):
         raise NotARecordingError("not a recording or a request: expected a JSON object")
@@ -551,7 +551,7 @@ def hash_request(
     except store.LoadError as error:
         where = f":{error.line}" if error.line else ""
         raise UsageError(f"{source}{where}: {error.message}") from None
-    recording = _as_recording(document, test_id, no_test_id)
+    recording = as_recording(document, test_id, no_test_id)
     hashes = compute_hashes(recording, [target])
     missing = not isinstance(recording.get("test_id"), str) and not no_test_id
     if missing and '"test_id"' in hashes.canonical.get(target.name, ""):

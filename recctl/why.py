@@ -26,7 +26,7 @@ from recctl.hashing.canonical import url_parts
 from recctl.hashing.names import parse_name
 from recctl.jsondiff import kinds_of_changes
 from recctl.project import Project
-from recctl.rehash import _as_recording, classify, compute_hashes
+from recctl.rehash import as_recording, classify, compute_hashes
 
 _HASH = re.compile(r"[0-9a-f]{8,64}")
 NEAREST_CHANGES = 30
@@ -204,7 +204,7 @@ def why(
             document = store.parse_exact(raw)
         except store.LoadError as error:
             raise UsageError(f"{source}: {error.message}") from None
-        live = _as_recording(document, test_id, no_test_id=False)
+        live = as_recording(document, test_id, no_test_id=False)
         if test_id is None and isinstance(live.get("test_id"), str):
             test_id = live["test_id"]
         masker = secrets.masker_for(raw, document)
