@@ -165,6 +165,22 @@ def shorten(text: str, width: int) -> str:
     return text[:head] + "…" + (text[-tail:] if tail else "")
 
 
+def table(
+    rows: list[list[str]], width: int, shrink: tuple[int, ...], right: frozenset[int]
+) -> list[str]:
+    """The rows (of cells already made visible) as lines of a table that fits ``width``:
+    the ``shrink`` columns give way as ``fit`` says, each cell cut in the middle, the
+    ``right`` columns aligned right."""
+    widths = fit(rows, width, shrink)
+    return [
+        "  ".join(
+            shorten(cell, size).rjust(size) if index in right else shorten(cell, size).ljust(size)
+            for index, (cell, size) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+
+
 def fit(rows: list[list[str]], width: int, shrink: tuple[int, ...], minimum: int = 10) -> list[int]:
     """Column widths that fit ``width`` with two spaces between columns: the columns in
     ``shrink`` give way, first to last, down to ``minimum``; the others keep their width."""

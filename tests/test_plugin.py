@@ -263,3 +263,21 @@ def test_logs_that_look_like_a_mistake_are_refused(
     assert invoke(["coverage", "--used", "missing.jsonl"]).exit_code == 2
     assert invoke(["coverage"]).exit_code == 2
     assert all(path.exists() for path in toy.values())
+
+
+def test_ls_used_fits_80_columns_on_a_terminal_from_another_directory(
+    pytester: pytest.Pytester, toy: dict[str, Path]
+) -> None:
+    from tests.test_output import _width, on_terminal
+
+    pytester.runpytest_subprocess("--recctl-used=used.jsonl", "-p", "no:cacheprovider")
+    root = pytester.path
+    screen = on_terminal(
+        ["ls", "--used", f"{root.name}/used.jsonl", f"{root.name}/tests"], root.parent
+    )
+    lines = screen.splitlines()
+    assert lines[0].split()[:3] == ["opens", "tests", "path"]
+    assert len(lines) == len(toy) + 2  # a header, a row a file, the total: nothing wraps
+    assert max(map(_width, lines)) <= 80
+    assert lines[1].split()[:2] == ["0", "0"] and toy["unused"].name[-12:] in lines[1]
+    assert lines[-1] == f"{len(toy)} recordings, 1 never opened"

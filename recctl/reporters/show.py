@@ -10,9 +10,8 @@ from recctl.output import (
     Lines,
     Safe,
     block,
-    fit,
     json_line,
-    shorten,
+    table,
     terminal_width,
     visible,
 )
@@ -336,16 +335,8 @@ def render_ls(stream: Iterable[Entry], out: TextIO) -> None:
     rows[:0] = [header]
     # By priority: the hash and the numbers never give way, the test id (the second thing a
     # reader looks for) last; model and endpoint first. Each is cut in the middle.
-    widths = fit(rows, terminal_width(out), shrink=(3, 2, 1), minimum=10)
-    right = {5, 6}
-    for number, row in enumerate(rows):
-        cells = [
-            shorten(cell, width).rjust(width)
-            if index in right
-            else shorten(cell, width).ljust(width)
-            for index, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        line = "  ".join(cells).rstrip()
+    laid_out = table(rows, terminal_width(out), shrink=(3, 2, 1), right=frozenset({5, 6}))
+    for number, line in enumerate(laid_out):
         failed = number > 0 and entries[number - 1].error is not None
         if number == 0:
             lines.write(lines.style(line, bold=True))

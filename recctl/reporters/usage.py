@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from recctl.output import fit, shorten, terminal_width, visible
+from recctl.output import table, terminal_width, visible
 from recctl.reporters import Display, Lines, json_text, plural
 
 if TYPE_CHECKING:
@@ -29,13 +29,8 @@ def render_used_text(uses: Sequence[FileUse], out: TextIO) -> None:
         rows.append(
             [str(use.opens), str(len(use.tests)), visible(display(use.path)), visible(first) + more]
         )
-    widths = fit(rows, terminal_width(out), shrink=(3, 2), minimum=10)
-    for number, row in enumerate(rows):
-        cells = [
-            shorten(cell, width).rjust(width) if index < 2 else shorten(cell, width).ljust(width)
-            for index, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        line = "  ".join(cells).rstrip()
+    laid_out = table(rows, terminal_width(out), shrink=(3, 2), right=frozenset({0, 1}))
+    for number, line in enumerate(laid_out):
         lines.write(lines.style(line, bold=True) if number == 0 else line)
     unused = sum(use.opens == 0 for use in uses)
     lines.write(lines.style(f"{plural(len(uses), 'recording')}, {unused} never opened", dim=True))
