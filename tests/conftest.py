@@ -49,6 +49,12 @@ def corpus() -> Path:
     return CORPUS
 
 
+def recording_files(corpus: Path) -> list[Path]:
+    """The llama-stack recordings of the corpus: its ``*.json`` under a ``recordings`` folder
+    (the corpus also holds JSON fixtures of other tools, in ``cassettes`` folders)."""
+    return sorted(path for path in corpus.rglob("*.json") if "recordings" in path.parts)
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty project directory (with a pyproject.toml) that the test stands in."""

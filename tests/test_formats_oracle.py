@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from recctl.formats import reassemble
+from tests.conftest import recording_files
 
 openai_streaming = pytest.importorskip("openai.lib.streaming.chat")
 ChatCompletionChunk = pytest.importorskip("openai.types.chat").ChatCompletionChunk
@@ -26,7 +27,7 @@ def without_nulls(value: Any) -> Any:
 
 def chat_streams(corpus: Path) -> list[Path]:
     found = []
-    for path in sorted(corpus.rglob("*.json")):
+    for path in recording_files(corpus):
         raw = path.read_bytes()
         if b"chat.completion.chunk" in raw and b'"is_streaming": true' in raw:
             found.append(path)
@@ -104,7 +105,7 @@ def test_every_anthropic_stream_matches_the_anthropic_sdk(corpus: Path) -> None:
     from recctl.formats.base import sse_events
 
     checked = 0
-    for path in sorted(corpus.rglob("*.json")):
+    for path in recording_files(corpus):
         raw = path.read_bytes()
         if b"content_block_delta" not in raw:
             continue

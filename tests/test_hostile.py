@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATA, invoke
+from tests.conftest import DATA, invoke, recording_files
 
 OUTSIDE_TEXT = "CONTENT-OF-A-FILE-OUTSIDE-THE-PROJECT"
 OSC52 = "\x1b]52;c;SGVsbG8gd29ybGQ=\x07"
@@ -236,7 +236,7 @@ def test_a_pyproject_of_the_wrong_shape_is_a_usage_error(
 
 def test_ls_prints_every_parametrized_test_id_of_the_corpus_whole(corpus: Path) -> None:
     ids = set()
-    for path in corpus.rglob("*.json"):
+    for path in recording_files(corpus):
         try:
             test_id = json.loads(path.read_text()).get("test_id")
         except (ValueError, AttributeError):

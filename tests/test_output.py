@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI_ENV, DATA, invoke
+from tests.conftest import CLI_ENV, DATA, invoke, recording_files
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -63,7 +63,7 @@ def test_ls_fits_80_columns_on_a_terminal(corpus: Path) -> None:
 
 def test_ls_in_a_pipe_is_one_whole_line_per_recording(corpus: Path) -> None:
     listing = invoke(["ls", str(corpus)]).stdout.splitlines()
-    assert len(listing) == len(list(corpus.rglob("*.json")))
+    assert len(listing) == len(recording_files(corpus))
     # The issue's own case: recctl ls | grep llama-guard3:1b | wc -l found 0 of 853.
     model = "llama-guard3:1b"
     grepped = [line for line in listing if model in line]

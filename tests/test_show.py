@@ -13,7 +13,7 @@ import pytest
 
 from recctl.formats import reassemble
 from tests import recorder
-from tests.conftest import DATA, REPO, invoke
+from tests.conftest import DATA, REPO, invoke, recording_files
 
 CASES = sorted((DATA / "formats").glob("*.json"))
 
@@ -88,7 +88,7 @@ def test_show_tool_calls_reasoning_and_usage(monkeypatch: pytest.MonkeyPatch) ->
 def test_show_usage_of_an_include_usage_stream(corpus: Path) -> None:
     path = next(
         p
-        for p in sorted(corpus.rglob("*.json"))
+        for p in recording_files(corpus)
         if b'"include_usage": true' in p.read_bytes() and b'"is_streaming": true' in p.read_bytes()
     )
     record = json.loads(invoke(["show", "-f", "json", str(path)]).stdout)
@@ -179,7 +179,7 @@ def test_every_corpus_file_shows_and_summary_sums_agree(corpus: Path, project: P
     records = [
         json.loads(line) for line in invoke(["show", "-f", "json", str(corpus)]).stdout.splitlines()
     ]
-    assert len(records) == len(list(corpus.rglob("*.json")))
+    assert len(records) == len(recording_files(corpus))
     assert not [
         r
         for r in records
@@ -208,7 +208,7 @@ def test_every_corpus_file_shows_and_summary_sums_agree(corpus: Path, project: P
 def test_every_corpus_file_shows_as_text(corpus: Path) -> None:
     result = invoke(["show", str(corpus)])
     assert result.exit_code == 0
-    assert result.stdout.count("\nendpoint ") == len(list(corpus.rglob("*.json")))
+    assert result.stdout.count("\nendpoint ") == len(recording_files(corpus))
 
 
 def test_progress_bar_only_on_a_terminal_for_long_listings(

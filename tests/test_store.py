@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recctl import store
-from tests.conftest import DATA
+from tests.conftest import DATA, recording_files
 
 json_values = st.recursive(
     st.none()
@@ -208,7 +208,7 @@ def test_failed_write_leaves_original_and_no_temp_file(tmp_path: Path) -> None:
 def test_round_trip_of_the_whole_corpus(corpus: Path, tmp_path: Path) -> None:
     # Every real file, loaded and written through the writer into a temp dir, byte for byte.
     count = 0
-    for path in sorted(corpus.rglob("*.json")):
+    for path in recording_files(corpus):
         recording = store.load(path)
         target = tmp_path / path.relative_to(corpus)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ import pytest
 
 from recctl import store
 from recctl.schema import SchemaValidator, bundled_schema_path
-from tests.conftest import DATA, REPO, invoke
+from tests.conftest import DATA, REPO, invoke, recording_files
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -399,7 +399,7 @@ def test_every_corpus_recording_is_valid(corpus: Path) -> None:
 
 def test_oracle_agrees_on_a_sample_of_the_corpus(corpus: Path) -> None:
     # The pure-Python engine takes ~8 ms a file: a stratified sample keeps this quick.
-    paths = sorted(corpus.rglob("*.json"))[::25]
+    paths = recording_files(corpus)[::25]
     schema = json.loads(bundled_schema_path().read_text())
     oracle = jsonschema.Draft202012Validator(schema)
     for path in paths:
