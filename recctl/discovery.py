@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from recctl.errors import UsageError
-from recctl.project import Project, missing_path
+from recctl.project import Project, missing_path, real_path
 
 RECORDINGS_DIR = "recordings"
 
@@ -141,7 +141,8 @@ def _relative(path: str | Path, cwd: Path) -> str:
 
 def find_recording_names(args: Sequence[str], project: Project, cwd: Path) -> list[str]:
     """The recordings named by ``args`` (relative to ``cwd``, or the defaults) as absolute
-    path strings, sorted, without repeats.
+    path strings, sorted, each file once: a file named by two paths (a folder given twice,
+    once through a symlink) is kept under the first.
 
     Strings, not Path objects: a corpus of 100,000 files costs a third of the memory.
     """
@@ -150,19 +151,18 @@ def find_recording_names(args: Sequence[str], project: Project, cwd: Path) -> li
         raise UsageError(
             "no recordings found: pass files or directories, or set paths in [tool.recctl]"
         )
-    seen: dict[str, None] = {}
+    seen: dict[str, str] = {}
+    """Each file's identity (``real_path``) -> the first path that named it."""
     for arg, root in zip(args or roots, map(os.path.abspath, roots), strict=True):
         if not os.path.lexists(root):
             raise missing_path(arg)
-        if os.path.isdir(root):
-            seen.update(dict.fromkeys(walk_recordings(root)))
-        else:
-            # A file argument is always taken; one that cannot be read is the loader's finding.
-            seen[root] = None
+        # A file argument is always taken; one that cannot be read is the loader's finding.
+        for path in walk_recordings(root) if os.path.isdir(root) else (root,):
+            seen.setdefault(real_path(path), path)
     if not seen:
         where = ", ".join(display_path(root, cwd) for root in roots)
         raise UsageError(f"no recordings found in {where}")
-    return sorted(seen)
+    return sorted(seen.values())
 
 
 def find_recordings(args: Sequence[str], project: Project, cwd: Path) -> list[Path]:

@@ -50,11 +50,29 @@ class Project:
         prefix = str(self.root).rstrip(os.sep) + os.sep
         return text[len(prefix) :] if text.startswith(prefix) else text
 
+    def key(self, path: str | Path) -> str:
+        """The file's identity within the project: its ``real_path`` relative to the root,
+        ``/``-separated, as usage logs name files (absolute when it lies outside)."""
+        real = real_path(path)
+        prefix = str(self.root).rstrip(os.sep) + os.sep
+        relative = real[len(prefix) :] if real.startswith(prefix) else real
+        return relative if os.sep == "/" else relative.replace(os.sep, "/")
+
 
 @functools.lru_cache(maxsize=4096)
 def _real_directory(directory: str) -> str:
     """realpath, once per directory: a corpus has thousands of files in a few folders."""
     return os.path.realpath(directory)
+
+
+def real_path(path: str | Path) -> str:
+    """The one identity of a file, whatever path names it: absolute, every symlink resolved
+    (of its directories, once per directory, and of the file itself). Commands that pair,
+    compare or delete files compare these, so that a folder named twice (once through a
+    symlink) never makes a file its own duplicate."""
+    directory, name = os.path.split(os.path.abspath(path))
+    resolved = os.path.join(_real_directory(directory), name)
+    return os.path.realpath(resolved) if os.path.islink(resolved) else resolved
 
 
 def _ancestors(start: str) -> Iterator[str]:

@@ -36,7 +36,7 @@ from recctl.hashing.canonical import recorded_endpoint
 from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.parallel import process_map
-from recctl.project import Project
+from recctl.project import Project, real_path
 from recctl.rehash import classify
 from recctl.usage import UsageLog
 
@@ -313,7 +313,7 @@ def find_stale(
             # An outdated file is not read until renamed: a repair, not a deletion.
             if item.status == "outdated" or item.path in flagged:
                 continue
-            if not used.used(project.relative(item.path)):
+            if not used.used(project.key(item.path)):
                 report.stale.append(item.stale("unused", f"no test opened it in {runs}"))
                 flagged.add(item.path)
     report.outdated = sum(
@@ -371,8 +371,11 @@ def _duplicates(items: Iterable[_Seen], project: Project) -> list[Stale]:
         keeper = min(group, key=lambda item: (item.status != "ok", project.relative(item.path)))
         # One detail string for the whole group (a replicated corpus has thousands).
         detail = secrets.mask_text(f"the same request as {project.relative(keeper.path)}")
+        # A file is never its own duplicate, whatever paths name it (discovery keeps one
+        # path per file; this holds for any caller).
+        kept = real_path(keeper.path)
         for item in group:
-            if item is not keeper:
+            if item is not keeper and real_path(item.path) != kept:
                 stale.append(Stale(item.path, "duplicate", detail, item.size, item.digest))
     return stale
 

@@ -216,9 +216,19 @@ def _worker_count(config: pytest.Config) -> int:
     return workers if isinstance(workers, int) else 0
 
 
-def _relative(path: str, root: str) -> str:
+def _relative(path: str, root: str) -> str | None:
+    """``path`` relative to the (resolved) root once its symlinks are resolved, as recctl
+    names files whatever path reached them (a run through a symlinked checkout); None when
+    it lies outside the root: not one of the project's recordings."""
+    from recctl.project import real_path
+
     prefix = root.rstrip(os.sep) + os.sep
-    return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else path
+    real = real_path(path)
+    return real[len(prefix) :].replace(os.sep, "/") if real.startswith(prefix) else None
+
+
+def _relatives(paths: Any, root: str) -> list[str]:
+    return sorted({name for path in paths if (name := _relative(path, root)) is not None})
 
 
 def log_lines(recorder: UsageRecorder, rootdir: str, workers: int) -> list[str]:
@@ -235,15 +245,17 @@ def log_lines(recorder: UsageRecorder, rootdir: str, workers: int) -> list[str]:
     lines = [json.dumps(header) + "\n"]
     tests = sorted(set(recorder.outcomes) | set(recorder.opened) | set(recorder.listed))
     for test in tests:
+        opened: dict[str, int] = {}
+        for path, count in recorder.opened.get(test, {}).items():
+            name = _relative(path, root)
+            if name is not None:
+                opened[name] = opened.get(name, 0) + count
         record = {
             "test": test or None,
             "outcome": recorder.outcomes.get(test) if test else None,
-            "opened": {
-                _relative(path, root): count
-                for path, count in sorted(recorder.opened.get(test, {}).items())
-            },
-            "listed": [_relative(path, root) for path in sorted(recorder.listed.get(test, ()))],
-            "globs": [_relative(path, root) for path in sorted(recorder.globs.get(test, ()))],
+            "opened": dict(sorted(opened.items())),
+            "listed": _relatives(recorder.listed.get(test, ()), root),
+            "globs": _relatives(recorder.globs.get(test, ()), root),
         }
         # Outside tests only opens count: pytest's collection lists every directory.
         if test == SESSION and not record["opened"]:

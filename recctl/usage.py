@@ -19,7 +19,7 @@ from typing import Any
 
 from recctl import store
 from recctl.errors import UsageError
-from recctl.project import Project
+from recctl.project import Project, real_path
 
 LOG_VERSION = 1
 
@@ -124,6 +124,32 @@ def _read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return records[0], records[1:]
 
 
+class _Confined:
+    """Makes a log's names root-relative once, symlinks resolved on both sides (the log's
+    names and the project's files), as every command names files; a name that leaves the
+    root (``../../etc/passwd``, ``/etc/shadow``) makes the whole log refused: a log decides
+    deletions, and one that names files outside its project was not written by a run of it."""
+
+    def __init__(self, root: Path, log: Path) -> None:
+        self.prefix = str(root).rstrip(os.sep) + os.sep
+        self.root = root
+        self.log = log
+        self.known: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        relative = self.known.get(name)
+        if relative is None:
+            real = real_path(os.path.join(self.root, name.replace("/", os.sep)))
+            if not real.startswith(self.prefix):
+                raise UsageError(
+                    f"usage log {self.log} names {name!r}, outside the project {self.root}: "
+                    "refusing a log that is not this project's"
+                )
+            relative = real[len(self.prefix) :].replace(os.sep, "/")
+            self.known[name] = relative
+        return relative
+
+
 def load_usage(paths: Iterable[Path], project: Project) -> UsageLog:
     """Every log merged; refused when one looks like a mistake (module docstring)."""
     merged = UsageLog()
@@ -146,13 +172,15 @@ def load_usage(paths: Iterable[Path], project: Project) -> UsageLog:
                     "names are here. Run recctl where the suite ran, or pass --root"
                 )
         merged.logs.append(str(path))
+        inside = _Confined(project.root, path)
         for record in records:
             run = merged.tests.setdefault(record.get("test") or "", TestRun(None))
             outcome = record.get("outcome")
             if outcome is not None and run.outcome != "failed":
                 run.outcome = outcome
-            run.opened.update(record.get("opened", {}))
-            merged.globs.update(record.get("globs", []))
+            for name, count in record.get("opened", {}).items():
+                run.opened[inside(name)] += count
+            merged.globs.update(map(inside, record.get("globs", [])))
     if not any(run.opened for run in merged.tests.values()):
         raise UsageError(
             "no test opened a recording in these usage logs: was the suite run in replay mode? "
@@ -177,7 +205,7 @@ def file_uses(files: Sequence[str | Path], usage: UsageLog, project: Project) ->
     opens = usage.opens()
     uses = []
     for path in files:
-        counts = opens.get(project.relative(path), Counter())
+        counts = opens.get(project.key(path), Counter())
         uses.append(FileUse(str(path), sum(counts.values()), sorted(counts)))
     return uses
 

@@ -39,6 +39,27 @@ def invoke(
     )
 
 
+def recctl(
+    *args: str, cwd: Path, stdin: bytes | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """recctl as a user runs it, in ``cwd``; a hang is a failure, not a stuck suite."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "recctl", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"},
+    )
+    return subprocess.CompletedProcess(
+        completed.args,
+        completed.returncode,
+        completed.stdout.decode("utf-8", "replace"),
+        completed.stderr.decode("utf-8", "replace"),
+    )
+
+
 @pytest.fixture
 def corpus() -> Path:
     """The shared corpus; skipped when absent, except under CI where it must be there."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,14 @@ import pytest
 
 from recctl.hashing.names import models_digest
 from tests import recorder
-from tests.conftest import invoke
+from tests.conftest import invoke, recctl
 from tests.test_check import _base
 
 TOY_CONFTEST = '''
 import glob
 import json
+import subprocess
+import sys
 import os
 from pathlib import Path
 
@@ -46,6 +50,8 @@ def replay(request, test_id):
 
 TOY_TESTS = """
 import json
+import subprocess
+import sys
 
 from conftest import replay
 
@@ -281,3 +287,45 @@ def test_ls_used_fits_80_columns_on_a_terminal_from_another_directory(
     assert max(map(_width, lines)) <= 80
     assert lines[1].split()[:2] == ["0", "0"] and toy["unused"].name[-12:] in lines[1]
     assert lines[-1] == f"{len(toy)} recordings, 1 never opened"
+
+
+def test_a_run_through_a_symlinked_checkout_logs_what_prune_recognises(
+    pytester: pytest.Pytester, toy: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The suite runs through a symlink to the checkout, prune runs from its real path (and
+    from another directory): every opened recording survives ``--delete``."""
+    root = pytester.path
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    link = elsewhere / "checkout"
+    link.symlink_to(root, target_is_directory=True)
+    options = ["--recctl-used=checkout/used.jsonl", "--rootdir=checkout", "checkout/tests"]
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *options],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr  # test_fails fails
+    _check_log(root / "used.jsonl", toy, root)
+    used, tests = f"{root}/used.jsonl", f"{root}/tests"
+    deleted = recctl("prune", "--used", used, "--delete", "--yes", tests, cwd=elsewhere)
+    assert deleted.returncode == 0, deleted.stderr
+    assert not toy["unused"].exists()
+    assert all(path.exists() for name, path in toy.items() if name != "unused")
+
+
+def test_a_log_that_names_files_outside_its_root_is_refused(
+    pytester: pytest.Pytester, toy: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = pytester.path
+    header = {"recctl-used": 1, "root": str(root), "rootdir": str(root), "workers": 0}
+    opened = {"../../etc/passwd": 1, "/etc/shadow": 1}
+    record = {"test": "tests/test_toy.py::test_a", "outcome": "passed", "opened": opened}
+    (root / "hostile.jsonl").write_text(json.dumps(header) + "\n" + json.dumps(record) + "\n")
+    for command in (["prune", "--delete", "--yes"], ["ls"], ["prune"]):
+        used, tests = f"{root}/hostile.jsonl", f"{root}/tests"
+        refused = recctl(*command, "--used", used, tests, cwd=tmp_path_factory.mktemp("away"))
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "outside the project" in refused.stderr and "Traceback" not in refused.stderr
+    assert all(path.exists() for path in toy.values())
