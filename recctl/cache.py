@@ -18,6 +18,7 @@ came with the checkout, from anyone: it is ignored whole.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -84,8 +85,11 @@ class ResultCache:
     def open(cls, directory: Path | None, root: Path, command: str, key: str) -> ResultCache:
         if directory is None:
             return cls(None, root)
-        # No .json suffix: tools that check every JSON file of a tree have no business here.
-        path = directory / f"{command}-{key}"
+        # The project's root is part of the name: a cache copied from another project (or a
+        # checkout elsewhere) is a cold run, never another tree's verdicts. No .json suffix:
+        # tools that check every JSON file of a tree have no business here.
+        project_key = hashlib.sha256(f"{key}\0{root}".encode("utf-8", "surrogateescape"))
+        path = directory / f"{command}-{project_key.hexdigest()[:16]}"
         return cls(path, root, _load(path))
 
     def lookup(self, relative: str, identity: Identity) -> Any | None:
@@ -123,10 +127,12 @@ class ResultCache:
             self.blobs = (self._git or GitBlobs(self.root)).result()
             if self._committed(self.blobs):
                 # A cache in git came with the checkout: anyone could have written it (a pull
-                # request that says its own files are clean). Nothing in it is trusted.
+                # request that says its own files are clean). Nothing in it is trusted, and
+                # nothing is written there (it would change a tracked file).
                 self.entries = {}
+                self.fresh = []
                 self.blobs = {}
-                self.changed = True
+                self.path = None
         return self.blobs.get(relative)
 
     def _committed(self, tracked: dict[str, str]) -> bool:
@@ -144,7 +150,10 @@ class ResultCache:
         if self.path is None or not self.changed:
             return
         for relative in self.fresh:
-            self.entries[relative][1] = self._blob(relative)
+            blob = self._blob(relative)
+            if self.path is None:
+                return  # the cache turned out to be committed: not written
+            self.entries[relative][1] = blob
         oldest = self.today - KEEP_DAYS
         entries = {
             key: entry
@@ -161,7 +170,7 @@ class ResultCache:
         from recctl.store import WriteError, put
 
         try:
-            _prepare(self.path.parent)
+            _prepare(self.path.parent, self.root)
             put(self.path, content, sync=False)  # a cache lost in a crash is a cold run
         except (OSError, WriteError):
             pass
@@ -177,13 +186,20 @@ def _valid(entry: Any) -> bool:
     return type(entry) is list and len(entry) == 4
 
 
-def _load(path: Path) -> dict[str, list[Any]]:
-    """The entries of a cache file; anything unreadable or malformed is left out."""
-    try:
-        import orjson
+# A cache file holds a few hundred bytes per recording: a million recordings stay below this.
+MAX_CACHE_SIZE = 512 * 1024 * 1024
 
-        document = orjson.loads(path.read_bytes())
-    except (OSError, ValueError):
+
+def _load(path: Path) -> dict[str, list[Any]]:
+    """The entries of a cache file; anything unreadable or malformed is left out (a FIFO, a
+    device or a folder where the file should be is read as nothing, never waited on)."""
+    import orjson
+
+    from recctl.store import LoadError, read_bytes
+
+    try:
+        document = orjson.loads(read_bytes(path, MAX_CACHE_SIZE))
+    except (LoadError, ValueError):
         return {}
     if not isinstance(document, dict) or document.get("recctl-cache") != FORMAT_VERSION:
         return {}
@@ -193,12 +209,17 @@ def _load(path: Path) -> dict[str, list[Any]]:
     return {key: entry for key, entry in entries.items() if _valid(entry)}
 
 
-def _prepare(directory: Path) -> None:
-    """The cache folder, with the ``.gitignore`` that keeps it out of commits."""
+def _prepare(directory: Path, root: Path) -> None:
+    """The cache folder, with the ``.gitignore`` that keeps it out of commits (created, never
+    written through whatever stands at that name: a symlink there is someone else's)."""
+    from recctl.store import WriteError, create
+
     directory.mkdir(parents=True, exist_ok=True)
     ignore = directory / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text(GITIGNORE)
+    if not os.path.lexists(ignore):
+        # Another run may make it first, or the folder be read-only: neither is an error.
+        with contextlib.suppress(WriteError):
+            create(ignore, GITIGNORE.encode(), root=root, sync=False)
 
 
 class GitBlobs:
@@ -336,7 +357,25 @@ def _identity(path: str) -> Identity | None:
 
 def cache_directory(configured: Path | None, root: Path, enabled: bool) -> Path | None:
     """Where the cache is (None when off): ``cache-dir``, else ``.recctl_cache`` at the root.
-    ``RECCTL_NO_CACHE=1`` turns it off as ``--no-cache`` does."""
+    ``RECCTL_NO_CACHE=1`` turns it off as ``--no-cache`` does.
+
+    A cache recctl made is a plain folder inside the project: one reached through a symlink
+    (a pull request can commit ``.recctl_cache -> ci/data`` or ``-> ..``), outside the root,
+    or at the root itself was not made by recctl, and is neither read nor written."""
     if not enabled or os.environ.get("RECCTL_NO_CACHE"):
         return None
-    return configured if configured is not None else root / CACHE_DIR
+    directory = configured if configured is not None else root / CACHE_DIR
+    return directory if confined(directory, root) else None
+
+
+def confined(directory: Path, root: Path) -> bool:
+    """Whether ``directory`` lies strictly inside ``root`` with no symlink on the way."""
+    relative = os.path.relpath(directory, root)
+    if relative == os.curdir or relative.startswith(os.pardir):
+        return False
+    step = root
+    for part in Path(relative).parts:
+        step = step / part
+        if os.path.islink(step):
+            return False
+    return True

@@ -217,6 +217,18 @@ def _project_path(root: Path, key: str, value: str) -> Path:
     return path
 
 
+def _cache_dir(root: Path, value: str) -> Path:
+    """``cache-dir``: a folder inside the project, as every configured path is, and not the
+    root itself (recctl writes a ``.gitignore`` of ``*`` into it, which would hide every new
+    file of the project from ``git add``)."""
+    path = _project_path(root, "cache-dir", value)
+    if path == Path(os.path.realpath(root)):
+        raise UsageError(
+            f"[tool.recctl] cache-dir {value!r} is the project root: name a folder inside it"
+        )
+    return path
+
+
 def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
     """Check every key of ``[tool.recctl]`` and make its paths absolute."""
     root = pyproject.parent
@@ -247,8 +259,7 @@ def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
         baseline=_project_path(root, "baseline", table["baseline"])
         if "baseline" in table
         else None,
-        # A cache may live anywhere (a CI runner's cache folder): relative to the root.
-        cache_dir=(root / table["cache-dir"]).resolve() if "cache-dir" in table else None,
+        cache_dir=_cache_dir(root, table["cache-dir"]) if "cache-dir" in table else None,
     )
 
 

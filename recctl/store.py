@@ -353,8 +353,17 @@ def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | No
     return True
 
 
-def create(path: Path, content: bytes, *, root: Path | None = None) -> None:
+def create(
+    path: Path,
+    content: bytes,
+    *,
+    root: Path | None = None,
+    mode: int | None = None,
+    sync: bool = True,
+) -> None:
     """Atomically create ``path`` with ``content``; refuse if anything is already there.
+    ``mode`` (a renamed file's) is kept exactly; without one a new file is 0644 less the
+    umask.
 
     The content goes to a temporary file first, which is then hard-linked to its name: a link
     fails instead of replacing an existing file, so ``path`` never holds half a file and no
@@ -363,7 +372,9 @@ def create(path: Path, content: bytes, *, root: Path | None = None) -> None:
     directory = Path(os.path.realpath(path.parent))
     _check_root(path, directory / path.name, root)
     try:
-        temp = _write_temp(directory, path.name, content, 0o644)
+        temp = _write_temp(directory, path.name, content, 0o644 if mode is None else mode, sync)
+        if mode is not None:
+            os.chmod(temp, mode)  # a renamed file keeps its mode exactly, whatever the umask
     except OSError as exc:
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
@@ -375,7 +386,8 @@ def create(path: Path, content: bytes, *, root: Path | None = None) -> None:
     finally:
         with contextlib.suppress(OSError):
             temp.unlink()
-    _fsync_directory(directory)
+    if sync:
+        _fsync_directory(directory)
 
 
 def put(path: Path, content: bytes, sync: bool = True) -> None:

@@ -40,7 +40,11 @@ def invoke(
 
 
 def recctl(
-    *args: str, cwd: Path, stdin: bytes | None = None, timeout: float = 60
+    *args: str,
+    cwd: Path,
+    stdin: bytes | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """recctl as a user runs it, in ``cwd``; a hang is a failure, not a stuck suite."""
     completed = subprocess.run(
@@ -50,7 +54,7 @@ def recctl(
         capture_output=True,
         timeout=timeout,
         check=False,
-        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"},
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1", **(env or {})},
     )
     return subprocess.CompletedProcess(
         completed.args,

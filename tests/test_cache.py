@@ -222,9 +222,14 @@ def test_a_fresh_clone_hits_by_blob_id(
 ) -> None:
     project = _committed(corpus_project.parent)
     fresh = invoke(["check", "-f", "json"], env=ON).stdout
-    clone = tmp_path / "clone"
-    _git(tmp_path, "clone", "-q", str(project), str(clone))
-    shutil.copytree(project / ".recctl_cache", clone / ".recctl_cache")  # a restored CI cache
+    # CI checks out afresh into the same workspace path and restores the cache there (the
+    # cache is keyed by the project's root).
+    earlier = project.parent / f"{project.name}-earlier"
+    monkeypatch.chdir(project.parent)
+    project.rename(earlier)
+    clone = project
+    _git(project.parent, "clone", "-q", str(earlier), str(clone))
+    shutil.copytree(earlier / ".recctl_cache", clone / ".recctl_cache")  # a restored CI cache
     monkeypatch.chdir(clone)
     reads = Reads(monkeypatch)
     cloned = invoke(["check", "-f", "json"], env=ON).stdout

@@ -8,6 +8,7 @@ checkout does (``cd ~ && recctl prune work/project/...``).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -128,3 +129,119 @@ def test_a_real_duplicate_is_still_found_beside_a_symlinked_folder(
 def _make_mode(path: Path, mode: int) -> None:
     path.chmod(mode)
     assert stat.S_IMODE(path.stat().st_mode) == mode
+
+
+# --- the result cache: trusted only where recctl made it ----------------------------------------
+
+ON = {"RECCTL_NO_CACHE": ""}
+KEY = "sk-" + "A1b2C3d4E5f6G7h8" * 3
+
+
+def leaky_repo(root: Path, pyproject: str = "") -> Path:
+    """A git checkout whose one recording leaks a key in its answer."""
+    recordings = root / "recordings"
+    data = chat("test_a", "leak")
+    data["response"]["body"][1]["__data__"]["choices"][0]["delta"]["content"] = f"use {KEY}"
+    recorder.write(recordings, data)
+    (root / "pyproject.toml").write_text(f'[project]\nname = "demo"\n{pyproject}')
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "recordings")
+    return root
+
+
+def cached_check(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return recctl("check", *args, cwd=cwd, env=ON)
+
+
+def _doctor(folder: Path) -> None:
+    """Every entry of every cache file in ``folder`` says its file is clean."""
+    for cache in folder.iterdir():
+        if cache.name.startswith("check-"):
+            document = json.loads(cache.read_text())
+            for entry in document["entries"].values():
+                entry[2] = []
+            cache.write_text(json.dumps(document))
+
+
+def test_a_cache_behind_a_symlinked_folder_is_not_trusted(tmp_path: Path) -> None:
+    root = leaky_repo(tmp_path / "repo", '[tool.recctl]\ncache-dir = "ci/cachedata"\n')
+    first = cached_check("repo/recordings", cwd=tmp_path)
+    assert first.returncode == 1 and "openai-key" in first.stdout
+    _doctor(root / "ci" / "cachedata")
+    # The doctored cache is what a pull request commits, with a symlink where recctl looks.
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (root / ".recctl_cache").symlink_to("ci/cachedata", target_is_directory=True)
+    again = cached_check("repo/recordings", cwd=tmp_path)
+    no_traceback(again)
+    assert again.returncode == 1 and "openai-key" in again.stdout
+
+
+def test_a_cache_symlinked_out_of_the_project_is_never_written(tmp_path: Path) -> None:
+    root = leaky_repo(tmp_path / "outer" / "repo")
+    (root / ".recctl_cache").symlink_to("..", target_is_directory=True)
+    run = cached_check("repo/recordings", cwd=tmp_path / "outer")
+    no_traceback(run)
+    assert run.returncode == 1
+    assert sorted(path.name for path in (tmp_path / "outer").iterdir()) == ["repo"]
+    assert not (root / ".gitignore").exists()
+
+
+@pytest.mark.parametrize("where", [".", "..", "../outside", "/tmp/recctl-cache-elsewhere"])
+def test_cache_dir_outside_the_project_or_at_its_root_is_a_usage_error(
+    tmp_path: Path, where: str
+) -> None:
+    root = leaky_repo(tmp_path / "outer" / "repo", f'[tool.recctl]\ncache-dir = "{where}"\n')
+    for command in ("check", "validate", "rehash"):
+        run = recctl(command, "repo/recordings", cwd=tmp_path / "outer")
+        no_traceback(run)
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert "cache-dir" in run.stderr
+    assert sorted(path.name for path in (tmp_path / "outer").iterdir()) == ["repo"]
+    assert not (root / ".gitignore").exists()
+    assert not Path("/tmp/recctl-cache-elsewhere").exists()
+    # A fresh `git add -A` still sees new files.
+    (root / "new.txt").write_text("x")
+    assert "new.txt" in git(root, "status", "--porcelain")
+
+
+def test_a_tracked_file_in_the_cache_folder_is_no_traceback(tmp_path: Path) -> None:
+    root = leaky_repo(tmp_path / "repo")
+    (root / ".recctl_cache").mkdir()
+    (root / ".recctl_cache" / "README").write_text("committed by someone\n")
+    git(root, "add", "-f", ".recctl_cache/README")
+    git(root, "commit", "-qm", "readme in the cache")
+    for command in ("check", "validate", "rehash"):
+        run = recctl(command, "repo/recordings", cwd=tmp_path, env=ON)
+        no_traceback(run)
+        assert run.returncode in (0, 1), run.stderr
+    # Nothing was written into the tracked folder.
+    assert sorted(p.name for p in (root / ".recctl_cache").iterdir()) == ["README"]
+
+
+def test_things_recctl_did_not_write_in_the_cache_folder_are_ignored(tmp_path: Path) -> None:
+    root = leaky_repo(tmp_path / "repo")
+    first = cached_check("repo/recordings", cwd=tmp_path)
+    assert first.returncode == 1
+    folder = root / ".recctl_cache"
+    [cache] = [path for path in folder.iterdir() if path.name.startswith("check-")]
+    cache.unlink()
+    os.mkfifo(cache)  # a reader that opened it would wait forever
+    (folder / ".gitignore").unlink()
+    (folder / ".gitignore").symlink_to(tmp_path / "planted-outside")
+    run = cached_check("repo/recordings", cwd=tmp_path)
+    no_traceback(run)
+    assert run.returncode == 1 and "openai-key" in run.stdout
+    assert not (tmp_path / "planted-outside").exists()
+
+
+def test_the_cache_of_one_project_is_not_another_s(tmp_path: Path) -> None:
+    """Two checkouts of one repository: a cache doctored in one is a cold run in the other."""
+    one = leaky_repo(tmp_path / "one")
+    assert cached_check("one/recordings", cwd=tmp_path).returncode == 1
+    _doctor(one / ".recctl_cache")
+    two = tmp_path / "two"
+    git(tmp_path, "clone", "-q", str(one), str(two))
+    shutil.copytree(one / ".recctl_cache", two / ".recctl_cache")
+    run = cached_check("two/recordings", cwd=tmp_path)
+    assert run.returncode == 1 and "openai-key" in run.stdout
