@@ -3,13 +3,17 @@ fails only on new ones, as detect-secrets' baselines do.
 
 An entry is keyed by the file's path relative to the project root, the check and a
 fingerprint of the finding's content (its pointer and message, without line numbers), never
-by line: a re-indent or an edit elsewhere in the file leaves it matched. Messages are the
-masked ones ``check`` prints, so an entry holds no secret.
+by line: a re-indent or an edit elsewhere in the file leaves it matched. A secret's
+fingerprint covers its value too, keyed (HMAC-SHA256) by a random salt the baseline keeps:
+a masked message is the same for two keys of one kind at one place, and a re-recorded real
+key must not pass as the accepted one. Messages are the masked ones ``check`` prints, so an
+entry holds no secret, nor any piece of one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 from collections import Counter
@@ -25,7 +29,10 @@ from recctl.findings import CheckReport, FileResult, Finding
 from recctl.project import Project
 
 BASELINE_NAME = ".recctl-baseline.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: secrets' fingerprints cover their values (version 1 baselines are read; their secret
+entries no longer match and are reported as no longer occurring)."""
+READ_VERSIONS = (1, 2)
 
 # Positions a message may quote (a parser's "line 3 column 5 (char 40)"): not content.
 _POSITION = re.compile(r"\b(?:line|column|col|char|offset|pos(?:ition)?) \d+|\(\d+:\d+\)")
@@ -53,16 +60,24 @@ class BaselineEntry:
         }
 
 
-def fingerprint(finding: Finding) -> str:
-    """What a finding says, without where in the file it is: 16 hex of a SHA-256."""
+def fingerprint(finding: Finding, salt: str) -> str:
+    """What a finding says, without where in the file it is: 16 hex of a SHA-256; for a
+    secret, of its value too, keyed by the baseline's ``salt``."""
     message = _POSITION.sub("", finding.message)
-    text = "\0".join((finding.check, finding.pointer or "", message))
+    parts = [finding.check, finding.pointer or "", message]
+    if finding.value_digest is not None:
+        key = salt.encode("utf-8", "surrogatepass")
+        parts.append(hmac.new(key, finding.value_digest.encode(), hashlib.sha256).hexdigest())
+    text = "\0".join(parts)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def entry_of(finding: Finding, root: Path) -> BaselineEntry:
+def entry_of(finding: Finding, root: Path, salt: str) -> BaselineEntry:
     return BaselineEntry(
-        root_relative(finding.path, root), finding.check, fingerprint(finding), finding.message
+        root_relative(finding.path, root),
+        finding.check,
+        fingerprint(finding, salt),
+        finding.message,
     )
 
 
@@ -72,6 +87,8 @@ class Baseline:
     entries: tuple[BaselineEntry, ...] = ()
     raw: bytes | None = None
     """The bytes read (None: no file yet): a write refuses a file changed since."""
+    salt: str = ""
+    """Keys the secrets' fingerprints; a new baseline gets a random one, kept on rewrites."""
 
 
 def baseline_path(root: Path, configured: Path | None, chosen: Path | None) -> Path:
@@ -97,11 +114,14 @@ def load_baseline(path: Path, required: bool) -> Baseline:
         document = store.parse_exact(raw)
     except store.LoadError as error:
         raise UsageError(f"baseline {path}: {error.message}") from None
-    return Baseline(path, _entries(path, document), raw)
+    salt = document.get("salt") if isinstance(document, dict) else None
+    if salt is not None and not isinstance(salt, str):
+        raise UsageError(f"baseline {path}: salt must be a string")
+    return Baseline(path, _entries(path, document), raw, salt or "")
 
 
 def _entries(path: Path, document: Any) -> tuple[BaselineEntry, ...]:
-    if not isinstance(document, dict) or document.get("recctl-baseline") != FORMAT_VERSION:
+    if not isinstance(document, dict) or document.get("recctl-baseline") not in READ_VERSIONS:
         raise UsageError(f"baseline {path}: not a recctl baseline (version {FORMAT_VERSION})")
     items = document.get("findings")
     if not isinstance(items, list):
@@ -139,7 +159,7 @@ def apply_baseline(
     for result in report.failed:
         kept = []
         for finding in result.findings:
-            key = entry_of(finding, root).key
+            key = entry_of(finding, root, baseline.salt).key
             if remaining[key] > 0:
                 remaining[key] -= 1
                 baselined += 1
@@ -173,11 +193,12 @@ def write_baseline(
         for entry in baseline.entries
         if entry.path not in checked and os.path.lexists(root / entry.path)
     ]
+    salt = baseline.salt or os.urandom(16).hex()
     entries = sorted(
-        [*kept, *(entry_of(finding, root) for finding in report.findings)],
+        [*kept, *(entry_of(finding, root, salt) for finding in report.findings)],
         key=lambda entry: entry.key,
     )
-    content = serialize(entries)
+    content = serialize(entries, salt)
     # A baseline in the project is never written through a symlink that leaves it; one the
     # user named elsewhere is written where they said.
     within = os.path.abspath(baseline.path).startswith(str(root).rstrip(os.sep) + os.sep)
@@ -192,7 +213,7 @@ def write_baseline(
     )
 
 
-def serialize(entries: Sequence[BaselineEntry]) -> bytes:
+def serialize(entries: Sequence[BaselineEntry], salt: str) -> bytes:
     """The baseline file: sorted entries, one object each, so that its diffs are readable."""
     import json
 
@@ -200,6 +221,7 @@ def serialize(entries: Sequence[BaselineEntry]) -> bytes:
         "recctl-baseline": FORMAT_VERSION,
         "about": "Findings accepted when recctl was adopted: `recctl check` reports only "
         "others. Rewrite with `recctl check --write-baseline`.",
+        "salt": salt,
         "findings": [entry.record() for entry in entries],
     }
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(

@@ -57,7 +57,15 @@ def secret_findings(
     display: str, found: Sequence[secrets.Secret], allowlist: frozenset[str]
 ) -> list[Finding]:
     return [
-        Finding(display, secret.line, None, secret.pointer, "secret", secret.message())
+        Finding(
+            display,
+            secret.line,
+            None,
+            secret.pointer,
+            "secret",
+            secret.message(),
+            secrets.value_digest(secret.value),
+        )
         for secret in found
         if secret.fingerprint not in allowlist
     ]

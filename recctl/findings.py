@@ -21,6 +21,9 @@ class Finding:
     pointer: str | None
     check: str
     message: str
+    value_digest: str | None = field(default=None, compare=False, repr=False)
+    """For a secret: SHA-256 of its value, never shown; the baseline keys it (with a salt of
+    its own) so that another key at the same place is a new finding."""
 
 
 @dataclass
@@ -36,7 +39,9 @@ class FileResult:
 
     def payload(self) -> list[list[Any]]:
         """The findings as the result cache keeps them (the path is the cache's key)."""
-        return [[f.line, f.column, f.pointer, f.check, f.message] for f in self.findings]
+        return [
+            [f.line, f.column, f.pointer, f.check, f.message, f.value_digest] for f in self.findings
+        ]
 
     @classmethod
     def from_payload(cls, path: str | Path, payload: Any) -> FileResult | None:
@@ -49,18 +54,19 @@ class FileResult:
             return cls(display)
         findings = []
         for item in payload:
-            if not isinstance(item, list) or len(item) != 5:
+            if not isinstance(item, list) or len(item) != 6:
                 return None
-            line, column, pointer, check, message = item
+            line, column, pointer, check, message, digest = item
             if not (
                 (line is None or type(line) is int)
                 and (column is None or type(column) is int)
                 and (pointer is None or isinstance(pointer, str))
                 and isinstance(check, str)
                 and isinstance(message, str)
+                and (digest is None or isinstance(digest, str))
             ):
                 return None
-            findings.append(Finding(display, line, column, pointer, check, message))
+            findings.append(Finding(display, line, column, pointer, check, message, digest))
         return cls(display, findings)
 
 

@@ -250,6 +250,12 @@ def fingerprint(value: str, salt: str) -> str:
     return hmac.new(key, text, hashlib.sha256).hexdigest()[:16]
 
 
+def value_digest(value: str) -> str:
+    """SHA-256 of a secret's value: what tells two keys at one place apart, kept in memory
+    and the local result cache, never shown (the baseline keys it again with its own salt)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def mask(kind: str, value: str) -> str:
     """What output shows instead of a secret: its kind, and the end of a long one."""
     tail = f" …{value[-4:]}" if len(value) >= 24 else ""

@@ -245,3 +245,47 @@ def test_the_cache_of_one_project_is_not_another_s(tmp_path: Path) -> None:
     shutil.copytree(one / ".recctl_cache", two / ".recctl_cache")
     run = cached_check("two/recordings", cwd=tmp_path)
     assert run.returncode == 1 and "openai-key" in run.stdout
+
+
+# --- the baseline fingerprints the secret itself -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # No tail in the mask: ‹aws-access-key-id› for both.
+        ("AKIA" + "Q3EXAMPLE7KEY2ID", "AKIA" + "Z9REALKEYZ9REAL9"),
+        # The same last four characters: ‹openai-key …G7h8› for both.
+        ("sk-" + "A1b2C3d4E5f6G7h8" * 3, "sk-" + "Zz9Yy8Xx7Ww6Vv5U" * 2 + "A1b2C3d4E5f6G7h8"),
+    ],
+)
+def test_a_different_key_at_a_baselined_place_is_a_new_finding(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    root = tmp_path / "repo"
+    recordings = root / "recordings"
+    recordings.mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    git(root, "init", "-q")
+
+    def record(key: str) -> Path:
+        for old in recordings.glob("*.json"):
+            old.unlink()
+        data = chat("test_a", "leak")
+        data["response"]["body"][1]["__data__"]["choices"][0]["delta"]["content"] = f"use {key}"
+        return recorder.write(recordings, data)
+
+    record(first)
+    written = recctl("check", "--write-baseline", "repo/recordings", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    baseline = (root / ".recctl-baseline.json").read_text()
+    assert first not in baseline and first[-16:] not in baseline and first[4:12] not in baseline
+    assert recctl("check", "repo/recordings", cwd=tmp_path).returncode == 0
+    record(second)  # re-recorded with a real key: same kind, same place
+    again = recctl("check", "repo/recordings", cwd=tmp_path)
+    no_traceback(again)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "secret" in again.stdout and second not in again.stdout
+    # The accepted key back in place is accepted again (the salt is the baseline's own).
+    record(first)
+    assert recctl("check", "repo/recordings", cwd=tmp_path).returncode == 0
