@@ -352,10 +352,19 @@ def repair_file(
         if write and not os.path.lexists(path) and os.path.lexists(new_path):
             return Rename(verdict, "completed", new_display, "another run renamed it")
         return Rename(verdict, "failed", new_display, error.message)
+    # The verdict may be older than the file (a scan, a cache): the name must be the one the
+    # request in it now hashes to, or the file would be renamed under someone else's hash.
+    if compute_hashes(recording.data, [target]).hashes.get(target.name) != new_hash:
+        return Rename(
+            verdict, "failed", new_display, "the file changed since it was judged; run again"
+        )
     content = repaired_content(recording.data, parse_name(path.name), new_hash)
-    if not os.path.lexists(new_path):
+    if not os.path.lexists(new_path):  # a dry run returned above: this is --write
         try:
-            store.create(new_path, content, root=root)
+            # A rename rewrites the file: one its owner protected is left alone, and the
+            # new name keeps the old one's mode (a 0600 file stays 0600).
+            mode = store.writable_mode(path)
+            store.create(new_path, content, root=root, mode=mode)
         except store.WriteError as error:
             if not os.path.lexists(new_path):
                 return Rename(verdict, "failed", new_display, str(error))

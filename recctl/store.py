@@ -246,6 +246,22 @@ def _write_temp(directory: Path, name: str, content: bytes, mode: int, sync: boo
     return temp
 
 
+def writable_mode(path: Path, info: os.stat_result | None = None) -> int:
+    """The permission bits of a file recctl may replace or remove; WriteError for one its
+    owner protected (no write bit) or that belongs to another user: replacing it through a
+    rename in a writable folder would succeed, and is not recctl's to do. Root is held to
+    the same rule (it ignores permissions, so it must read them)."""
+    try:
+        info = info or os.stat(path)
+    except OSError as exc:
+        raise WriteError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not info.st_mode & stat.S_IWUSR:
+        raise WriteError(f"{path} is read-only; left as it is")
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        raise WriteError(f"{path} belongs to another user; left as it is")
+    return stat.S_IMODE(info.st_mode)
+
+
 def _check_root(path: Path, real: Path, root: Path | None) -> None:
     if root is not None and not inside(real, root):
         raise WriteError(
@@ -333,7 +349,7 @@ def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | No
             return False  # already right: nothing to do, whoever made it so
         if current != expected:
             raise WriteError(f"{path} changed since it was read; not overwriting it")
-        mode = stat.S_IMODE(target.stat().st_mode)
+        mode = writable_mode(path, target.stat())
         try:
             temp = _write_temp(target.parent, target.name, content, mode)
         except OSError as exc:
@@ -423,6 +439,7 @@ def remove(path: Path, expected_digest: str, *, root: Path | None = None) -> Non
             return
         if digest(current) != expected_digest:
             raise WriteError(f"{path} changed since it was read; not removing it")
+        writable_mode(path, os.lstat(real))
         try:
             os.unlink(real)
         except OSError as exc:

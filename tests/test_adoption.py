@@ -37,6 +37,8 @@ def corpus_copy(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     its parent directory, as a user checking a checkout from outside it."""
     root = tmp_path / "checkout"
     shutil.copytree(corpus / "llama-stack-1394403", root)
+    for path in root.rglob("*"):  # the shared corpus is read-only; this copy is a checkout
+        path.chmod(0o755 if path.is_dir() else 0o644)
     _git(root, "init", "-q")
     monkeypatch.chdir(tmp_path)
     return root

@@ -468,7 +468,7 @@ def test_outdated_corpus_files_after_write_are_ok_and_valid(corpus: Path, projec
         if verdict["expected"] in seen:
             continue  # one file per request: two would be a duplicate, reported as such
         seen.add(verdict["expected"])
-        shutil.copy(Path(verdict["path"]), target / verdict["actual"])
+        shutil.copyfile(Path(verdict["path"]), target / verdict["actual"])  # writable
     untouched = project / "copy" / "recordings" / "untouched.json"
     shutil.copy(DATA / "recordings" / "chat-body.json", untouched)
     before = untouched.read_bytes()

@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +290,115 @@ def test_a_different_key_at_a_baselined_place_is_a_new_finding(
     # The accepted key back in place is accepted again (the salt is the baseline's own).
     record(first)
     assert recctl("check", "repo/recordings", cwd=tmp_path).returncode == 0
+
+
+# --- writers: re-check, keep the mode, leave protected files alone --------------------------
+
+
+def outdated(checkout: Path, question: str = "old") -> Path:
+    """A recording named by an older hash scheme: ``rehash --write`` renames it."""
+    data = chat("test_a", question)
+    data["request"]["body"]["temperature"] = 0.1234567  # schemes 2 and 4 round it apart
+    return recorder.write(checkout / "tests/integration/chat/recordings", data, scheme="2")
+
+
+def unnormalized(checkout: Path) -> Path:
+    data = chat("test_b", "ids")
+    path = recorder.write(checkout / "tests/integration/chat/recordings", data)
+    raw = json.loads(path.read_text())
+    for chunk in raw["response"]["body"]:
+        chunk["__data__"]["id"] = "chatcmpl-AbC123"
+    path.write_text(json.dumps(raw, indent=2) + "\n")
+    return path
+
+
+def leaking(checkout: Path) -> Path:
+    data = chat("test_b", "leak")
+    data["response"]["body"][1]["__data__"]["choices"][0]["delta"]["content"] = f"use {KEY}"
+    return recorder.write(checkout / "tests/integration/chat/recordings", data)
+
+
+def test_a_rename_keeps_the_file_s_mode(checkout: Path, tmp_path: Path) -> None:
+    old = outdated(checkout)
+    old.chmod(0o600)
+    before = set(old.parent.iterdir())
+    run = recctl("rehash", "--write", "work/project/tests", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    [new] = set(old.parent.iterdir()) - before
+    assert not old.exists()
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("command", "make"),
+    [
+        (["rehash", "--write"], outdated),
+        (["normalize", "--write"], unnormalized),
+        (["redact", "--write"], leaking),
+        (["fix", "--write"], unnormalized),
+        (["check", "--fix"], unnormalized),
+    ],
+)
+def test_a_read_only_file_is_reported_and_left_alone(
+    checkout: Path, tmp_path: Path, command: list[str], make: Any
+) -> None:
+    path = make(checkout)
+    path.chmod(0o444)
+    before = _files(checkout)
+    run = recctl(*command, "work/project/tests", cwd=tmp_path)
+    no_traceback(run)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "read-only" in run.stdout + run.stderr
+    assert _files(checkout) == before
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+def test_prune_leaves_a_read_only_stale_file(checkout: Path, tmp_path: Path) -> None:
+    gone = recorder.write(checkout / "tests/integration/chat/recordings", chat("test_gone", "x"))
+    gone.chmod(0o444)
+    run = recctl("prune", "--delete", "--yes", "work/project/tests", cwd=tmp_path)
+    no_traceback(run)
+    assert run.returncode == 1 and "read-only" in run.stdout + run.stderr
+    assert gone.exists()
+
+
+EDIT_AFTER_THE_SCAN = """
+import sys
+from pathlib import Path
+
+import recctl.rehash as core
+
+scan = core.rehash_paths
+path = Path(sys.argv[1])
+
+
+def scan_then_edit(*args, **kwargs):
+    yield from scan(*args, **kwargs)
+    # Someone edits the request once the scan has judged it.
+    path.write_text(path.read_text().replace('"content": "old"', '"content": "edited"'))
+
+
+core.rehash_paths = scan_then_edit
+sys.argv = ["recctl", "rehash", "--write", sys.argv[2]]
+from recctl.cli import main
+
+sys.exit(main())
+"""
+
+
+def test_rehash_write_never_renames_a_file_edited_after_the_scan(
+    checkout: Path, tmp_path: Path
+) -> None:
+    old = outdated(checkout)
+    run = subprocess.run(
+        [sys.executable, "-c", EDIT_AFTER_THE_SCAN, str(old), "work/project/tests"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    no_traceback(run)  # type: ignore[arg-type]
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "changed since it was judged" in run.stdout
+    assert old.exists() and '"content": "edited"' in old.read_text()
+    assert len(list(old.parent.glob("*.json"))) == 3  # test_a, test_b and the edited one
