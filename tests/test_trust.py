@@ -397,7 +397,7 @@ def test_rehash_write_never_renames_a_file_edited_after_the_scan(
         text=True,
         check=False,
     )
-    no_traceback(run)  # type: ignore[arg-type]
+    no_traceback(run)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "changed since it was judged" in run.stdout
     assert old.exists() and '"content": "edited"' in old.read_text()
