@@ -19,11 +19,13 @@ from pathlib import Path
 
 from common import SHARED_CORPUS
 
-from recctl import secrets
+from recctl import secret_rules, secrets
 from recctl.scan import PatternSet
 
 # The rules' prefixes that are plain literals (pyahocorasick takes no regex).
-LITERALS = [rule.prefix for rule in secrets.RULES if re.fullmatch(rb"[A-Za-z0-9_ -]+", rule.prefix)]
+LITERALS = [
+    rule.prefix for rule in secret_rules.RULES if re.fullmatch(rb"[A-Za-z0-9_ -]+", rule.prefix)
+]
 
 
 def engines() -> dict[str, Callable[[bytes], object]]:

@@ -17,6 +17,11 @@ a GitHub annotation (a line that starts with ``::``), or be taken for rich marku
   text: no markup, link, image, HTML, table cell break or @mention can come of it.
 - ``json_line`` keeps JSON exact, escaping what a JSON encoder leaves raw (C1 controls and
   the separators and overrides) as ``\\uXXXX``.
+
+Every one of them masks shaped keys too (``‹openai-key …G7h8›``): commands mask the secrets
+each file's scan finds before they report, and this catches whatever text reaches output by
+another way (a test id quoted in a heading, a request given on the command line), so that no
+reporter can print a key by forgetting to mask it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import os
 import re
 from collections.abc import Iterable
 from typing import Any, TextIO
+
+from recctl.secret_rules import MAY_HOLD_KEY
 
 # Characters never written as they are: C0 and DEL, C1, the line and paragraph separators,
 # the bidirectional embeddings, overrides and isolates, and lone surrogates.
@@ -64,17 +71,28 @@ def no_annotation(text: str) -> str:
     return _ANNOTATION.sub(lambda match: match.group(1) + "\\x3a", text) if "::" in text else text
 
 
+def no_key(text: str) -> str:
+    """``text`` with every shaped key masked; the scanner is loaded only when one of the
+    keys' prefixes occurs (most text has none)."""
+    if MAY_HOLD_KEY.search(text) is None:
+        return text
+    from recctl.secrets import mask_text
+
+    return mask_text(text)
+
+
 def visible(value: object) -> Safe:
-    """One line of output from untrusted text: nothing in it acts on a terminal or a log."""
+    """One line of output from untrusted text: nothing in it acts on a terminal or a log,
+    and no key shows."""
     if isinstance(value, Safe):
         return value
     text = value if isinstance(value, str) else str(value)
-    return Safe(_UNSAFE.sub(_escape, text))
+    return Safe(_UNSAFE.sub(_escape, no_key(text)))
 
 
 def block(value: object, indent: str = INDENT) -> Safe:
     """Multi-line untrusted content: newlines and tabs kept, every line indented."""
-    text = value if isinstance(value, str) else str(value)
+    text = no_key(value if isinstance(value, str) else str(value))
     text = _UNSAFE_IN_BLOCK.sub(_escape, text.replace("\r\n", "\n"))
     return Safe(no_annotation("\n".join(indent + line for line in text.split("\n"))))
 
@@ -107,7 +125,7 @@ def markdown_code(value: object) -> Safe:
 def json_line(text: str) -> Safe:
     """A line of JSON (already encoded) with the characters terminals act on escaped; the
     decoded value is unchanged."""
-    return Safe(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
+    return Safe(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", no_key(text)))
 
 
 def color_for(out: TextIO) -> bool:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from recctl import secrets, store
 from recctl.interrupt import Interruption
+from recctl.split_keys import cut_split_keys
 from recctl.urls import split_url
 
 RedactAction = Literal["redacted", "would redact", "re-record", "failed", "unreadable"]
@@ -160,7 +161,10 @@ def redacted_data(data: dict[str, Any], found: Sequence[secrets.Secret]) -> dict
     if "response" in data:
         response = data["response"]
         if isinstance(response, dict) and isinstance(response.get("body"), list):
-            response = {**response, "body": _without_split(response["body"], ordered)}
+            body = cut_split_keys(
+                response["body"], ordered, lambda secret: placeholder(secret.kind)
+            )
+            response = {**response, "body": body}
         result["response"] = secrets.map_strings(response, change)
     if "id_normalization_mapping" in data:
         result["id_normalization_mapping"] = secrets.map_strings(
@@ -178,96 +182,6 @@ def _redacted_url(url: str, change: Any) -> str:
         return str(change(url))
     head, path, tail = url[:path_start], parts.path, url[path_start + len(parts.path) :]
     return f"{change(head)}{path}{change(tail)}"
-
-
-def _without_split(body: list[Any], found: Sequence[secrets.Secret]) -> list[Any]:
-    """A stream's chunks with each split key cut out: its first chunk holds the placeholder
-    where the key began, the chunks after it lose their part of the key."""
-    split = [secret for secret in found if secret.pieces]
-    if not split:
-        return body
-    body = list(body)
-    parsed: dict[int, Any] = {}
-    for pieces in secrets.stream_pieces(body).values():
-        text = "".join(piece for _, _, piece in pieces)
-        for secret in split:
-            start = text.find(secret.value)
-            while start != -1:
-                end = start + len(secret.value)
-                _cut(body, parsed, pieces, start, end, placeholder(secret.kind))
-                text = text[:start] + placeholder(secret.kind) + text[end:]
-                pieces = _recount(pieces, body, parsed)
-                start = text.find(secret.value)
-    for index, document in parsed.items():
-        body[index] = _sse_with(body[index], document)
-    return body
-
-
-def _cut(
-    body: list[Any],
-    parsed: dict[int, Any],
-    pieces: list[secrets.Piece],
-    start: int,
-    end: int,
-    replacement: str,
-) -> None:
-    """Replace characters ``start:end`` of the joined text of ``pieces`` in the chunks."""
-    position = 0
-    placed = False
-    for index, place, text in pieces:
-        piece_start, piece_end = position, position + len(text)
-        position = piece_end
-        if piece_end <= start or piece_start >= end:
-            continue
-        keep_head = text[: max(0, start - piece_start)]
-        keep_tail = text[max(0, end - piece_start) :] if end < piece_end else ""
-        new = keep_head + ("" if placed else replacement) + keep_tail
-        placed = True
-        _set(body, parsed, index, place, new)
-
-
-def _chunk_root(body: list[Any], parsed: dict[int, Any], index: int) -> Any:
-    if isinstance(body[index], str):
-        if index not in parsed:
-            parsed[index] = secrets.sse_data(body[index])
-        return parsed[index]
-    if not isinstance(body[index], dict):
-        return body[index]
-    body[index] = secrets.map_strings(body[index], lambda text: text)  # a copy to change
-    return body[index]
-
-
-def _set(
-    body: list[Any], parsed: dict[int, Any], index: int, place: tuple[Any, ...], text: str
-) -> None:
-    node = parsed[index] if index in parsed else _chunk_root(body, parsed, index)
-    for step in place[:-1]:
-        node = node[step]
-    node[place[-1]] = text
-
-
-def _recount(
-    pieces: list[secrets.Piece], body: list[Any], parsed: dict[int, Any]
-) -> list[secrets.Piece]:
-    """The pieces as the chunks hold them now."""
-    fresh = []
-    for index, place, _ in pieces:
-        node = parsed[index] if index in parsed else body[index]
-        for step in place:
-            node = node[step]
-        fresh.append((index, place, node))
-    return fresh
-
-
-def _sse_with(line: str, document: Any) -> str:
-    """An SSE line with its ``data:`` JSON replaced, in the compact form providers send."""
-    import json
-
-    lines = line.splitlines()
-    for position, part in enumerate(lines):
-        if part.startswith("data:"):
-            lines[position] = "data: " + json.dumps(document, separators=(",", ":"))
-    return "\n".join(lines)
 
 
 def redact_paths(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from recctl.secrets import RULES
+from recctl.secret_rules import RULES
 from tests import recorder
 from tests.conftest import DATA
 

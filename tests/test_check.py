@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recctl import secrets
+from recctl import secret_rules, secrets
 from recctl.scan import PatternSet
 from tests import recorder
 from tests.conftest import DATA, invoke, try_hook
@@ -109,7 +109,7 @@ class _EveryRule:
     """A quick scan that says every rule may match: what the real one may only narrow."""
 
     def present(self, data: bytes) -> set[int]:
-        return set(range(len(secrets.RULES)))
+        return set(range(len(secret_rules.RULES)))
 
 
 @given(texts)

@@ -402,3 +402,96 @@ def test_rehash_write_never_renames_a_file_edited_after_the_scan(
     assert "changed since it was judged" in run.stdout
     assert old.exists() and '"content": "edited"' in old.read_text()
     assert len(list(old.parent.glob("*.json"))) == 3  # test_a, test_b and the edited one
+
+
+# --- one choke point for secrets -----------------------------------------------------------------
+
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEA7bq98s3kLm2nQp8vXy4zT1uW6eR0aS9dF3gH5jK7lZ2xC4vB6nM8qW1eR3tY5uI7oP9aS2d"
+    "\n-----END RSA PRIVATE KEY-----"
+)
+PEM_BODY = ("IIEowIBAAKCAQ", "7bq98s3kLm", "aS9dF3gH5jK", "tY5uI7oP9")
+
+
+def streamed(answer: str, size: int) -> dict[str, Any]:
+    """A chat stream whose answer comes ``size`` characters a chunk."""
+    data = chat("test_a", "stream")
+    first, template, *rest = data["response"]["body"]
+    pieces = []
+    for start in range(0, len(answer), size):
+        chunk = json.loads(json.dumps(template))
+        chunk["__data__"]["choices"][0]["delta"]["content"] = answer[start : start + size]
+        pieces.append(chunk)
+    data["response"]["body"] = [first, *pieces, *rest]
+    return data
+
+
+def test_why_masks_a_key_in_the_request_s_test_id(checkout: Path, tmp_path: Path) -> None:
+    data = chat(f"test_a[{KEY}]", "first")
+    path = recorder.write(checkout / "tests/integration/chat/recordings", data)
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"test_id": data["test_id"], "request": data["request"]}))
+    for form in ("text", "json"):
+        shown = recctl("why", "--request", "request.json", "-f", form, path.name[:12], cwd=tmp_path)
+        no_traceback(shown)
+        assert KEY not in shown.stdout + shown.stderr and KEY[3:20] not in shown.stdout
+        assert "‹openai-key" in shown.stdout
+
+
+@pytest.mark.parametrize("size", [1, 4, 7])
+def test_a_key_streamed_a_few_characters_a_chunk_is_never_shown(
+    checkout: Path, tmp_path: Path, size: int
+) -> None:
+    recordings = checkout / "tests/integration/chat/recordings"
+    path = recorder.write(recordings, streamed(f"here: {PEM} ok", size))
+    before = tmp_path / "before" / "recordings"
+    before.mkdir(parents=True)
+    (before / path.name).write_text(json.dumps(streamed("here: nothing ok", size), indent=2) + "\n")
+    where = f"work/project/tests/integration/chat/recordings/{path.name}"
+    runs = [
+        ["show", where],
+        ["show", "-f", "json", where],
+        ["show", "--raw", where],
+        ["ls", "-f", "json", where],
+        ["check", where],
+        ["check", "-f", "sarif", where],
+        *(
+            ["diff", *form, "before/recordings", "work/project/tests/integration/chat/recordings"]
+            for form in ([], ["-f", "json"], ["-f", "markdown"])
+        ),
+    ]
+    for args in runs:
+        shown = recctl(*args, cwd=tmp_path)
+        no_traceback(shown)
+        assert not any(part in shown.stdout + shown.stderr for part in PEM_BODY), args
+    assert "‹private-key" in recctl("show", where, cwd=tmp_path).stdout
+    redacted = recctl("redact", "--write", where, cwd=tmp_path)
+    assert redacted.returncode == 0, redacted.stdout + redacted.stderr
+    assert not any(part in path.read_text() for part in PEM_BODY)
+    assert recctl("check", "--select", "secret", where, cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"file-123": KEY},
+        {KEY: "file-123"},
+        {"outer": {"inner": [KEY]}},
+        {"api_key": "9f8e7d6c5b4a39281706f5e4d3c2b1a0"},
+        {"k": PEM},
+    ],
+)
+def test_redact_clears_a_key_in_the_id_normalization_mapping(
+    checkout: Path, tmp_path: Path, mapping: dict[str, Any]
+) -> None:
+    data = chat("test_a", "mapped")
+    data["id_normalization_mapping"] = mapping
+    path = recorder.write(checkout / "tests/integration/chat/recordings", data)
+    where = f"work/project/tests/integration/chat/recordings/{path.name}"
+    assert recctl("check", "--select", "secret", where, cwd=tmp_path).returncode == 1
+    redacted = recctl("redact", "--write", where, cwd=tmp_path)
+    assert redacted.returncode == 0, redacted.stdout + redacted.stderr
+    text = path.read_text()
+    assert KEY not in text and "9f8e7d6c5b4a" not in text and PEM_BODY[0] not in text
+    assert recctl("check", "--select", "secret", where, cwd=tmp_path).returncode == 0
