@@ -58,9 +58,11 @@ def file_digest(path: Path | None) -> str | None:
     (the command itself then says why)."""
     if path is None:
         return None
+    from recctl.store import LoadError, read_bytes
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bytes(path)).hexdigest()
+    except LoadError:
         return None
 
 

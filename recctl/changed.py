@@ -10,7 +10,7 @@ from pathlib import Path
 
 from recctl.discovery import default_paths, under_recordings
 from recctl.errors import UsageError
-from recctl.git import default_branch, git
+from recctl.git import default_branch, git, revision
 from recctl.project import Project, missing_path
 
 WHY = "check --changed asks git what changed"
@@ -19,13 +19,14 @@ WHY = "check --changed asks git what changed"
 def base_revision(project: Project, base: str | None) -> str:
     """``base``, else the merge base of HEAD and the default branch."""
     if base is not None:
-        return base
+        return revision(base, "--base")
     branch = default_branch(project.root)
     if branch is None:
         raise UsageError(
             "check --changed: no default branch (origin/HEAD, main, master): pass --base REV"
         )
-    return git(["merge-base", "HEAD", branch], project.root, why=WHY).decode().strip()
+    merge_base = ["merge-base", "--end-of-options", "HEAD", branch]
+    return git(merge_base, project.root, why=WHY).decode().strip()
 
 
 def changed_recordings(
@@ -34,9 +35,10 @@ def changed_recordings(
     """The recordings below ``named`` (or the default paths) that differ from the base: in
     commits since it, in the index, in the work tree, or untracked. Deleted ones are gone,
     so not checked."""
-    revision = base_revision(project, base)
+    base_rev = base_revision(project, base)
     top = Path(git(["rev-parse", "--show-toplevel"], project.root, why=WHY).decode().strip())
-    changed = git(["diff", "--name-only", "--no-renames", "-z", revision, "--"], top, why=WHY)
+    since = ["diff", "--name-only", "--no-renames", "-z", "--end-of-options", base_rev, "--"]
+    changed = git(since, top, why=WHY)
     untracked = git(["ls-files", "--others", "--exclude-standard", "-z"], top, why=WHY)
     roots = [os.path.abspath(os.path.join(cwd, arg)) for arg in named]
     for arg, root in zip(named, roots, strict=True):

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from recctl.errors import UsageError
-from recctl.store import DEFAULT_MAX_FILE_SIZE, inside
+from recctl.store import DEFAULT_MAX_FILE_SIZE, LoadError, inside, read_bytes
+
+# A pyproject.toml is a few kilobytes; a larger one is a mistake or a trap.
+MAX_PYPROJECT_SIZE = 16 * 1024 * 1024
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -190,9 +193,9 @@ def recctl_table(pyproject: Path) -> dict[str, Any] | None:
     Most pyproject files never mention recctl: those are not parsed at all.
     """
     try:
-        raw = pyproject.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {pyproject}: {exc.strerror or exc}") from None
+        raw = read_bytes(pyproject, MAX_PYPROJECT_SIZE)
+    except LoadError as error:
+        raise UsageError(f"cannot read {pyproject}: {error.message}") from None
     if b"recctl" not in raw:
         return None
     try:

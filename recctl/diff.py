@@ -30,7 +30,7 @@ from typing import Any, Literal
 from recctl import secrets, store
 from recctl.discovery import walk_recordings
 from recctl.errors import UsageError
-from recctl.git import git
+from recctl.git import git, revision
 from recctl.hashing.canonical import recorded_endpoint
 from recctl.jsondiff import kinds_of_changes
 
@@ -213,19 +213,20 @@ def split_range(argument: str, cwd: Path) -> tuple[str, str] | None:
     """``A..B`` (or ``A...B``: from their merge base), as git reads ranges."""
     if "..." in argument:
         left, right = argument.split("...", 1)
-        base = _git(["merge-base", left or "HEAD", right or "HEAD"], cwd).decode().strip()
-        return base, right or "HEAD"
+        left, right = (revision(side or "HEAD", "range side") for side in (left, right))
+        base = _git(["merge-base", "--end-of-options", left, right], cwd).decode().strip()
+        return base, right
     if ".." in argument:
         left, right = argument.split("..", 1)
-        return left or "HEAD", right or "HEAD"
+        return revision(left or "HEAD", "range side"), revision(right or "HEAD", "range side")
     return None
 
 
 def is_revision(name: str, cwd: Path) -> bool:
-    if shutil.which("git") is None:
-        return False
+    if shutil.which("git") is None or name.startswith("-"):
+        return False  # git would read it as an option
     completed = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"],
         cwd=cwd,
         capture_output=True,
         check=False,
@@ -267,7 +268,7 @@ def git_changes(
     args = ["diff", "--name-status", "-M", "-z"]
     if staged:
         args.append("--cached")
-    args += [rev for rev in (old_rev, new_rev) if rev]
+    args += ["--end-of-options", *(rev for rev in (old_rev, new_rev) if rev)]
     args += ["--", *paths]
     fields = _git(args, cwd).split(b"\0")
     changes = []
@@ -313,7 +314,7 @@ def git_sides(
             if new_spec is not None and new_spec + change.new in blobs:
                 new[change.new] = Side(change.new, blobs[new_spec + change.new])
             elif new_spec is None and (top / change.new).is_file():
-                new[change.new] = Side(change.new, (top / change.new).read_bytes())
+                new[change.new] = Side(change.new, source=str(top / change.new))
         if change.status == "R" and change.old and change.new:
             renames.append((change.old, change.new))
     return old, new, renames
@@ -743,9 +744,9 @@ def diff(
         raise UsageError("give two files, two directories, one or two git revisions, or --staged")
     ranged = split_range(arguments[0], cwd) if not os.path.lexists(cwd / arguments[0]) else None
     if ranged is not None:
-        for revision in ranged:
-            if not is_revision(revision, cwd):
-                raise UsageError(revision_error(revision, cwd))
+        for side in ranged:
+            if not is_revision(side, cwd):
+                raise UsageError(revision_error(side, cwd))
         old, new, renames = git_sides(ranged[0], ranged[1], False, list(arguments[1:]), cwd)
         report.pairs = pair_sides(old, new, renames, noise)
         return report

@@ -23,6 +23,15 @@ def git(args: Sequence[str], cwd: Path, input: bytes | None = None, why: str = "
     return completed.stdout
 
 
+def revision(name: str, what: str) -> str:
+    """A revision the user named, refused when git would read it as an option: ``--base
+    --output=FILE`` must never make git truncate FILE. Callers also pass it after
+    ``--end-of-options``."""
+    if name.startswith("-"):
+        raise UsageError(f"{what} {name!r}: a revision cannot start with '-'")
+    return name
+
+
 def default_branch(cwd: Path) -> str | None:
     """The branch pull requests merge into: origin's HEAD, else main or master."""
     remote = subprocess.run(

@@ -105,8 +105,8 @@ class TestIndex:
         if file not in self._definitions:
             path = self.root / file
             try:
-                tree = ast.parse(path.read_bytes(), filename=str(path))
-            except (OSError, SyntaxError, ValueError):
+                tree = ast.parse(store.read_bytes(path), filename=str(path))
+            except (store.LoadError, SyntaxError, ValueError):
                 self._definitions[file] = None
             else:
                 names: set[str] = set()
@@ -149,9 +149,9 @@ class TestIndex:
 def read_node_ids(path: Path) -> set[str]:
     """Node ids, one a line, as ``pytest --collect-only -q`` prints them."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+        lines = store.read_text(path).splitlines()
+    except store.LoadError as error:
+        raise UsageError(f"cannot read {path}: {error.message}") from None
     return {line.strip() for line in lines if "::" in line and not line.startswith(" ")}
 
 

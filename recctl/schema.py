@@ -99,10 +99,12 @@ class SchemaValidator:
     @classmethod
     def from_path(cls, path: Path | None = None) -> SchemaValidator:
         path = path or bundled_schema_path()
+        from recctl.store import LoadError, read_input
+
         try:
-            schema = orjson.loads(path.read_bytes())
-        except OSError as exc:
-            raise UsageError(f"cannot read schema {path}: {exc.strerror or exc}") from None
+            schema = orjson.loads(read_input(path))
+        except LoadError as error:
+            raise UsageError(f"cannot read schema {path}: {error.message}") from None
         except orjson.JSONDecodeError as exc:
             raise UsageError(f"schema {path} is not valid JSON: {exc}") from None
         return cls(schema, str(path))

@@ -22,7 +22,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -120,6 +120,34 @@ def read_bytes(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes
 
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def read_stream(stream: BinaryIO, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """What a pipe holds (standard input), at most ``max_size`` bytes: ``hash - < /dev/zero``
+    ends with an error, not an exhausted memory."""
+    data = stream.read(max_size + 1)
+    if len(data) > max_size:
+        raise LoadError(
+            f"over the {max_size / 2**20:.0f} MiB limit (max-file-size in [tool.recctl])"
+        )
+    return data
+
+
+def read_input(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """A file the user named (a schema, a list of node ids), through the bounded reader."""
+    if not os.path.lexists(path):
+        raise LoadError("no such file")
+    return read_bytes(path, max_size)
+
+
+def read_text(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> str:
+    """A UTF-8 text file the user named, through the bounded reader."""
+    raw = read_input(path, max_size)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = line_of_offset(raw, exc.start)
+        raise LoadError(f"not UTF-8: byte 0x{raw[exc.start]:02x}", line, column) from None
 
 
 def _open_error(path: str | Path, exc: OSError) -> int:
@@ -287,13 +315,16 @@ def _locked(target: Path, what: str) -> Iterator[bytes | None]:
     """
     for _ in range(LOCK_ATTEMPTS):
         try:
-            fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(target, flags | _NO_FOLLOW)
         except FileNotFoundError:
             yield None
             return
         except OSError as exc:
             raise WriteError(f"cannot read {target} before {what}: {exc.strerror or exc}") from None
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise WriteError(f"{target} is no longer a regular file; not {what}")
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             # Another writer may have replaced the file while this one waited for the lock.
@@ -324,9 +355,9 @@ def _read_all(fd: int) -> bytes:
 
 def _current(target: Path) -> bytes | None:
     try:
-        return target.read_bytes()
-    except FileNotFoundError:
-        return None
+        return read_bytes(target, 2**62)
+    except LoadError:
+        return None if not os.path.lexists(target) else b"\0not a regular file"
 
 
 def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | None = None) -> bool:

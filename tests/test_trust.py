@@ -495,3 +495,88 @@ def test_redact_clears_a_key_in_the_id_normalization_mapping(
     text = path.read_text()
     assert KEY not in text and "9f8e7d6c5b4a" not in text and PEM_BODY[0] not in text
     assert recctl("check", "--select", "secret", where, cwd=tmp_path).returncode == 0
+
+
+# --- every input bounded, every option value to git a value ------------------------------------
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["prune", "--tests", "/dev/zero", "work/project/tests"],
+        ["prune", "--tests", "{fifo}", "work/project/tests"],
+        ["prune", "--tests", "{latin1}", "work/project/tests"],
+        ["check", "--schema", "/dev/zero", "work/project/tests"],
+        ["check", "--schema", "{fifo}", "work/project/tests"],
+        ["validate", "--schema", "{fifo}", "work/project/tests"],
+        ["why", "--request", "{fifo}", "0123456789ab"],
+        ["why", "--request", "/dev/zero", "0123456789ab"],
+    ],
+)
+def test_a_device_a_fifo_or_bad_bytes_given_as_input_is_one_error_line(
+    checkout: Path, tmp_path: Path, fifo: Path, args: list[str]
+) -> None:
+    latin1 = tmp_path / "ids.txt"
+    latin1.write_bytes(b"tests/test_\xe9.py::test_a\n")
+    named = [arg.format(fifo=fifo, latin1=latin1) for arg in args]
+    run = recctl(*named, cwd=tmp_path, timeout=30)
+    no_traceback(run)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.stderr.startswith("recctl: error: ") and len(run.stderr.splitlines()) <= 2
+
+
+def test_hash_of_an_endless_pipe_ends(checkout: Path, tmp_path: Path) -> None:
+    with open("/dev/zero", "rb") as zero:
+        run = subprocess.run(
+            [sys.executable, "-m", "recctl", "hash", "-"],
+            cwd=checkout,
+            stdin=zero,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert run.returncode == 2 and "limit" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_pyproject_that_is_a_fifo_is_never_waited_on(tmp_path: Path) -> None:
+    root = tmp_path / "fifo-project"
+    (root / "recordings").mkdir(parents=True)
+    recorder.write(root / "recordings", chat("test_a", "x"))
+    os.mkfifo(root / "pyproject.toml")
+    run = recctl("check", "fifo-project/recordings", cwd=tmp_path, timeout=30)
+    no_traceback(run)
+    assert run.returncode == 0, run.stderr  # not a regular file: no configuration
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["check", "--changed", "--base=--output={victim}", "repo/recordings"], 2),
+        (["check", "--changed", "--base", "--output={victim}", "repo/recordings"], 2),
+        (["diff", "--", "--output={victim}", "HEAD"], 2),
+        (["diff", "--", "--output={victim}..HEAD"], 2),
+        (["diff", "--", "--output={victim}...HEAD"], 2),
+        # After a revision and "--" it is a path, and git takes it as one.
+        (["diff", "HEAD", "--", "--output={victim}"], 0),
+    ],
+)
+def test_an_option_given_as_a_revision_never_reaches_git(
+    tmp_path: Path, args: list[str], code: int
+) -> None:
+    leaky_repo(tmp_path / "repo")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    named = [arg.format(victim=victim) for arg in args]
+    cwd = tmp_path / "repo" if named[0] == "diff" else tmp_path
+    run = recctl(*named, cwd=cwd)
+    no_traceback(run)
+    assert run.returncode == code, run.stdout + run.stderr
+    assert victim.read_text() == "precious\n"

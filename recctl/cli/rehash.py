@@ -131,6 +131,7 @@ def hash_command(
 ) -> None:
     """Print the request hash of a recording or of a bare request."""
     from recctl import rehash as core
+    from recctl import store
     from recctl.hashing import get_scheme
     from recctl.output import json_line
 
@@ -142,7 +143,10 @@ def hash_command(
         )
     settings = project([] if source == "-" else [source], root).config
     target = get_scheme(scheme or settings.hash_scheme)
-    raw = sys.stdin.buffer.read() if source == "-" else None
+    try:
+        raw = store.read_stream(sys.stdin.buffer, settings.max_file_size) if source == "-" else None
+    except store.LoadError as error:
+        raise UsageError(f"standard input: {error.message}") from None
     result = core.hash_request(
         source, raw, target, test_id, settings.max_file_size, no_test_id=no_test_id
     )

@@ -64,9 +64,10 @@ def why(
     if request == "-":
         if sys.stdin.isatty():
             raise UsageError("--request - reads the request from standard input, not a terminal")
-        given = ("<stdin>", sys.stdin.buffer.read(settings.max_file_size + 1))
-        if len(given[1]) > settings.max_file_size:
-            raise UsageError(f"--request -: larger than max-file-size ({settings.max_file_size})")
+        try:
+            given = ("<stdin>", store.read_stream(sys.stdin.buffer, settings.max_file_size))
+        except store.LoadError as error:
+            raise UsageError(f"--request -: {error.message}") from None
     elif request is not None:
         try:
             given = (request, store.read_bytes(Path(request), settings.max_file_size))
