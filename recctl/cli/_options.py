@@ -48,6 +48,27 @@ Paths = Annotated[
     ),
 ]
 
+IgnoreMissing = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-missing",
+        help="Pass over named files that no longer exist (a file an earlier pre-commit hook "
+        "renamed); without it a missing path is a usage error.",
+    ),
+]
+
+
+def existing(paths: list[str] | None, ignore_missing: bool) -> list[str] | None:
+    """The paths to work on: with ``ignore_missing``, those still there; when every path
+    named is gone there is nothing to do (never the default paths instead)."""
+    if not ignore_missing or not paths:
+        return paths
+    kept = [path for path in paths if os.path.lexists(path)]
+    if not kept:
+        raise typer.Exit(int(ExitCode.OK))
+    return kept
+
+
 Format = Annotated[
     OutputFormat | None,
     typer.Option(

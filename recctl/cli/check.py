@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 import typer
 
 from recctl.cli._options import (
+    IgnoreMissing,
     Jobs,
     NoCache,
     Paths,
     Root,
     Schema,
     Scheme,
+    existing,
     projects,
     result_cache,
     step_summary,
@@ -111,6 +113,7 @@ def check(
     scheme: Scheme = None,
     schema: Schema = None,
     jobs: Jobs = None,
+    ignore_missing: IgnoreMissing = False,
     root: Root = None,
 ) -> None:
     """Run every per-file check in one pass.
@@ -129,7 +132,7 @@ def check(
     if base is not None and not changed:
         raise UsageError("--base goes with --changed")
     report = CheckReport()
-    found_projects = projects(paths, root)
+    found_projects = projects(existing(paths, ignore_missing), root)
     if baseline is not None and len(found_projects) > 1:
         raise UsageError("--baseline names one file: check one project at a time")
     # Every file is judged on its own: files of several projects (a monorepo's hook run) are

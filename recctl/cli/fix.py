@@ -8,11 +8,13 @@ import typer
 from recctl.cli._options import (
     ChangeFormat,
     ChangeFormatOption,
+    IgnoreMissing,
     Jobs,
     Paths,
     Root,
     Scheme,
     Write,
+    existing,
     project,
     stop_if_interrupted,
     writing,
@@ -26,6 +28,7 @@ def fix(
     scheme: Scheme = None,
     output: ChangeFormatOption = ChangeFormat.text,
     jobs: Jobs = None,
+    ignore_missing: IgnoreMissing = False,
     root: Root = None,
 ) -> None:
     """Apply every safe fix: normalize, rename, redact.
@@ -42,6 +45,7 @@ def fix(
     from recctl.hashing import get_scheme
     from recctl.reporters.changes import FIX_REPORTERS
 
+    paths = existing(paths, ignore_missing)
     found = project(paths, root)
     files = find_recording_names(paths or [], found, Path.cwd())
     target = get_scheme(scheme or found.config.hash_scheme)

@@ -7,11 +7,13 @@ import typer
 
 from recctl.cli._options import (
     Format,
+    IgnoreMissing,
     Jobs,
     NoCache,
     Paths,
     Root,
     Schema,
+    existing,
     format_name,
     projects,
     result_cache,
@@ -25,6 +27,7 @@ def validate(
     schema: Schema = None,
     jobs: Jobs = None,
     no_cache: NoCache = False,
+    ignore_missing: IgnoreMissing = False,
     root: Root = None,
 ) -> None:
     """Check recordings against the JSON schema.
@@ -38,7 +41,7 @@ def validate(
     from recctl.validate import cache_key, validate_paths
 
     report = CheckReport()
-    for found, named in projects(paths, root):
+    for found, named in projects(existing(paths, ignore_missing), root):
         settings = found.config
         files = find_recording_names(named, found, Path.cwd())
         chosen = schema or settings.schema
