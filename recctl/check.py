@@ -7,8 +7,10 @@ and timestamps, and secrets. Placement and staleness are ``prune``'s business.
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from recctl.cache import ResultCache, cached_map, file_digest, settings_key
@@ -90,7 +92,46 @@ def check_paths(
         return process_map(check_item, misses, jobs, init_worker, (settings,))
 
     if cache is None:
-        return CheckReport.of(run(list(paths)))
-    return CheckReport.of(
-        cached_map(paths, cache, FileResult.payload, FileResult.from_payload, run)
-    )
+        report = CheckReport.of(run(list(paths)))
+    else:
+        report = CheckReport.of(
+            cached_map(paths, cache, FileResult.payload, FileResult.from_payload, run)
+        )
+    settle_renames(report, settings)
+    return report
+
+
+def settle_renames(report: CheckReport, settings: CheckSettings) -> None:
+    """Word the findings of files a rename would repair as ``rehash`` settles them: a file
+    whose new name another file already holds (or another file of this run takes first) is
+    a duplicate or a conflict, and its advice says so. A verdict on one file alone cannot
+    know it; only the files whose new name is wanted twice or taken are read again."""
+    pending = [
+        (result, index, os.path.join(os.path.dirname(result.path), finding.renames_to))
+        for result in report.failed
+        for index, finding in enumerate(result.findings)
+        if finding.renames_to is not None
+    ]
+    wanted = Counter(new_path for _, _, new_path in pending)
+    taken = [
+        (result, index)
+        for result, index, new_path in pending
+        if wanted[new_path] > 1 or os.path.lexists(new_path)
+    ]
+    if not taken:
+        return
+    from recctl import rehash
+    from recctl.hashing import SCHEMES
+
+    target = SCHEMES[settings.target]
+    verdicts = [
+        rehash.classify_file(Path(result.path), result.path, target, settings.max_size)
+        for result, _ in taken
+    ]
+    renames = rehash.settle(verdicts, target, Path(settings.root or os.sep))
+    for (result, index), verdict in zip(taken, verdicts, strict=True):
+        rename = renames.get(verdict.path)
+        message = rehash.naming_message(
+            verdict, rehash.word_of(verdict, rename), settings.target, rename
+        )
+        result.findings[index] = replace(result.findings[index], message=message)

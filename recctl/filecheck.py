@@ -14,7 +14,7 @@ from recctl.check import CheckSettings
 from recctl.findings import FileResult, Finding
 from recctl.hashing import SCHEMES, HashScheme
 from recctl.locate import locate
-from recctl.rehash import classify
+from recctl.rehash import classify, naming_message, word_of
 from recctl.schema import SchemaValidator
 from recctl.validate import load_finding, schema_findings
 
@@ -45,12 +45,10 @@ def hash_findings(display: str, recording: store.Recording, target: HashScheme) 
     verdict = classify(recording, display, target)
     if verdict.status not in ("outdated", "mismatch"):
         return []
-    repair = " (recctl rehash --write)" if verdict.repair == "rename" else ""
-    message = (
-        f"{verdict.status}: the name should be {verdict.expected} under scheme {target.name}"
-        f"{repair}; {verdict.detail}"
-    )
-    return [Finding(display, None, None, None, "hash", message)]
+    word = word_of(verdict)
+    message = naming_message(verdict, word, target.name)
+    renames_to = verdict.expected if word == "outdated" else None
+    return [Finding(display, None, None, None, "hash", message, renames_to=renames_to)]
 
 
 def secret_findings(

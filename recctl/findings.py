@@ -24,6 +24,9 @@ class Finding:
     value_digest: str | None = field(default=None, compare=False, repr=False)
     """For a secret: SHA-256 of its value, never shown; the baseline keys it (with a salt of
     its own) so that another key at the same place is a new finding."""
+    renames_to: str | None = field(default=None, compare=False, repr=False)
+    """For a file a rename would repair: its new name, which another file may hold already
+    (``check`` settles it against the files there, as ``rehash`` does)."""
 
 
 @dataclass
@@ -40,7 +43,8 @@ class FileResult:
     def payload(self) -> list[list[Any]]:
         """The findings as the result cache keeps them (the path is the cache's key)."""
         return [
-            [f.line, f.column, f.pointer, f.check, f.message, f.value_digest] for f in self.findings
+            [f.line, f.column, f.pointer, f.check, f.message, f.value_digest, f.renames_to]
+            for f in self.findings
         ]
 
     @classmethod
@@ -54,9 +58,9 @@ class FileResult:
             return cls(display)
         findings = []
         for item in payload:
-            if not isinstance(item, list) or len(item) != 6:
+            if not isinstance(item, list) or len(item) != 7:
                 return None
-            line, column, pointer, check, message, digest = item
+            line, column, pointer, check, message, digest, renames_to = item
             if not (
                 (line is None or type(line) is int)
                 and (column is None or type(column) is int)
@@ -64,9 +68,12 @@ class FileResult:
                 and isinstance(check, str)
                 and isinstance(message, str)
                 and (digest is None or isinstance(digest, str))
+                and (renames_to is None or isinstance(renames_to, str))
             ):
                 return None
-            findings.append(Finding(display, line, column, pointer, check, message, digest))
+            findings.append(
+                Finding(display, line, column, pointer, check, message, digest, renames_to)
+            )
         return cls(display, findings)
 
 

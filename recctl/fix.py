@@ -7,6 +7,7 @@ name) is left to ``check`` to report.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,9 @@ from recctl.rehash import Rename
 CHANGING = frozenset(
     {"normalized", "would normalize", "renamed", "would rename", "redacted", "would redact"}
 )
-FAILING = frozenset({"failed", "conflict"})
+FAILING = frozenset({"failed"})
+"""What went wrong in a write (or would, for a file that cannot be read). A duplicate or a
+conflict is no failure of fix: it is a file no fix repairs (``left``)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,14 @@ class FixReport:
         paths |= {item.verdict.path for item in self.renames if item.action in CHANGING}
         paths |= {item.path for item in self.redactions if item.action in CHANGING}
         return len(paths)
+
+    @property
+    def left(self) -> Counter[str]:
+        """Files a rename cannot repair, by their word (duplicate, conflict), for a person
+        (or ``recctl prune --delete``) to settle."""
+        return Counter(
+            rename.action for rename in self.renames if rename.action in ("duplicate", "conflict")
+        )
 
     @property
     def failed(self) -> int:

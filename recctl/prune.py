@@ -23,6 +23,7 @@ import re
 import shlex
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.parallel import process_map
 from recctl.project import Project, real_path
-from recctl.rehash import classify
+from recctl.rehash import Verdict, classify, settle, word_of
 from recctl.usage import UsageLog
 
 Reason = Literal["orphan", "unreachable", "misplaced", "duplicate", "unused"]
@@ -85,6 +86,9 @@ class PruneReport:
     stale: list[Stale] = field(default_factory=list)
     variants: list[Variant] = field(default_factory=list)
     outdated: int = 0
+    """Outdated files a rename repairs (``rehash``'s word outdated): not stale."""
+    conflicts: int = 0
+    """Outdated files whose new name another request holds (``rehash``'s word conflict)."""
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     """Files that could not be read, with why: findings, never silently skipped."""
     withheld: Withheld | None = None
@@ -316,9 +320,17 @@ def find_stale(
             if not used.used(project.key(item.path)):
                 report.stale.append(item.stale("unused", f"no test opened it in {runs}"))
                 flagged.add(item.path)
-    report.outdated = sum(
-        item.status == "outdated" and item.path not in flagged for item in reachable
-    )
+    # Outdated files are not stale: a rename repairs them, unless another request holds
+    # their new name (a conflict), as rehash settles them.
+    outdated = [
+        Verdict(item.path, "outdated", None, item.expected or None, "", "", "rename")
+        for item in reachable
+        if item.status == "outdated" and item.path not in flagged and item.expected
+    ]
+    renames = settle(outdated, target, root)
+    words = Counter(word_of(verdict, renames.get(verdict.path)) for verdict in outdated)
+    report.outdated = words["outdated"]
+    report.conflicts = words["conflict"]
     if variants:
         report.variants = _variants([item for item in reachable if item.status == "ok"])
     report.stale.sort(key=lambda stale: stale.path)
@@ -341,7 +353,7 @@ def _stale_reason(item: _Seen, index: TestIndex, root: Path, judge_tests: bool) 
             "unreachable", "legacy layout (recordings/responses/): the recorder no longer reads it"
         )
     if item.status == "mismatch":
-        return stale("unreachable", f"no hash scheme gives its name: {item.detail}")
+        return stale("unreachable", item.detail)
     # Recordings outside any test (shared set-up, model lists) are never orphans.
     if item.test_id and judge_tests:
         why = index.missing(item.test_id)

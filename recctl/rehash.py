@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,45 @@ from recctl.parallel import process_map
 Status = Literal["ok", "outdated", "mismatch", "unhashable", "invalid"]
 STATUSES: tuple[Status, ...] = ("ok", "outdated", "mismatch", "unhashable", "invalid")
 Repair = Literal["rename", "re-record"]
+
+Word = Literal[
+    "ok", "outdated", "duplicate", "conflict", "re-record", "mismatch", "unhashable", "invalid"
+]
+"""The one word every command uses for what a file's name says (``word_of``): a status,
+settled against the other files (an outdated file whose target name another file already
+holds is a duplicate or a conflict, never a rename)."""
+WORDS: tuple[Word, ...] = (
+    "ok",
+    "outdated",
+    "duplicate",
+    "conflict",
+    "re-record",
+    "mismatch",
+    "unhashable",
+    "invalid",
+)
+ADVICE: dict[str, str] = {
+    "ok": "",
+    "outdated": "recctl rehash --write renames it",
+    "duplicate": "recctl prune --delete deletes this copy",
+    "conflict": "its target name holds another request: no command can; re-record the test, "
+    "or delete one of the two",
+    "re-record": "no command can: re-record the test",
+    "mismatch": "no command can: re-record the test",
+    "unhashable": "nothing to do: no scheme hashes these requests",
+    "invalid": "recctl validate says why",
+}
+"""What changes each word: a command that does, or what a person does where none can."""
+MEANING: dict[str, str] = {
+    "ok": "named by the target scheme",
+    "outdated": "named by an older scheme; a rename repairs it",
+    "duplicate": "named by an older scheme; another file holds its new name and its request",
+    "conflict": "named by an older scheme; another file holds its new name with another request",
+    "re-record": "named by an older scheme's layout, or without the test id the target hashes",
+    "mismatch": "named by no scheme: replay will never find these",
+    "unhashable": "no known hash recipe",
+    "invalid": "not readable as a recording",
+}
 
 _REC_ID = re.compile(rb'"rec-([0-9a-f]{12})"')
 
@@ -321,6 +361,35 @@ def _rewrite_ids(value: Any, old: str, new: str) -> Any:
     return value
 
 
+def word_of(verdict: Verdict, rename: Rename | None = None) -> Word:
+    """The word for a verdict, settled by its rename (``repairs``, a dry run or not)."""
+    if verdict.status != "outdated":
+        return verdict.status
+    if verdict.repair == "re-record":
+        return "re-record"
+    if rename is not None and rename.action in ("duplicate", "conflict"):
+        return rename.action
+    return "outdated"
+
+
+def settle(verdicts: Sequence[Verdict], target: HashScheme, root: Path) -> dict[str, Rename]:
+    """What a rename would do to each renamable verdict, judged against the files there now
+    (``repairs``, as a dry run): the renames ``word_of`` settles the verdicts by."""
+    renamable = [v for v in verdicts if v.status == "outdated" and v.repair == "rename"]
+    paths = {verdict.path: Path(verdict.path) for verdict in renamable}
+    planned = repairs(renamable, paths, target, root, write=False, include_mismatch=False)
+    return {rename.verdict.path: rename for rename in planned}
+
+
+def naming_message(verdict: Verdict, word: Word, target: str, rename: Rename | None = None) -> str:
+    """How every command words a name that is not ok, with what changes it."""
+    notes = [note for note in (verdict.detail, rename.detail if rename else "") if note]
+    return (
+        f"{word}: the name should be {verdict.expected} under scheme {target}"
+        f"{'; ' + '; '.join(notes) if notes else ''}: {ADVICE[word]}"
+    )
+
+
 def repaired_content(data: dict[str, Any], old_name: RecordingName, new_hash: str) -> bytes:
     """The file as the target recorder would have written it."""
     repaired = dict(data)
@@ -457,6 +526,20 @@ class RehashResult:
     @property
     def total(self) -> int:
         return self.ok + len(self.verdicts)
+
+    def words(self) -> dict[str, tuple[Word, Rename | None]]:
+        """Each verdict's word (``word_of``) and rename, by path: what every report says."""
+        renames = {rename.verdict.path: rename for rename in self.renames}
+        return {
+            verdict.path: (word_of(verdict, renames.get(verdict.path)), renames.get(verdict.path))
+            for verdict in self.verdicts
+        }
+
+    def counts(self) -> Counter[str]:
+        """Files by word, ok included."""
+        counted: Counter[str] = Counter(word for word, _ in self.words().values())
+        counted["ok"] = self.ok
+        return counted
 
     @property
     def problems(self) -> list[Verdict]:

@@ -110,3 +110,99 @@ def test_the_readme_pre_commit_pair_fixes_then_passes(tmp_path: Path) -> None:
     git(project, "add", "-A")
     second = run()
     assert second.returncode == 0, second.stdout + second.stderr
+
+
+# --- one verdict vocabulary: the same word and count everywhere, advice that converges ----------
+
+ADVISED = re.compile(r"recctl (rehash|fix|normalize|redact|prune)( --write| --delete)?")
+
+
+def recctl_json(*args: str, cwd: Path) -> list[dict[str, Any]]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "recctl", *args, "-f", "json"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return [json.loads(line) for line in completed.stdout.splitlines() if line.strip()]
+
+
+def words_by_command(cwd: Path) -> dict[str, dict[str, int]]:
+    """How many files each command calls by each word a rename's outcome can be."""
+    from collections import Counter
+
+    rehash = Counter(r["verdict"] for r in recctl_json("rehash", "tests", cwd=cwd))
+    check = Counter(
+        r["message"].split(":", 1)[0]
+        for r in recctl_json("check", "tests", cwd=cwd)
+        if r["check"] == "hash"
+    )
+    fix = Counter(
+        r["verdict"] for r in recctl_json("fix", "tests", cwd=cwd) if r["fix"] == "rename"
+    )
+    pruned = recctl_json("prune", "tests", cwd=cwd)
+    not_stale: dict[str, int] = next((r["not_stale"] for r in pruned if "not_stale" in r), {})
+    duplicates = {r["path"] for r in pruned if r.get("reason") == "duplicate" and "path" in r}
+    words = ("outdated", "duplicate", "conflict", "re-record", "mismatch")
+    return {
+        "rehash": {word: rehash[word] for word in words},
+        "check": {word: check[word] for word in words},
+        "fix": {word: fix[word] for word in ("outdated", "duplicate", "conflict")},
+        "prune": {
+            "outdated": not_stale.get("outdated", 0),
+            "conflict": not_stale.get("conflict", 0),
+            # Prune flags every duplicate (of ok files too): the outdated ones are among them.
+            "duplicate": sum(
+                1
+                for r in recctl_json("rehash", "tests", cwd=cwd)
+                if r["verdict"] == "duplicate" and r["path"] in duplicates
+            ),
+        },
+    }
+
+
+def test_every_command_counts_each_verdict_alike_and_fix_converges(
+    corpus: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "corpus"
+    for name in ("llama-stack-1394403", "llama-stack-d1b6632-sample"):
+        shutil.copytree(corpus / name / "tests", work / "tests", dirs_exist_ok=True)
+    for path in work.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    (work / "pyproject.toml").write_text('[project]\nname = "corpus"\n')
+
+    before = words_by_command(work)
+    rehash = before["rehash"]
+    assert rehash["outdated"] > 0 and rehash["duplicate"] > 0  # the corpus has both
+    assert before["check"] == rehash
+    assert before["fix"] == {word: rehash[word] for word in ("outdated", "duplicate", "conflict")}
+    assert before["prune"] == {word: rehash[word] for word in ("outdated", "conflict", "duplicate")}
+
+    fixed = subprocess.run(
+        [sys.executable, "-m", "recctl", "fix", "--write", "tests"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert fixed.returncode == 1 and "failed" not in fixed.stdout, fixed.stdout[-2000:]
+    after = words_by_command(work)
+    assert after["rehash"]["outdated"] == 0
+    assert after["check"] == after["rehash"]
+    assert after["prune"]["duplicate"] == after["rehash"]["duplicate"]
+    # No finding advises a command that would not change it: only prune --delete is left,
+    # and prune flags exactly those files.
+    findings = recctl_json("check", "tests", cwd=work)
+    advised = {m.group(0) for f in findings for m in ADVISED.finditer(f["message"])}
+    assert advised <= {"recctl prune --delete"}, advised
+    again = subprocess.run(
+        [sys.executable, "-m", "recctl", "fix", "--write", "tests"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout[-2000:]
+    assert "nothing to fix" in again.stdout

@@ -223,6 +223,7 @@ def test_statuses_of_hand_made_recordings(project: Path) -> None:
         "action": "would rename",
         "new_path": f"recordings/{new_name}",
         "action_detail": "",
+        "verdict": "outdated",
     }
     assert verdicts[edited_name]["status"] == "mismatch"
     assert verdicts[edited_name]["detail"].startswith("no scheme gives this name")

@@ -24,9 +24,9 @@ def _fix_lines(report: FixReport, prefix: str, out: TextIO) -> None:
             detail = f": {done.detail}" if done.action == "failed" and done.detail else ""
             lines.write(f"{prefix}{done.action}: ", display(done.path), fields, detail)
     for rename in report.renames:
-        if rename.action in ("renamed", "would rename", "completed", "failed", "conflict"):
+        if rename.action in ("renamed", "would rename", "completed", "failed"):
             new = display(rename.new_path) if rename.new_path else "?"
-            detail = f": {rename.detail}" if rename.action in ("failed", "conflict") else ""
+            detail = f": {rename.detail}" if rename.action == "failed" else ""
             lines.write(
                 f"{prefix}{rename.action}: ", display(rename.verdict.path), " -> ", new, detail
             )
@@ -44,10 +44,14 @@ def render_fixes(report: FixReport, out: TextIO) -> None:
 
 
 def render_fix_text(report: FixReport, out: TextIO) -> None:
+    from recctl.rehash import ADVICE
+
     _fix_lines(report, "", out)
     lines = Lines(out)
     changed = plural(report.changed, "file")
     failed = f", {report.failed} failed" if report.failed else ""
+    for word, count in sorted(report.left.items()):
+        lines.write(f"{plural(count, 'file')} no fix repairs ({word}): {ADVICE[word]}")
     if not report.write:
         advice = ": recctl fix --write" if report.changed else ""
         lines.write(f"{changed} would be fixed{failed}{advice}")
@@ -69,8 +73,11 @@ def render_fix_json(report: FixReport, out: TextIO) -> None:
         if done.action != "unchanged":
             record = {"fix": "normalize", **done.record(), "path": display(done.path)}
             out.write(json_text(record) + "\n")
+    from recctl.rehash import word_of
+
     for rename in report.renames:
         record = {"fix": "rename", **rename.record(), "path": display(rename.verdict.path)}
+        record["verdict"] = word_of(rename.verdict, rename)
         if rename.new_path:
             record["new_path"] = display(rename.new_path)
         out.write(json_text(record) + "\n")

@@ -11,6 +11,18 @@ if TYPE_CHECKING:
     from recctl.prune import PruneReport
 
 
+def not_stale(report: PruneReport) -> list[str]:
+    """The files that are not stale though not ok, in rehash's words, with what changes them."""
+    from recctl.rehash import ADVICE
+
+    return [
+        f"{plural(count, word + ' recording')} {'is' if count == 1 else 'are'} not stale: "
+        f"{ADVICE[word]}"
+        for word, count in (("outdated", report.outdated), ("conflict", report.conflicts))
+        if count
+    ]
+
+
 def withheld_note(report: PruneReport, display: Display) -> str | None:
     withheld = report.withheld
     if withheld is None:
@@ -35,12 +47,8 @@ def render_text(report: PruneReport, out: TextIO, variants: bool) -> None:
     note = withheld_note(report, display)
     if note:
         lines.write(note)
-    if report.outdated:
-        verb = "is" if report.outdated == 1 else "are"
-        lines.write(
-            f"{plural(report.outdated, 'outdated recording')} {verb} not stale: "
-            "recctl rehash --write"
-        )
+    for line in not_stale(report):
+        lines.write(line)
     if variants:
         for variant in report.variants:
             lines.write(f"variants of {variant.test_id} ({variant.endpoint}):")
@@ -58,6 +66,9 @@ def render_json(report: PruneReport, out: TextIO, variants: bool) -> None:
         out.write(json_text(record) + "\n")
     if report.withheld is not None:
         out.write(json_text({"withheld": withheld_note(report, display)}) + "\n")
+    if report.outdated or report.conflicts:
+        not_stale = {"outdated": report.outdated, "conflict": report.conflicts}
+        out.write(json_text({"not_stale": not_stale}) + "\n")
     if variants:
         for variant in report.variants:
             record = {**variant.record(), "paths": [display(path) for path in variant.paths]}
@@ -87,10 +98,8 @@ def render_markdown(report: PruneReport, out: TextIO, variants: bool) -> None:
     note = withheld_note(report, document.display)
     if note:
         document.line(f"- {markdown_text(note)}")
-    if report.outdated:
-        document.line(
-            f"- {plural(report.outdated, 'outdated recording')} not stale: `recctl rehash --write`"
-        )
+    for line in not_stale(report):
+        document.line(f"- {markdown_text(line)}")
     document.line()
     counts: Counter[str] = Counter(item.reason for item in report.stale)
     counts.update({"unreadable": len(report.unreadable)} if report.unreadable else {})

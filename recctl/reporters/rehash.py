@@ -11,39 +11,29 @@ from recctl.reporters import Display, Lines, escape_data, escape_property, json_
 if TYPE_CHECKING:
     from recctl.rehash import RehashResult, Verdict
 
-REHASH_ADVICE = {
-    "outdated": "named by an older scheme",
-    "mismatch": "named by no scheme: replay will never find these",
-    "unhashable": "no known hash recipe",
-    "invalid": "not readable as a recording",
-}
-
 
 def render_rehash_text(result: RehashResult, out: TextIO) -> None:
+    from recctl.rehash import ADVICE, MEANING, WORDS
+
     lines = Lines(out)
     style = lines.style
     display = Display()
-    verdicts = result.verdicts
-    counts: Counter[str] = Counter(verdict.status for verdict in verdicts)
-    counts["ok"] = result.ok
+    counts = result.counts()
+    words = result.words()
     lines.write(f"{plural(result.total, 'recording')}, target scheme {result.target}:")
-    for status in ("ok", "outdated", "mismatch", "unhashable", "invalid"):
-        if counts[status]:
-            colour = "green" if status == "ok" else "yellow" if status == "outdated" else "red"
-            lines.write("  ", style(f"{status:<10}", fg=colour), f" {counts[status]:>6}")
-    renames = {rename.verdict.path: rename for rename in result.renames}
-    for status, advice in REHASH_ADVICE.items():
-        group = [verdict for verdict in verdicts if verdict.status == status]
+    for word in WORDS:
+        if counts[word]:
+            colour = "green" if word == "ok" else "yellow" if word == "outdated" else "red"
+            lines.write("  ", style(f"{word:<10}", fg=colour), f" {counts[word]:>6}")
+    for word in WORDS[1:]:
+        group = [verdict for verdict in result.verdicts if words[verdict.path][0] == word]
         if not group:
             continue
-        if status == "outdated":
-            fixable = sum(verdict.repair == "rename" for verdict in group)
-            advice += f": {fixable} can be renamed, {len(group) - fixable} need a new recording"
         lines.write()
-        lines.write(style(status, bold=True), f" ({len(group)}): {advice}")
+        lines.write(style(word, bold=True), f" ({len(group)}): {MEANING[word]}: {ADVICE[word]}")
         for verdict in group:
-            rename = renames.get(verdict.path)
-            action = f"{rename.action}: " if rename else ""
+            rename = words[verdict.path][1]
+            action = f"{rename.action}: " if rename and rename.action != word else ""
             target_name = f" -> {verdict.expected}" if verdict.expected else ""
             lines.write(f"  {action}{display(verdict.path)}{target_name}")
             notes = [verdict.detail] if verdict.detail else []
@@ -71,7 +61,8 @@ def ok_line_writer(out: TextIO) -> Callable[[Verdict], None]:
     display = Display()
 
     def write(verdict: Verdict) -> None:
-        out.write(json_text({**verdict.record(), "path": display(verdict.path)}) + "\n")
+        record = {**verdict.record(), "verdict": "ok", "path": display(verdict.path)}
+        out.write(json_text(record) + "\n")
 
     return write
 
@@ -79,10 +70,11 @@ def ok_line_writer(out: TextIO) -> Callable[[Verdict], None]:
 def render_rehash_json(result: RehashResult, out: TextIO) -> None:
     """The files that are not ok, after the ok ones streamed: a line each."""
     display = Display()
-    renames = {rename.verdict.path: rename for rename in result.renames}
+    words = result.words()
     for verdict in result.verdicts:
-        rename = renames.get(verdict.path)
+        word, rename = words[verdict.path]
         record = rename.record() if rename else verdict.record()
+        record["verdict"] = word
         record["path"] = display(record["path"])
         if record.get("new_path"):
             record["new_path"] = display(record["new_path"])
@@ -90,13 +82,15 @@ def render_rehash_json(result: RehashResult, out: TextIO) -> None:
 
 
 def render_rehash_github(result: RehashResult, out: TextIO) -> None:
+    from recctl.rehash import naming_message
+
     display = Display()
+    words = result.words()
     for verdict in result.verdicts:
-        if verdict.status == "ok":
-            continue
-        level = "warning" if verdict.status in ("outdated", "unhashable") else "error"
-        title = escape_property(f"recctl hash: {verdict.status}")
-        message = f"{verdict.actual} should be {verdict.expected}: {verdict.detail}"
+        word, rename = words[verdict.path]
+        level = "warning" if word in ("outdated", "unhashable") else "error"
+        title = escape_property(f"recctl hash: {word}")
+        message = naming_message(verdict, word, result.target, rename)
         out.write(
             f"::{level} file={escape_property(display(verdict.path))},title={title}::"
             f"{escape_data(message)}\n"
@@ -105,37 +99,35 @@ def render_rehash_github(result: RehashResult, out: TextIO) -> None:
 
 def render_rehash_markdown(result: RehashResult, out: TextIO) -> None:
     """A pull-request comment: counts by status, then every file that is not ok."""
+    from recctl.rehash import ADVICE, MEANING, WORDS
     from recctl.reporters.markdown import Markdown, markdown_code, markdown_text
 
     document = Markdown("recctl rehash")
-    verdicts = result.verdicts
-    counts: Counter[str] = Counter(verdict.status for verdict in verdicts)
-    counts["ok"] = result.ok
-    problems = len(verdicts)
+    counts = result.counts()
+    words = result.words()
+    problems = len(result.verdicts)
     mark = "✅" if problems == 0 else "❌"
     document.line(
         f"{mark} **{plural(result.total, 'recording')}, {problems} not ok**, "
         f"target scheme {result.target}"
     )
     document.line()
-    statuses = ("ok", "outdated", "mismatch", "unhashable", "invalid")
     document.table(
-        ["status", "recordings", "meaning"],
+        ["verdict", "recordings", "meaning", "what changes it"],
         [
-            [status, str(counts[status]), REHASH_ADVICE.get(status, "named by the target scheme")]
-            for status in statuses
-            if counts[status]
+            [word, str(counts[word]), MEANING[word], ADVICE[word] or "-"]
+            for word in WORDS
+            if counts[word]
         ],
     )
-    renames = {rename.verdict.path: rename for rename in result.renames}
-    for status in REHASH_ADVICE:
-        for verdict in (verdict for verdict in verdicts if verdict.status == status):
-            rename = renames.get(verdict.path)
-            action = f" ({rename.action})" if rename else ""
+    for word in WORDS[1:]:
+        for verdict in (v for v in result.verdicts if words[v.path][0] == word):
+            rename = words[verdict.path][1]
+            action = f" ({rename.action})" if rename and rename.action != word else ""
             target = f" → {markdown_code(verdict.expected)}" if verdict.expected else ""
             scheme = f"scheme {verdict.scheme}: " if verdict.scheme else ""
             detail = f"<br>{markdown_text(scheme + verdict.detail)}" if verdict.detail else ""
-            document.item(f"- **{status}**{action} {document.link(verdict.path)}{target}{detail}")
+            document.item(f"- **{word}**{action} {document.link(verdict.path)}{target}{detail}")
     out.write(document.render("files"))
 
 
