@@ -52,7 +52,8 @@ ADVICE: dict[str, str] = {
     "conflict": "its target name holds another request: no command can; re-record the test, "
     "or delete one of the two",
     "re-record": "no command can: re-record the test",
-    "mismatch": "no command can: re-record the test",
+    "mismatch": "re-record the test; if the stored request is what it sends, "
+    "recctl rehash --write --include-mismatch renames it",
     "unhashable": "nothing to do: no scheme hashes these requests",
     "invalid": "recctl validate says why",
 }
