@@ -20,7 +20,7 @@ def base_revision(project: Project, base: str | None) -> str:
     """``base``, else the merge base of HEAD and the default branch."""
     if base is not None:
         return revision(base, "--base")
-    branch = default_branch(project.root)
+    branch = default_branch(project.root, WHY)
     if branch is None:
         raise UsageError(
             "check --changed: no default branch (origin/HEAD, main, master): pass --base REV"

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,7 +29,7 @@ from typing import Any, Literal
 from recctl import secrets, store
 from recctl.discovery import walk_recordings
 from recctl.errors import UsageError
-from recctl.git import git, revision
+from recctl.git import git, revision, run_git
 from recctl.hashing.canonical import recorded_endpoint
 from recctl.jsondiff import kinds_of_changes
 
@@ -199,12 +198,7 @@ def _git(args: Sequence[str], cwd: Path, input: bytes | None = None) -> bytes:
 
 def revision_error(name: str, cwd: Path) -> str:
     """What git says of a name that is no revision (ambiguous: with its candidates)."""
-    completed = subprocess.run(
-        ["git", "rev-parse", "--verify", "--end-of-options", f"{name}^{{commit}}"],
-        cwd=cwd,
-        capture_output=True,
-        check=False,
-    )
+    completed = run_git(["rev-parse", "--verify", "--end-of-options", f"{name}^{{commit}}"], cwd)
     message = completed.stderr.decode("utf-8", "replace").strip()
     return message or f"{name}: not a revision"
 
@@ -224,12 +218,9 @@ def split_range(argument: str, cwd: Path) -> tuple[str, str] | None:
 
 def is_revision(name: str, cwd: Path) -> bool:
     if shutil.which("git") is None or name.startswith("-"):
-        return False  # git would read it as an option
-    completed = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"],
-        cwd=cwd,
-        capture_output=True,
-        check=False,
+        return False  # no git to ask; or git would read it as an option
+    completed = run_git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"], cwd
     )
     return completed.returncode == 0
 
@@ -754,7 +745,10 @@ def diff(
         if os.path.lexists(cwd / arguments[0]):
             raise UsageError(f"{arguments[0]}: give a second file or directory to compare it with")
         if shutil.which("git") is None:
-            raise UsageError(f"{arguments[0]}: no such file, directory or git revision")
+            raise UsageError(
+                f"{arguments[0]}: no such file or directory, and git is not on PATH to read "
+                "it as a revision"
+            )
         raise UsageError(
             f"{arguments[0]}: no such file, directory or git revision\n"
             + revision_error(arguments[0], cwd)

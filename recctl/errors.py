@@ -12,6 +12,9 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     USAGE = 2
     INTERRUPTED = 130
+    CLOSED_PIPE = 141
+    """The reader of the output went away (``recctl ls | head -1``): 128 + SIGPIPE, as a
+    process the signal ended reports, never the findings code."""
 
 
 class RecctlError(Exception):

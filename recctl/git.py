@@ -10,13 +10,19 @@ from pathlib import Path
 from recctl.errors import UsageError
 
 
-def git(args: Sequence[str], cwd: Path, input: bytes | None = None, why: str = "") -> bytes:
-    """git's standard output; a usage error with git's own message when it fails."""
+def run_git(
+    args: Sequence[str], cwd: Path, input: bytes | None = None, why: str = ""
+) -> subprocess.CompletedProcess[bytes]:
+    """git, run; a usage error (one line, exit 2) when it is not on PATH. Every call of git
+    goes through here."""
     if shutil.which("git") is None:
         raise UsageError(f"git is not on PATH{': ' + why if why else ''}")
-    completed = subprocess.run(
-        ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
-    )
+    return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, check=False)
+
+
+def git(args: Sequence[str], cwd: Path, input: bytes | None = None, why: str = "") -> bytes:
+    """git's standard output; a usage error with git's own message when it fails."""
+    completed = run_git(args, cwd, input, why)
     if completed.returncode != 0:
         message = completed.stderr.decode("utf-8", "replace").strip()
         raise UsageError(f"git {args[0]} failed: {message or completed.returncode}")
@@ -32,23 +38,15 @@ def revision(name: str, what: str) -> str:
     return name
 
 
-def default_branch(cwd: Path) -> str | None:
+def default_branch(cwd: Path, why: str = "") -> str | None:
     """The branch pull requests merge into: origin's HEAD, else main or master."""
-    remote = subprocess.run(
-        ["git", "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
-        cwd=cwd,
-        capture_output=True,
-        check=False,
+    remote = run_git(
+        ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], cwd, why=why
     )
     if remote.returncode == 0 and remote.stdout.strip():
         return remote.stdout.decode().strip()
     for name in ("origin/main", "origin/master", "main", "master"):
-        known = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
-            cwd=cwd,
-            capture_output=True,
-            check=False,
-        )
+        known = run_git(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd, why=why)
         if known.returncode == 0:
             return name
     return None

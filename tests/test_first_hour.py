@@ -4,6 +4,7 @@ counts, diffs a reviewer can trust, a good command-line citizen."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -214,3 +215,86 @@ def test_every_command_counts_each_verdict_alike_and_fix_converges(
     )
     assert again.returncode == 0, again.stdout[-2000:]
     assert "nothing to fix" in again.stdout
+
+
+# --- a good citizen of a shell ---------------------------------------------------------------
+
+
+def recctl_command() -> str:
+    return f"{sys.executable} -m recctl"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ls", "ls --summary", "ls -f json", "show", "show -f json", "rehash", "check", "prune"],
+)
+def test_a_closed_pipe_ends_quietly(corpus: Path, tmp_path: Path, command: str) -> None:
+    script = (
+        f"set -o pipefail; {recctl_command()} {command} {corpus} 2>{tmp_path}/err"
+        " | head -1 >/dev/null"
+    )
+    run = subprocess.run(["bash", "-c", script], cwd=tmp_path, check=False, timeout=120)
+    assert run.returncode in (0, 141), command
+    assert (tmp_path / "err").read_text() == "", command
+
+
+def final_screen(raw: str) -> list[str]:
+    """What a terminal shows once ``raw`` is written: carriage returns, newlines, cursor up
+    and erase-line applied, every other escape sequence dropped."""
+    lines, row, column = [""], 0, 0
+    for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|\r|\n|[^\x1b\r\n]", raw):
+        if token == "\n":
+            row += 1
+            column = 0
+            if row == len(lines):
+                lines.append("")
+        elif token == "\r":
+            column = 0
+        elif token.startswith("\x1b["):
+            if token.endswith("A"):
+                row = max(0, row - int(token[2:-1] or 1))
+            elif token == "\x1b[2K":
+                lines[row] = ""
+        else:
+            line = lines[row].ljust(column)
+            lines[row] = line[:column] + token + line[column + 1 :]
+            column += 1
+    return lines
+
+
+def test_no_progress_bar_is_left_on_the_terminal(corpus: Path, tmp_path: Path) -> None:
+    if shutil.which("script") is None:
+        pytest.skip("no script(1) to give recctl a terminal")
+    inner = f"{recctl_command()} ls {corpus} | head -1 >/dev/null"
+    run = subprocess.run(
+        ["script", "-qc", inner, "/dev/null"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80", "TERM": "xterm"},
+    )
+    # Bytes: text mode would turn every carriage return into a newline.
+    screen = run.stdout.decode("utf-8", "replace")
+    assert "reading recordings" in screen  # the bar was shown: the terminal is real
+    assert not any("reading recordings" in line for line in final_screen(screen))
+
+
+def test_without_git_every_git_command_is_one_error_line(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "recordings").mkdir(parents=True)
+    recorder.write(project / "recordings", chat("test_a", "x"))
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    env = {"PATH": str(tmp_path / "nothing-here"), "HOME": str(tmp_path)}
+    for args in (["check", "--changed", "project/recordings"], ["diff", "HEAD~1", "HEAD"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "recctl", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert run.returncode == 2, run.stderr
+        assert run.stderr.startswith("recctl: error: ") and len(run.stderr.splitlines()) == 1
+        assert "git is not on PATH" in run.stderr

@@ -62,8 +62,11 @@ def test_ls_fits_80_columns_on_a_terminal(corpus: Path) -> None:
 
 
 def test_ls_in_a_pipe_is_one_whole_line_per_recording(corpus: Path) -> None:
-    listing = invoke(["ls", str(corpus)]).stdout.splitlines()
+    header, *listing = invoke(["ls", str(corpus)]).stdout.splitlines()
+    assert header.split("\t") == ["hash", "test", "endpoint", "model", "stream", "size", "tokens"]
     assert len(listing) == len(recording_files(corpus))
+    # Sizes are bytes, which sort -n sorts.
+    assert all(line.split("\t")[5].isdigit() for line in listing)
     # The issue's own case: recctl ls | grep llama-guard3:1b | wc -l found 0 of 853.
     model = "llama-guard3:1b"
     grepped = [line for line in listing if model in line]

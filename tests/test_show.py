@@ -149,7 +149,7 @@ def test_show_a_directory_as_json_lines(recordings: Path) -> None:
 def test_ls_table_filters_and_summary(recordings: Path) -> None:
     listing = invoke(["ls"]).stdout  # a pipe: one tab-separated line per recording
     assert "chat-body" in listing and "test_plain" in listing
-    assert len(listing.splitlines()) == 2
+    assert len(listing.splitlines()) == 3  # a header and a line a recording
     assert all(len(line.split("\t")) == 7 for line in listing.splitlines())
     only = invoke(["ls", "-f", "json", "--test", "*test_stream*"]).stdout.splitlines()
     assert [json.loads(line)["path"] for line in only] == ["recordings/chat-stream.json"]

@@ -74,12 +74,27 @@ class RecctlGroup(TyperGroup):
         except RecctlError as error:
             typer.echo(_error_text(str(error)), err=True)
             raise typer.Exit(int(error.exit_code)) from None
+        except BrokenPipeError:
+            quiet_stdout()
+            raise typer.Exit(int(ExitCode.CLOSED_PIPE)) from None
 
 
 # orjson parses documents nested up to 1024 levels; recctl's recursive walks (hashing, the
 # id rewrite, rendering) take up to three frames a level. Python's default of 1000 frames
 # would make such a file a traceback; since 3.11 these frames cost no C stack.
 RECURSION_LIMIT = 8_000
+
+
+def quiet_stdout() -> None:
+    """After the reader closed the pipe: standard output goes nowhere, so that the flush at
+    exit cannot fail a second time (and print a traceback about it)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def allow_json_depth() -> None:

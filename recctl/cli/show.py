@@ -2,7 +2,7 @@
 
 import enum
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -135,8 +135,6 @@ def ls(
     from recctl import show as core
     from recctl.discovery import find_recording_names
     from recctl.errors import UsageError
-    from recctl.reporters import Display, write_json_lines
-    from recctl.reporters.show import render_ls, render_summary
 
     if summary and by not in core.GROUPS:
         raise UsageError(f"--by takes one of {', '.join(core.GROUPS)}")
@@ -156,6 +154,18 @@ def ls(
     # Entries stream from the workers to the reporter: only a terminal table holds them all.
     listed = _with_progress(core.entries(files, where.config.max_file_size, jobs), len(files))
     stream = _noting_failures((entry for entry in listed if filters.keep(entry)), failed)
+    try:
+        _list(stream, summary, by, output)
+    finally:
+        listed.close()  # the progress bar goes, whatever stopped the listing (a closed pipe)
+    raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+
+
+def _list(stream: "Iterator[Entry]", summary: bool, by: str, output: "ViewFormat") -> None:
+    from recctl import show as core
+    from recctl.reporters import Display, write_json_lines
+    from recctl.reporters.show import render_ls, render_summary
+
     if summary:
         groups = core.summarize(stream, by)
         if output is ViewFormat.json:
@@ -179,7 +189,6 @@ def ls(
         )
     else:
         render_ls(stream, sys.stdout)
-    raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
 
 
 def _noting_failures(stream: "Iterator[Entry]", failed: list[str]) -> "Iterator[Entry]":
@@ -193,15 +202,16 @@ def _noting_failures(stream: "Iterator[Entry]", failed: list[str]) -> "Iterator[
 Item = TypeVar("Item")
 
 
-def _with_progress(items: Iterator[Item], total: int) -> Iterator[Item]:
+def _with_progress(items: Iterator[Item], total: int) -> Generator[Item, None, None]:
     # A bar on stderr, only on a terminal, and only when a listing takes a while.
     if total <= 300 or not sys.stderr.isatty():
         yield from items
         return
-    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True, console=Console(stderr=True)) as progress:
+    from recctl.reporters.show import quiet_pipe_console
+
+    with Progress(transient=True, console=quiet_pipe_console()(stderr=True)) as progress:
         task = progress.add_task("reading recordings", total=total)
         for item in items:
             progress.advance(task)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -43,15 +44,27 @@ PARAMETERS = (
 def console(out: TextIO) -> Console:
     """A rich console that reads no markup: text from a recording is never styling. Every
     string it prints goes through ``output.visible`` or ``output.block`` first."""
-    from rich.console import Console
-
-    return Console(
+    return quiet_pipe_console()(
         file=PrintableWriter(out),  # type: ignore[arg-type]
         highlight=False,
         soft_wrap=False,
         markup=False,
         emoji=False,
     )
+
+
+@functools.cache
+def quiet_pipe_console() -> type[Console]:
+    """rich's Console, except that a closed pipe is the CLI's to answer (exit 141, in one
+    place), not rich's own ``SystemExit(1)``, which reads as findings."""
+    from rich.console import Console
+
+    class QuietPipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return QuietPipeConsole
 
 
 # Past this many characters JSON is printed plain: highlighting is not linear.
@@ -312,9 +325,12 @@ def _ls_row(entry: Entry, display: Display, whole: bool) -> list[str]:
         entry.endpoint or "-",
         entry.model or "-",
         "yes" if entry.streaming else "no",
-        human_size(entry.size),
+        str(entry.size) if whole else human_size(entry.size),  # bytes, sortable, in a pipe
         "-" if tokens is None else str(tokens),
     ]
+
+
+LS_HEADER = ["hash", "test", "endpoint", "model", "stream", "size", "tokens"]
 
 
 def render_ls(stream: Iterable[Entry], out: TextIO) -> None:
@@ -323,12 +339,13 @@ def render_ls(stream: Iterable[Entry], out: TextIO) -> None:
     display = Display()
     if not out.isatty():
         pipe = Lines(out)
+        pipe.write_row(LS_HEADER)
         for entry in stream:
             pipe.write_row(_ls_row(entry, display, True))
         return
     entries = list(stream)  # the table's widths depend on every row
     lines = Lines(out)
-    header = ["hash", "test", "endpoint", "model", "str.", "size", "tokens"]
+    header = [*LS_HEADER[:4], "str.", *LS_HEADER[5:]]
     rows: list[list[str]] = [
         [visible(cell) for cell in _ls_row(entry, display, False)] for entry in entries
     ]
@@ -358,11 +375,13 @@ def render_summary(groups: Sequence[Group], by: str, out: TextIO) -> None:
     from recctl.show import total
 
     rows = [*groups, total(groups)] if groups else []
+    piped = not out.isatty()
+    header = [by, "recordings", "size", "prompt", "completion", "total", "reported"]
     cells = [
         [
             visible(group.key),
             str(group.recordings),
-            human_size(group.bytes),
+            str(group.bytes) if piped else human_size(group.bytes),  # bytes, sortable
             _count(group.prompt_tokens),
             _count(group.completion_tokens),
             _count(group.total_tokens),
@@ -370,19 +389,16 @@ def render_summary(groups: Sequence[Group], by: str, out: TextIO) -> None:
         ]
         for group in rows
     ]
-    if not out.isatty():
-        pipe = Lines(out)
-        for row in cells:
-            pipe.write_row(row)
+    lines = Lines(out)
+    if piped:
+        for row in [header, *cells]:
+            lines.write_row(row)
         return
-    from rich.table import Table
-    from rich.text import Text
+    # As ls lays out its table: a key too long is cut in the middle, never folded mid-word.
+    laid_out = table([header, *cells], terminal_width(out), shrink=(0,), right=RIGHT_COLUMNS)
+    for number, line in enumerate(laid_out):
+        bold = number == 0 or number == len(laid_out) - 1
+        lines.write(lines.style(line, bold=True) if bold else line)
 
-    table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
-    table.add_column(by, overflow="fold")
-    for name in ("recordings", "size", "prompt", "completion", "total", "reported"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for index, row in enumerate(cells):
-        style = "bold" if index == len(cells) - 1 else ""
-        table.add_row(*(Text(cell, style=style) for cell in row))
-    console(out).print(table)
+
+RIGHT_COLUMNS = frozenset(range(1, 7))

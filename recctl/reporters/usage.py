@@ -19,6 +19,7 @@ def render_used_text(uses: Sequence[FileUse], out: TextIO) -> None:
     ordered = sorted(uses, key=lambda use: (use.opens, use.path))
     lines = Lines(out)
     if not out.isatty():
+        lines.write_row(["opens", "tests", "path", "opened by"])
         for use in ordered:
             lines.write_row([use.opens, len(use.tests), display(use.path), *use.tests])
         return
