@@ -152,6 +152,8 @@ def _pair_dirs(
     noise: Sequence[str],
     report: DiffReport,
     each_same: Callable[[Pair], None] | None,
+    *,
+    target: str | None = None,
 ) -> None:
     """Two directories, one pair of files in memory at a time: the same paths are compared
     as they come; a pair judged the same is counted and handed to ``each_same``, not kept."""
@@ -160,7 +162,7 @@ def _pair_dirs(
     pairs = []
     for path in sorted(old_names & new_names):
         sides = Side(path, source=str(first / path)), Side(path, source=str(second / path))
-        pair = _compared(*sides, noise, unreadable)
+        pair = _compared(*sides, noise, unreadable, target=target)
         if pair is None:
             continue
         if pair.meaningful:
@@ -172,7 +174,7 @@ def _pair_dirs(
             each_same(Pair(pair.status, name, name))
     removed = {p: Side(p, source=str(first / p)) for p in sorted(old_names - new_names)}
     added = {p: Side(p, source=str(second / p)) for p in sorted(new_names - old_names)}
-    pairs += pair_sides(removed, added, (), noise, unreadable)
+    pairs += pair_sides(removed, added, (), noise, unreadable, target=target)
     report.pairs = _ordered(pairs)
 
 
@@ -501,7 +503,14 @@ _RANK = {
 }
 
 
-def classify(old: Side, new: Side, noise: Sequence[str], renamed: bool = False) -> Pair:
+def classify(
+    old: Side,
+    new: Side,
+    noise: Sequence[str],
+    renamed: bool = False,
+    *,
+    target: str | None = None,
+) -> Pair:
     if old.raw == new.raw:
         return Pair("renamed" if renamed else "identical", old, new)
     a, b = old.data(), new.data()
@@ -519,7 +528,8 @@ def classify(old: Side, new: Side, noise: Sequence[str], renamed: bool = False) 
                 {"what": "test_id", "old": clean_a.get("test_id"), "new": clean_b.get("test_id")}
             )
         if clean_a.get("request") != clean_b.get("request"):
-            changes += request_changes(clean_a.get("request"), clean_b.get("request"))
+            changed = request_changes(clean_a.get("request"), clean_b.get("request"))
+            changes += hash_moves(old, new, changed, target)
         changes += answer_changes(a, b)
         mapping = "id_normalization_mapping"
         if clean_a.get(mapping) != clean_b.get(mapping):
@@ -533,6 +543,7 @@ def classify(old: Side, new: Side, noise: Sequence[str], renamed: bool = False) 
                 changes.append({"what": "response", "detail": "the response differs"})
             else:
                 changes.append({"what": str(key), "old": _short(before), "new": _short(after)})
+    changes = [change for change in changes if _has_content(change)]
     if not changes:  # the pair differs: say at least where
         changes.append({"what": "file", "detail": "the documents differ beyond noise"})
     changes.sort(key=lambda change: _RANK.get(change["what"], 9))
@@ -545,7 +556,7 @@ _ANSWER = frozenset({"answer", "tool_calls", "finish_reason", "usage", "chunks"}
 def _mapping_change(old: Any, new: Any) -> dict[str, Any]:
     before = old if isinstance(old, dict) else {}
     after = new if isinstance(new, dict) else {}
-    return {
+    change: dict[str, Any] = {
         "what": "mapping",
         "added": sorted(set(after) - set(before))[:10],
         "removed": sorted(set(before) - set(after))[:10],
@@ -553,6 +564,84 @@ def _mapping_change(old: Any, new: Any) -> dict[str, Any]:
             :10
         ],
     }
+    if not (change["added"] or change["removed"] or change["changed"]):
+        # Not a table of ids on one side (absent, null, another type): say what it was.
+        change.update(old=_short(old), new=_short(new))
+    return change
+
+
+def _has_content(change: dict[str, Any]) -> bool:
+    """Whether a change row says anything (a row that names a change and shows nothing is
+    noise to a reviewer)."""
+    return any(value not in (None, [], "") for key, value in change.items() if key != "what") or (
+        "old" in change or "new" in change
+    )
+
+
+def hash_moves(
+    old: Side, new: Side, changes: list[dict[str, Any]], target: str | None
+) -> list[dict[str, Any]]:
+    """Each request change with ``hash``: whether it alone moves the target scheme's request
+    hash (``moves``: replay looks for another file) or not (``stays``)."""
+    from recctl.hashing import get_scheme
+    from recctl.rehash import compute_hashes
+
+    scheme = get_scheme(target)
+    try:
+        before, after = store.parse_exact(old.raw), store.parse_exact(new.raw)
+    except store.LoadError:
+        return changes
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return changes
+
+    def digest(document: dict[str, Any]) -> str | None:
+        return compute_hashes(document, [scheme]).hashes.get(scheme.name)
+
+    old_hash = digest(before)
+    moved = old_hash != digest(after)
+    for change in changes:
+        if not moved or old_hash is None:
+            change["hash"] = "stays"
+            continue
+        single = _with_change(before, change["key"], after)
+        change["hash"] = "moves" if single is None or digest(single) != old_hash else "stays"
+    return changes
+
+
+def _with_change(before: dict[str, Any], key: str, after: dict[str, Any]) -> Any:
+    """``before`` with the request's value at ``key`` (a ``/``-path below the request) taken
+    from ``after``, or removed where ``after`` lacks it; None when the path cannot be walked."""
+    import copy
+
+    parts = [part for part in key.split("/") if part]
+    document = copy.deepcopy(before)
+    source: Any = after.get("request")
+    target: Any = document.get("request")
+    for part in parts[:-1]:
+        step: Any = int(part) if isinstance(target, list) and part.isdigit() else part
+        try:
+            target, source = target[step], (source[step] if source is not None else None)
+        except (KeyError, IndexError, TypeError):
+            return None
+    if not parts:
+        return None
+    last: Any = int(parts[-1]) if isinstance(target, list) and parts[-1].isdigit() else parts[-1]
+    try:
+        present = source is not None and (
+            last in source if isinstance(source, dict) else 0 <= last < len(source)
+        )
+        if present:
+            if isinstance(target, list) and last == len(target):
+                target.append(source[last])
+            else:
+                target[last] = source[last]
+        elif isinstance(target, dict):
+            target.pop(last, None)
+        elif isinstance(target, list) and isinstance(last, int) and last < len(target):
+            del target[last]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return document
 
 
 # Two requests are one test's re-recording only when at least this share of their words is
@@ -599,6 +688,11 @@ def value_words(request: dict[str, Any], noise: Sequence[str]) -> frozenset[str]
     return frozenset(words)
 
 
+def _function(test_id: str | None) -> str | None:
+    """The test function of a test id: the id without its parameters."""
+    return None if test_id is None else test_id.split("[", 1)[0]
+
+
 def similarity(old: _Request, new: _Request) -> float:
     if not old.words and not new.words:
         return 1.0
@@ -633,21 +727,26 @@ def _pair_best(
 
 
 def _compared(
-    old: Side, new: Side, noise: Sequence[str], unreadable: list[tuple[str, str]]
+    old: Side,
+    new: Side,
+    noise: Sequence[str],
+    unreadable: list[tuple[str, str]],
+    *,
+    target: str | None = None,
 ) -> Pair | None:
     """Two versions of one path, classified (None when either cannot be read: a finding);
     their files let go after."""
     pair = None
     if _readable(old, unreadable) & _readable(new, unreadable):
-        pair = classify(old, new, noise)
+        pair = classify(old, new, noise, target=target)
     old.release()
     new.release()
     return pair
 
 
-def _judged(old: Side, new: Side, noise: Sequence[str]) -> Pair:
+def _judged(old: Side, new: Side, noise: Sequence[str], target: str | None) -> Pair:
     """A re-recording pair, classified; its files let go after."""
-    pair = classify(old, new, noise, renamed=True)
+    pair = classify(old, new, noise, renamed=True, target=target)
     old.release()
     new.release()
     return pair
@@ -659,15 +758,19 @@ def pair_sides(
     renames: Iterable[tuple[str, str]],
     noise: Sequence[str],
     unreadable: list[tuple[str, str]] | None = None,
+    *,
+    target: str | None = None,
 ) -> list[Pair]:
-    """Same path first; then re-recordings: git's renames and the recordings of one test and
-    endpoint, then of one endpoint (a renamed test), each only when the requests are alike
-    (``SIMILAR``); the rest are added or removed. Sides read from files are let go as soon
+    """Same path first; then re-recordings, each only when the requests are alike
+    (``SIMILAR``): of one test id and endpoint, then of one test function (its id without
+    parameters: a model id changed), then across test functions, by git's rename or by
+    endpoint (a renamed test), only for recordings whose test function has no recording on
+    the other side; the rest are added or removed. Sides read from files are let go as soon
     as they are judged; those that cannot be read go to ``unreadable``."""
     unreadable = [] if unreadable is None else unreadable
     pairs = []
     for path in sorted(set(old) & set(new)):
-        pair = _compared(old[path], new[path], noise, unreadable)
+        pair = _compared(old[path], new[path], noise, unreadable, target=target)
         if pair is not None:
             pairs.append(pair)
     removed = {path: side for path, side in old.items() if path not in new}
@@ -682,17 +785,41 @@ def pair_sides(
             side.release()
             if request is not None:
                 requests[prefix + path] = request
+    # Which test functions each side has: a recording pairs across functions only when its
+    # own function has no candidate on the other side.
+    functions = {
+        side: {_function(r.test_id) for key, r in requests.items() if key.startswith(side)}
+        for side in ("old:", "new:")
+    }
+
+    def alone(old_request: _Request, new_request: _Request) -> bool:
+        return (
+            _function(old_request.test_id) not in functions["new:"]
+            and _function(new_request.test_id) not in functions["old:"]
+        )
+
+    for same in (
+        lambda a, b: a.test_id is not None and (a.test_id, a.endpoint) == (b.test_id, b.endpoint),
+        lambda a, b: (
+            a.test_id is not None
+            and (_function(a.test_id), a.endpoint) == (_function(b.test_id), b.endpoint)
+        ),
+    ):
+        for before_side, after_side in _pair_best(removed, added, requests, same):
+            pairs.append(_judged(before_side, after_side, noise, target))
     for before, after in renames:
         if before in removed and after in added:
             old_request, new_request = requests.get("old:" + before), requests.get("new:" + after)
-            if old_request and new_request and similarity(old_request, new_request) >= SIMILAR:
-                pairs.append(_judged(removed.pop(before), added.pop(after), noise))
-    for same in (
-        lambda a, b: a.test_id is not None and (a.test_id, a.endpoint) == (b.test_id, b.endpoint),
-        lambda a, b: a.endpoint == b.endpoint,
-    ):
-        for before_side, after_side in _pair_best(removed, added, requests, same):
-            pairs.append(_judged(before_side, after_side, noise))
+            if (
+                old_request
+                and new_request
+                and alone(old_request, new_request)
+                and similarity(old_request, new_request) >= SIMILAR
+            ):
+                pairs.append(_judged(removed.pop(before), added.pop(after), noise, target))
+    endpoint = lambda a, b: a.endpoint == b.endpoint and alone(a, b)  # noqa: E731
+    for before_side, after_side in _pair_best(removed, added, requests, endpoint):
+        pairs.append(_judged(before_side, after_side, noise, target))
     pairs += [Pair("removed", side, None) for side in removed.values()]
     pairs += [Pair("added", None, side) for side in added.values()]
     return _ordered(pairs)
@@ -704,6 +831,8 @@ def diff(
     noise: Sequence[str],
     cwd: Path,
     each_same: Callable[[Pair], None] | None = None,
+    *,
+    target: str | None = None,
 ) -> DiffReport:
     """Compare two files, two directories, or git revisions (see the module's docstring).
 
@@ -713,12 +842,13 @@ def diff(
     """
     report = DiffReport()
     if staged:
-        report.pairs = pair_sides(*git_sides(None, None, True, list(arguments), cwd), noise)
+        sides = git_sides(None, None, True, list(arguments), cwd)
+        report.pairs = pair_sides(*sides, noise, target=target)
         return report
     if len(arguments) >= 2:
         first, second = cwd / arguments[0], cwd / arguments[1]
         if first.is_dir() and second.is_dir():
-            _pair_dirs(first, second, noise, report, each_same)
+            _pair_dirs(first, second, noise, report, each_same, target=target)
             return report
         if os.path.lexists(first) and os.path.lexists(second):
             files: list[Side] = []
@@ -729,7 +859,7 @@ def diff(
                     report.unreadable.append((str(path), error.message))
             if len(files) == 2:
                 renamed = first.name != second.name
-                report.pairs = [classify(files[0], files[1], noise, renamed=renamed)]
+                report.pairs = [classify(files[0], files[1], noise, renamed=renamed, target=target)]
             return report
     if not arguments:
         raise UsageError("give two files, two directories, one or two git revisions, or --staged")
@@ -739,7 +869,7 @@ def diff(
             if not is_revision(side, cwd):
                 raise UsageError(revision_error(side, cwd))
         old, new, renames = git_sides(ranged[0], ranged[1], False, list(arguments[1:]), cwd)
-        report.pairs = pair_sides(old, new, renames, noise)
+        report.pairs = pair_sides(old, new, renames, noise, target=target)
         return report
     if not is_revision(arguments[0], cwd):
         if os.path.lexists(cwd / arguments[0]):
@@ -757,5 +887,5 @@ def diff(
         old, new, renames = git_sides(arguments[0], arguments[1], False, list(arguments[2:]), cwd)
     else:
         old, new, renames = git_sides(arguments[0], None, False, list(arguments[1:]), cwd)
-    report.pairs = pair_sides(old, new, renames, noise)
+    report.pairs = pair_sides(old, new, renames, noise, target=target)
     return report

@@ -298,3 +298,73 @@ def test_without_git_every_git_command_is_one_error_line(tmp_path: Path) -> None
         assert run.returncode == 2, run.stderr
         assert run.stderr.startswith("recctl: error: ") and len(run.stderr.splitlines()) == 1
         assert "git is not on PATH" in run.stderr
+
+
+# --- diffs a reviewer can trust ------------------------------------------------------------------
+
+
+def test_diff_pairs_renames_within_one_test_function_and_says_if_the_hash_moves(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "repo"
+    recordings = repo / "tests/integration/chat/recordings"
+    (repo / "pyproject.toml").parent.mkdir(parents=True)
+    (repo / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    question = "tell me everything about the rings of saturn and its moons"
+
+    def stream(test: str, asked: str = question) -> dict[str, Any]:
+        return chat(test, asked)
+
+    def plain(test: str, max_tokens: int) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((DATA / "recordings" / "chat-body.json").read_text())
+        data["test_id"] = f"{TEST_FILE}::{test}"
+        data["request"]["body"]["messages"][0]["content"] = question
+        data["request"]["body"]["max_tokens"] = max_tokens
+        return data
+
+    headers = chat("test_headers", "a question about jupiter and its great red spot")
+    old_stream = recorder.write(recordings, stream("test_stream[model-a]"))
+    old_plain = recorder.write(recordings, plain("test_plain[model-a]", 50))
+    header_file = recorder.write(recordings, headers)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "recorded")
+    # The parametrized test's model id changed; its non-streaming sibling was re-recorded
+    # with another max_tokens; a header of a third recording changed (headers are not hashed).
+    old_stream.unlink()
+    old_plain.unlink()
+    rerecorded = stream("test_stream[model-b]", question + " please be brief")
+    for chunk in rerecorded["response"]["body"]:
+        for choice in chunk["__data__"]["choices"]:
+            choice["delta"]["content"] = "Another model answers differently."
+    recorder.write(recordings, rerecorded)
+    recorder.write(recordings, plain("test_plain[model-a]", 60))
+    # A new test elsewhere asks exactly the old question: more alike than the test's own
+    # re-recording, and still not the same test.
+    recorder.write(recordings, stream("test_new_feature"))
+    headers["request"]["headers"] = {"X-Trace": "after"}
+    assert recorder.write(recordings, headers) == header_file
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "re-recorded")
+
+    records = recctl_json("diff", "HEAD~1", "HEAD", cwd=repo)
+    renamed = [r for r in records if r.get("status") == "renamed"]
+    assert len(renamed) == 2, records
+    for record in renamed:
+        old_test = json.loads(git(repo, "show", f"HEAD~1:{record['old_path']}"))["test_id"]
+        new_test = json.loads(git(repo, "show", f"HEAD:{record['new_path']}"))["test_id"]
+        assert old_test.split("[")[0] == new_test.split("[")[0], (old_test, new_test)
+    changes = [change for record in records for change in record.get("changes", [])]
+    max_tokens = [c for c in changes if c.get("key") == "/body/max_tokens"]
+    assert max_tokens and all(c["hash"] == "moves" for c in max_tokens)
+    header = [c for c in changes if str(c.get("key", "")).startswith("/headers")]
+    assert header and all(c["hash"] == "stays" for c in header)
+    assert all(len(c) > 1 for c in changes)  # no row that names a change and shows none
+    text = subprocess.run(
+        [sys.executable, "-m", "recctl", "diff", "HEAD~1", "HEAD"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert "moves the request hash" in text and "the request hash stays" in text

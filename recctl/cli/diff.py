@@ -65,7 +65,7 @@ def diff(
     settings = project(named[:2], root).config
     noise = settings.diff_noise if settings.diff_noise is not None else core.DEFAULT_NOISE
     streamed = pair_line_writer(sys.stdout) if output is DiffFormat.json else None
-    report = core.diff(arguments or [], staged, noise, cwd, streamed)
+    report = core.diff(arguments or [], staged, noise, cwd, streamed, target=settings.hash_scheme)
     pairs = report.pairs
     if output is DiffFormat.json:
         write_json_lines((pair.record() for pair in pairs), sys.stdout)

@@ -101,9 +101,18 @@ def describe(change: dict[str, Any]) -> str:
         return f"test id {change['old']!r} -> {change['new']!r}"
     if what == "mapping":
         parts = [f"{key} {change[key]}" for key in ("added", "removed", "changed") if change[key]]
-        return "id mapping " + ("; ".join(parts) or "changed")
+        if not parts:
+            parts = [f"{change.get('old')!r} -> {change.get('new')!r}"]
+        return "id mapping " + "; ".join(parts)
     if what == "request":
-        return f"request {change['kind']} {change['key']}: {change['old']!r} -> {change['new']!r}"
+        moves = {
+            "moves": " (moves the request hash: replay looks for another file)",
+            "stays": " (the request hash stays)",
+        }.get(change.get("hash", ""), "")
+        return (
+            f"request {change['kind']} {change['key']}: {change['old']!r} -> {change['new']!r}"
+            f"{moves}"
+        )
     if what == "answer":
         diff = " ".join(change["diff"])
         return (
