@@ -219,6 +219,9 @@ class Coverage:
     failed_opens: list[tuple[str, list[str]]] = field(default_factory=list)
     """Recordings opened by tests that failed, with those tests."""
     failed_tests: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """Tests that were skipped (or xfailed) and opened nothing: they did not run, so they
+    say nothing of their recordings."""
 
 
 def coverage(usage: UsageLog, project: Project) -> Coverage:
@@ -228,7 +231,9 @@ def coverage(usage: UsageLog, project: Project) -> Coverage:
         if not test:
             continue
         report.tests += 1
-        if not run.opened:
+        if not run.opened and run.outcome in ("skipped", "xfailed"):
+            report.skipped.append((test, run.outcome))
+        elif not run.opened:
             report.without_recording.append((test, run.outcome))
         if run.outcome == "failed":
             report.failed_tests += 1

@@ -95,6 +95,15 @@ class WhyReport:
     request_hashes: list[SchemeHash] | None = None
     nearest: Nearest | None = None
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    """Every folder replay reads for this test: its own, then the shared fallback."""
+    endpoint_matched: bool = True
+    """Whether ``recordings`` are the test's at ``endpoint`` (else: all of the test's)."""
+    verdict: str = ""
+    """What explains the miss, in a word: found, misplaced, legacy, misnamed, changed,
+    older-scheme, other-request, missing."""
+    conclusion: str = ""
+    """The same as a sentence that names what to do."""
 
     @property
     def found(self) -> bool:
@@ -113,6 +122,42 @@ def expected_dir(root: Path, test_id: str | None) -> Path | None:
     return (root / test_id.partition("::")[0]).parent / RECORDINGS_DIR
 
 
+SHARED_FOLDER = "common"
+
+
+def replay_folders(root: Path, test_id: str | None) -> list[Path]:
+    """Every folder replay reads for a test: ``recordings/`` beside its test file, then the
+    area's shared ``common/recordings`` (model listings and shared set-up), where it exists."""
+    own = expected_dir(root, test_id)
+    if own is None:
+        return []
+    shared = own.parent.parent / SHARED_FOLDER / RECORDINGS_DIR
+    return [own, shared] if shared != own and shared.is_dir() else [own]
+
+
+def _named_by(path: str, hash_hex: str) -> bool:
+    """Whether a file's name carries the hash (a legacy 12-hex name matches a prefix either
+    way)."""
+    name = parse_name(os.path.basename(path))
+    if name.hash is None:
+        return False
+    if len(name.hash) == 12:
+        return hash_hex.startswith(name.hash) or name.hash.startswith(hash_hex)
+    return name.hash.startswith(hash_hex)
+
+
+def _own_test_id(paths: list[str], max_size: int) -> str | None:
+    """The test id the files of the hash hold (a recording names its own test)."""
+    for path in paths:
+        try:
+            data = store.load(path, max_size).data
+        except store.LoadError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("test_id"), str):
+            return str(data["test_id"])
+    return None
+
+
 def _files(root: Path) -> Iterator[str]:
     for directory in recordings_dirs_below(str(root)):
         yield from walk_recordings(directory)
@@ -122,19 +167,14 @@ def _same_place(directory: str, expected: Path) -> bool:
     return os.path.realpath(directory) == os.path.realpath(expected)
 
 
-def _locate(path: str, hash_hex: str, looks_in: Path | None, target: HashScheme) -> Located | None:
+def _locate(path: str, hash_hex: str, folders: list[Path], target: HashScheme) -> Located | None:
+    if not _named_by(path, hash_hex):
+        return None
     name = parse_name(os.path.basename(path))
-    if name.hash is None:
-        return None
-    if len(name.hash) == 12:  # the legacy layout's names are the hash's first 12 digits
-        if not (hash_hex.startswith(name.hash) or name.hash.startswith(hash_hex)):
-            return None
-        kind = "legacy"
-    elif not name.hash.startswith(hash_hex):
-        return None
-    else:
-        kind = "models" if name.models else "full"
-    placed = None if looks_in is None else _same_place(os.path.dirname(path), looks_in)
+    assert name.hash is not None
+    kind = "legacy" if len(name.hash) == 12 else "models" if name.models else "full"
+    directory = os.path.dirname(path)
+    placed = None if not folders else any(_same_place(directory, folder) for folder in folders)
     try:
         status = classify(store.load(path), path, target).status
     except store.LoadError as error:
@@ -145,7 +185,7 @@ def _locate(path: str, hash_hex: str, looks_in: Path | None, target: HashScheme)
         notes.append(
             "legacy layout (recordings/responses/, 12-hex name): the recorder no longer reads it"
         )
-        placed = None if looks_in is None else False  # never read, wherever it lies
+        placed = None if not folders else False  # never read, wherever it lies
     if kind == "models":
         notes.append("a model listing: replay merges every models-<hash>-*.json of the hash")
     if placed is False and kind != "legacy":
@@ -209,20 +249,26 @@ def why(
             test_id = live["test_id"]
         masker = secrets.masker_for(raw, document)
     root = project.root
+    files = list(_files(root))
+    if test_id is None:
+        # No test named: the files of the hash name their own.
+        test_id = _own_test_id([path for path in files if _named_by(path, hash_hex)], max_size)
     looks_in = expected_dir(root, test_id)
+    folders = replay_folders(root, test_id)
     report = WhyReport(
         hash_hex,
         test_id,
         target.name,
         str(looks_in) if looks_in is not None else None,
+        folders=[str(folder) for folder in folders],
     )
     live_request = live.get("request") if live else None
     if isinstance(live_request, dict):
         report.endpoint, report.model = _endpoint(live_request), _model(live_request)
     needle = json.dumps(test_id)[1:-1].encode() if test_id else None
     candidates: list[tuple[TestRecording, dict[str, Any], bytes]] = []
-    for path in _files(root):
-        located = _locate(path, hash_hex, looks_in, target)
+    for path in files:
+        located = _locate(path, hash_hex, folders, target)
         if located is not None:
             report.located.append(located)
         if needle is None:
@@ -257,6 +303,7 @@ def why(
         )
     if report.endpoint is not None:
         same = [item for item in candidates if item[0].endpoint == report.endpoint]
+        report.endpoint_matched = bool(same) or not candidates
         candidates = same or candidates
     candidates.sort(key=lambda item: (_scheme_order(item[0].scheme), item[0].path))
     report.recordings = [item[0] for item in candidates]
@@ -268,7 +315,66 @@ def why(
         ]
         report.nearest = _nearest(live, candidates, target, masker)
     report.located.sort(key=lambda item: (not item.placed, item.path))
+    report.verdict, report.conclusion = conclude(report, project)
     return report
+
+
+def conclude(report: WhyReport, project: Project) -> tuple[str, str]:
+    """What explains the miss, first: a word and a sentence that names what to do."""
+    where = " or ".join(f"{project.relative(folder)}/" for folder in report.folders)
+    placed = [item for item in report.located if item.placed]
+    if placed:
+        return "found", (
+            f"{project.relative(placed[0].path)} is where replay looks: the miss lies elsewhere "
+            "(another root, configuration or recorder version ran the test)"
+        )
+    readable = [item for item in report.located if item.name != "legacy"]
+    if readable:
+        moved = project.relative(readable[0].path)
+        if not where:
+            return "misplaced", (
+                f"{moved} holds this hash; name the test (--test-id) to see where replay looks"
+            )
+        return "misplaced", (
+            f"{moved} holds this hash, but replay looks in {where}: move it there "
+            "(recctl prune lists it as misplaced)"
+        )
+    if report.located:
+        return "legacy", (
+            f"only the legacy layout holds this hash ({project.relative(report.located[0].path)}),"
+            " which the recorder no longer reads: re-record the test"
+        )
+    if report.request_hashes is not None:
+        matching = report.matching_schemes
+        if not matching:
+            return "other-request", (
+                "the request given does not hash to the missed hash under any scheme: it is "
+                "not the request replay missed"
+            )
+        if report.target not in matching:
+            return "older-scheme", (
+                f"the missed hash is scheme {', '.join(matching)}'s: the replaying recorder is "
+                f"older than the target (scheme {report.target}); upgrade it, or pass --scheme"
+            )
+        nearest = report.nearest
+        if nearest is not None and not nearest.changes:
+            return "misnamed", (
+                f"{project.relative(nearest.path)} holds this very request under another name: "
+                "rename it (recctl rehash --write)"
+            )
+        if nearest is not None:
+            first = nearest.changes[0]
+            return "changed", (
+                f"the request changed since {project.relative(nearest.path)} was recorded "
+                f"({first.pointer} {first.kind}): re-record the test"
+            )
+    test = report.test_id or "the test"
+    if report.recordings:
+        return "missing", (
+            f"no file of this hash, and {len(report.recordings)} other recording(s) of {test}: "
+            "pass the live request (--request FILE) to see what changed"
+        )
+    return "missing", f"no recording of {test}{' in ' + where if where else ''}: record it"
 
 
 def _nearest(

@@ -358,7 +358,9 @@ def test_why_names_the_nearest_recording_and_the_field_the_request_gained(
     result = invoke(["why", missed, "--test-id", TEST_ID, "--request", str(request)])
     assert result.exit_code == 1, result.output
     text = result.stdout
-    assert f"{missed}: no recording of this hash in integration/inference/recordings/" in text
+    assert text.startswith(f"{missed}: changed\n  the request changed since ")
+    assert "(/body/stream_options added): re-record the test" in text
+    assert "replay looks for" in text and "  integration/inference/recordings/\n" in text
     assert "no file in the project is named by this hash" in text
     assert f"integration/inference/recordings/{recorded.name}" in text
     assert f"schemes 4 (target), 4b, 4a, 3, 2: {missed}  = the missed hash" in text
@@ -390,7 +392,8 @@ def test_why_finds_a_misplaced_file_and_says_where_replay_looks(
     monkeypatch.chdir(tmp_path)
     result = invoke(["why", recorded.stem, "--test-id", TEST_ID, "--root", "app"])
     assert result.exit_code == 1
-    assert "no recording of this hash in app/tests/integration/inference/recordings/" in (
+    assert result.stdout.startswith(f"{recorded.stem}: misplaced\n")
+    assert "but replay looks in tests/integration/inference/recordings/: move it there" in (
         result.stdout
     )
     assert f"app/tests/integration/agents/recordings/{recorded.name} [ok]" in result.stdout

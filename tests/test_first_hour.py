@@ -368,3 +368,92 @@ def test_diff_pairs_renames_within_one_test_function_and_says_if_the_hash_moves(
         check=False,
     ).stdout
     assert "moves the request hash" in text and "the request hash stays" in text
+
+
+# --- why and coverage draw the right conclusion --------------------------------------------------
+
+
+def why_project(tmp_path: Path) -> tuple[Path, Path]:
+    project = tmp_path / "project"
+    (project / TEST_FILE).parent.mkdir(parents=True)
+    (project / TEST_FILE).write_text("def test_a():\n    pass\n")
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (project / "tests/integration/common/recordings").mkdir(parents=True)
+    path = recorder.write(project / "tests/integration/chat/recordings", chat("test_a", "hi"))
+    return project, path
+
+
+def test_why_uses_the_file_s_own_test_id_and_says_so_first(tmp_path: Path) -> None:
+    _, path = why_project(tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "recctl", "why", path.stem[:8], "--root", "project"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    first, second = run.stdout.splitlines()[:2]
+    assert first == f"{path.stem[:8]}: found"
+    assert "is where replay looks" in second
+    # Every folder replay reads, the shared fallback included.
+    assert "\n  project/tests/integration/chat/recordings/\n" in run.stdout
+    assert "\n  project/tests/integration/common/recordings/\n" in run.stdout
+
+
+def test_why_calls_a_twin_under_another_name_misnamed(tmp_path: Path) -> None:
+    _, path = why_project(tmp_path)
+    misnamed = path.with_name("ab" * 32 + ".json")
+    path.rename(misnamed)
+    request = tmp_path / "live.json"
+    data = chat("test_a", "hi")
+    request.write_text(json.dumps({"test_id": data["test_id"], "request": data["request"]}))
+    [report] = recctl_json(
+        "why", path.stem, "--request", str(request), "--root", "project", cwd=tmp_path
+    )
+    assert report["verdict"] == "misnamed"
+    assert f"{misnamed.name} holds this very request under another name" in report["conclusion"]
+    assert "recctl rehash --write" in report["conclusion"]
+
+
+def test_why_says_when_it_lists_the_test_s_recordings_of_other_endpoints(tmp_path: Path) -> None:
+    why_project(tmp_path)
+    data = chat("test_a", "hi")
+    data["request"]["url"] = "http://localhost:11434/v1/completions"
+    data["request"]["endpoint"] = "/v1/completions"
+    request = tmp_path / "live.json"
+    request.write_text(json.dumps({"test_id": data["test_id"], "request": data["request"]}))
+    why = ["why", "cd" * 32, "--request", str(request), "--root", "project"]
+    run = subprocess.run(
+        [sys.executable, "-m", "recctl", *why],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "(none at /v1/completions: every endpoint)" in run.stdout
+    assert "at /v1/completions, newest" not in run.stdout
+
+
+def test_coverage_reports_skipped_tests_apart(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "tests/recordings").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\n[tool.recctl]\n')
+    recorded = recorder.write(project / "tests/recordings", chat("test_a", "x"))
+    header = {"recctl-used": 1, "root": str(project.resolve()), "rootdir": str(project)}
+    tests = [
+        {
+            "test": "t.py::test_a",
+            "outcome": "passed",
+            "opened": {"tests/recordings/" + recorded.name: 1},
+        },
+        {"test": "t.py::test_live", "outcome": "passed", "opened": {}},
+        {"test": "t.py::test_skipped", "outcome": "skipped", "opened": {}},
+    ]
+    log = tmp_path / "used.jsonl"
+    log.write_text("\n".join(json.dumps(line) for line in [header, *tests]) + "\n")
+    records = recctl_json("coverage", "--used", str(log), "--root", "project", cwd=tmp_path)
+    kinds = {(r["kind"], r["test"]) for r in records}
+    assert ("skipped", "t.py::test_skipped") in kinds
+    assert ("no-recording", "t.py::test_live") in kinds
+    assert ("no-recording", "t.py::test_skipped") not in kinds

@@ -62,6 +62,13 @@ def render_coverage_text(report: Coverage, out: TextIO) -> None:
         )
         for test, outcome in report.without_recording:
             lines.write(f"  {outcome or '?':<8} ", test)
+    if report.skipped:
+        lines.write(
+            style(f"{plural(len(report.skipped), 'test')} skipped", bold=True),
+            " (they did not run: nothing is known of their recordings):",
+        )
+        for test, outcome in report.skipped:
+            lines.write(f"  {outcome:<8} ", test)
     if report.failed_opens:
         lines.write(
             style(
@@ -75,8 +82,8 @@ def render_coverage_text(report: Coverage, out: TextIO) -> None:
             for test in tests:
                 lines.write("      ", test)
     lines.write(
-        f"{plural(report.tests, 'test')} ran: {len(report.without_recording)} opened no "
-        f"recording, {report.failed_tests} failed"
+        f"{plural(report.tests, 'test')}: {len(report.without_recording)} opened no "
+        f"recording, {len(report.skipped)} skipped, {report.failed_tests} failed"
     )
 
 
@@ -84,6 +91,8 @@ def render_coverage_json(report: Coverage, out: TextIO) -> None:
     display = Display()
     for test, outcome in report.without_recording:
         out.write(json_text({"kind": "no-recording", "test": test, "outcome": outcome}) + "\n")
+    for test, outcome in report.skipped:
+        out.write(json_text({"kind": "skipped", "test": test, "outcome": outcome}) + "\n")
     for path, tests in report.failed_opens:
         record = {"kind": "opened-by-failed", "path": display(path), "tests": tests}
         out.write(json_text(record) + "\n")

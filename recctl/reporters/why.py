@@ -29,23 +29,20 @@ def render_text(report: WhyReport, out: TextIO) -> None:
     lines = Lines(out)
     style = lines.style
     display = Display()
-    where = f"{display(report.looks_in)}/" if report.looks_in else None
-    if report.found:
+    colour = "green" if report.found else "red"
+    lines.write(style(f"{report.hash}: {report.verdict}", fg=colour, bold=True))
+    lines.write("  ", report.conclusion)
+    if report.folders:
+        lines.write()
         lines.write(
-            style(f"{report.hash}: a recording of this hash is where replay looks", fg="green")
-        )
-    elif where:
-        lines.write(
-            style(f"{report.hash}: no recording of this hash in {where}", fg="red"),
-            " (where replay looks for ",
+            style("replay looks for ", bold=True),
             report.test_id or "",
-            ")",
+            style(" in:", bold=True),
         )
+        for folder in report.folders:
+            lines.write(f"  {display(folder)}/")
     else:
-        lines.write(
-            style(f"{report.hash}: replay looks in the recordings/ beside the test file", fg="red"),
-            " (--test-id names it)",
-        )
+        lines.write("replay looks in the recordings/ beside the test file (--test-id names it)")
     if report.located:
         lines.write()
         lines.write(style("files named by this hash:", bold=True))
@@ -58,7 +55,9 @@ def render_text(report: WhyReport, out: TextIO) -> None:
         lines.write("no file in the project is named by this hash")
     if report.test_id:
         lines.write()
-        scope = f" at {report.endpoint}" if report.endpoint else ""
+        scope = f" at {report.endpoint}" if report.endpoint and report.endpoint_matched else ""
+        if report.endpoint and not report.endpoint_matched:
+            scope = f" (none at {report.endpoint}: every endpoint)"
         if report.recordings:
             lines.write(
                 style(f"{plural(len(report.recordings), 'recording')} of ", bold=True),
