@@ -17,7 +17,7 @@ import hmac
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -148,11 +148,16 @@ def checked_paths(files: Iterable[str | Path], root: Path) -> set[str]:
 
 
 def apply_baseline(
-    report: CheckReport, baseline: Baseline, root: Path, checked: set[str]
+    report: CheckReport,
+    baseline: Baseline,
+    root: Path,
+    checked: set[str],
+    judged: Callable[[str, str], bool] = lambda path, check: True,
 ) -> CheckReport:
     """The report without the findings the baseline holds, counting them, and counting the
-    entries of the files checked (``checked``, root-relative) that no longer occur. Entries of
-    files not checked (a pre-commit run on three files) are neither."""
+    entries of the files checked (``checked``, root-relative) that no longer occur, by the
+    checks that ran on them (``judged(path, check)``). Entries of files or checks not run (a
+    pre-commit run on three files, a check ignored today) are neither."""
     remaining = Counter(entry.key for entry in baseline.entries)
     failed: list[FileResult] = []
     baselined = 0
@@ -167,7 +172,11 @@ def apply_baseline(
                 kept.append(finding)
         if kept:
             failed.append(FileResult(result.path, kept))
-    gone = sum(count for key, count in remaining.items() if count > 0 and key[0] in checked)
+    gone = sum(
+        count
+        for key, count in remaining.items()
+        if count > 0 and key[0] in checked and judged(key[0], key[1])
+    )
     return replace(report, failed=failed, baselined=baselined, baseline_gone=gone)
 
 
@@ -238,13 +247,23 @@ def _chosen(project: Project, chosen: Path | None, writing: bool) -> Baseline:
 
 
 def without_baselined(
-    report: CheckReport, project: Project, files: Iterable[str | Path], chosen: Path | None
+    report: CheckReport,
+    project: Project,
+    files: Iterable[str | Path],
+    chosen: Path | None,
+    checks_for: Callable[[Path], frozenset[str]] | None = None,
 ) -> CheckReport:
-    """``check``'s report less what the project's baseline holds (unchanged without one)."""
+    """``check``'s report less what the project's baseline holds (unchanged without one);
+    ``checks_for`` says which checks ran on a file (default: every check)."""
     baseline = _chosen(project, chosen, writing=False)
     if not baseline.entries:
         return report
-    return apply_baseline(report, baseline, project.root, checked_paths(files, project.root))
+    root = project.root
+
+    def judged(relative: str, check: str) -> bool:
+        return checks_for is None or check in checks_for(root / relative)
+
+    return apply_baseline(report, baseline, root, checked_paths(files, root), judged)
 
 
 def record_baseline(

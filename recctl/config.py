@@ -175,7 +175,7 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "paths": _string_list,
     "schema": _string,
     "max-file-size": _positive_int,
-    "hash-scheme": _string,
+    "hash-scheme": lambda key, value: _string(key, str(value) if type(value) is int else value),
     "select": _string_list,
     "ignore": _string_list,
     "secret-allowlist": _string_list,
@@ -252,7 +252,8 @@ def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
         paths=tuple(_project_path(root, "paths", item) for item in table.get("paths", [])),
         schema=_project_path(root, "schema", table["schema"]) if "schema" in table else None,
         max_file_size=table.get("max-file-size", DEFAULT_MAX_FILE_SIZE),
-        hash_scheme=table.get("hash-scheme"),
+        # An integer is a scheme's name too (hash-scheme = 4).
+        hash_scheme=str(table["hash-scheme"]) if "hash-scheme" in table else None,
         select=tuple(table.get("select", ())),
         ignore=tuple(table.get("ignore", ())),
         secret_allowlist=frozenset(table.get("secret-allowlist", ())),

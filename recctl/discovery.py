@@ -131,6 +131,8 @@ def _relative(path: str | Path, cwd: Path) -> str:
     text, base = str(path), str(cwd)
     if not os.path.isabs(text):
         return text  # already as the user gave it
+    if text.rstrip(os.sep) == base.rstrip(os.sep):
+        return "."  # where the user stands, not ../its-own-name
     prefix = _as_prefix(base)
     if text.startswith(prefix):
         return text[len(prefix) :]

@@ -218,6 +218,9 @@ def classify(recording: store.Recording, display: str, target: HashScheme) -> Ve
     hashes = compute_hashes(data, same_length, memo, hashes)
     matching = _matching(name, hashes)
     if not matching:
+        # The response's rec- ids may come from any scheme's hash (a file recorded under
+        # scheme 1, renamed since): every scheme is asked, for a mismatch only.
+        every = compute_hashes(data, list(SCHEMES.values()), memo, hashes)
         return Verdict(
             display,
             "mismatch",
@@ -225,7 +228,7 @@ def classify(recording: store.Recording, display: str, target: HashScheme) -> Ve
             expected,
             actual,
             "no scheme gives this name: the request was edited or the test_id changed"
-            + _recorded_ids_hint(recording.raw, hashes),
+            + _recorded_ids_hint(recording.raw, every),
         )
     if name.models and name.digest != digest:
         return Verdict(

@@ -80,7 +80,14 @@ def test_a_baseline_reports_only_new_findings_and_notes_fixed_ones(corpus_copy: 
     assert finding["check"] == "secret" and finding["path"].endswith(target.name)
 
     # A fixed finding is noted, so that the baseline shrinks.
-    fixable = next(f for f in before if f["check"] == "normalization")
+    # A file that is no mismatch (normalizing rewrites the rec- ids a mismatch's hint
+    # traces, which changes that finding too).
+    fixable = next(
+        f
+        for f in before
+        if f["check"] == "normalization"
+        and not any(g["path"] == f["path"] and g["message"].startswith("mismatch") for g in before)
+    )
     assert invoke(["normalize", "--write", fixable["path"]]).exit_code == 0
     noted = invoke(["check", tests])
     assert "1 baseline entry no longer occurs: recctl check --write-baseline drops it" in (

@@ -457,3 +457,62 @@ def test_coverage_reports_skipped_tests_apart(tmp_path: Path) -> None:
     assert ("skipped", "t.py::test_skipped") in kinds
     assert ("no-recording", "t.py::test_live") in kinds
     assert ("no-recording", "t.py::test_skipped") not in kinds
+
+
+# --- the smaller contradictions ------------------------------------------------------------------
+
+
+def run_recctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "recctl", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_mismatch_says_which_scheme_made_its_response_ids(corpus: Path, tmp_path: Path) -> None:
+    [path] = (corpus / "llama-stack-1394403/tests/integration/agents/recordings").glob(
+        "095b37e6*.json"
+    )
+    [record] = recctl_json("rehash", str(path), cwd=tmp_path)
+    assert record["verdict"] == "mismatch"
+    assert "its response ids (rec-4a32ce3da3ce) were made under scheme 1" in record["detail"]
+
+
+def test_small_promises(tmp_path: Path) -> None:
+    project, _ = why_project(tmp_path)
+    # The directory you stand in is ".", never ../its-own-name.
+    lost = project / "tests/integration/lost/recordings"
+    recorder.write(lost, chat("test_a", "x") | {"test_id": "tests/lost/test_gone.py::test_a"})
+    recorder.write(lost, chat("test_a", "again") | {"test_id": "tests/gone.py::test_b"})
+    pruned = run_recctl("prune", "tests", cwd=project)
+    assert "no test sources under . " in pruned.stdout, pruned.stdout
+    assert "../project" not in pruned.stdout + pruned.stderr
+    # An option that only means something with another is refused without it.
+    by = run_recctl("ls", "--by", "model", cwd=project)
+    assert by.returncode == 2 and "--by goes with --summary" in by.stderr
+    # A scheme named by an integer.
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n[tool.recctl]\nhash-scheme = 4\n'
+    )
+    assert run_recctl("rehash", "tests", cwd=project).returncode == 0
+    # A file that is no recording: an error line like every other.
+    (project / "README.md").write_text("# not a recording\n")
+    shown = run_recctl("show", "README.md", cwd=project)
+    assert shown.returncode == 1
+    assert shown.stderr.startswith("recctl: error: README.md: ")
+
+
+def test_ignoring_a_check_does_not_make_its_baseline_entries_disappear(tmp_path: Path) -> None:
+    project, path = why_project(tmp_path)
+    data = json.loads(path.read_text())
+    for chunk in data["response"]["body"]:
+        chunk["__data__"]["id"] = "chatcmpl-raw"  # a normalization finding
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    assert run_recctl("check", "--write-baseline", "tests", cwd=project).returncode == 0
+    assert run_recctl("check", "tests", cwd=project).returncode == 0
+    ignored = run_recctl("check", "--ignore", "normalization", "tests", cwd=project)
+    assert ignored.returncode == 0
+    assert "no longer occur" not in ignored.stdout

@@ -2,6 +2,7 @@
 
 import enum
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
@@ -139,14 +140,14 @@ def check(
     # checked once per project, each with its own settings and baseline.
     for found, named in found_projects:
         options = _Options(select, ignore, fix, scheme, schema, jobs, changed, base, no_cache)
-        checked, files = _check_project(found, named, options)
+        checked, files, checks_for = _check_project(found, named, options)
         if no_baseline:
             report.merge(checked)
         elif write_baseline:
             written = record_baseline(checked, found, files, baseline)
             render_baseline_written(written, sys.stdout)
         else:
-            report.merge(without_baselined(checked, found, files, baseline))
+            report.merge(without_baselined(checked, found, files, baseline, checks_for))
     if write_baseline:
         raise typer.Exit(int(ExitCode.OK))
     report.clean_word = "clean"
@@ -169,8 +170,8 @@ class _Options(NamedTuple):
 
 def _check_project(
     found: "Project", named: list[str], options: _Options
-) -> "tuple[CheckReport, list[str] | list[Path]]":
-    """The project's report, and the files it checked."""
+) -> "tuple[CheckReport, list[str] | list[Path], Callable[[Path], frozenset[str]]]":
+    """The project's report, the files it checked, and which checks ran on a file."""
     from recctl import check as core
     from recctl.hashing import get_scheme
 
@@ -203,7 +204,8 @@ def _check_project(
         settings.per_path_ignores,
     )
     cache = result_cache(found, "check", check_settings.cache_key(), options.no_cache)
-    return core.check_paths(files, check_settings, options.jobs, cache), files
+    report = core.check_paths(files, check_settings, options.jobs, cache)
+    return report, files, check_settings.checks_for
 
 
 def _fix(

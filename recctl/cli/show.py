@@ -16,6 +16,15 @@ if TYPE_CHECKING:
     from recctl.show import Entry
 
 
+class GroupBy(str, enum.Enum):
+    """What ``ls --summary`` groups by (``recctl.show.GROUPS``)."""
+
+    model = "model"
+    provider = "provider"
+    endpoint = "endpoint"
+    test = "test"
+
+
 class ViewFormat(str, enum.Enum):
     text = "text"
     json = "json"
@@ -54,7 +63,7 @@ def show(
     """
     from recctl import show as core
     from recctl import store
-    from recctl.reporters import Display, Lines, write_json_lines
+    from recctl.reporters import Display, write_file_error, write_json_lines
     from recctl.reporters.show import render_chunks, render_show
 
     if reveal and not (sys.stdout.isatty() and output is ViewFormat.text):
@@ -87,7 +96,7 @@ def show(
                 continue
             shown = core.load_shown(path, max_size, reveal)
         except store.LoadError as error:
-            Lines(sys.stderr).write("recctl: ", display(path), ": ", error.message)
+            write_file_error(sys.stderr, display(path), error.message)
             failed = True
             continue
         if chunks:
@@ -119,9 +128,13 @@ def ls(
         bool, typer.Option("--summary", help="Totals per group instead of one row per file.")
     ] = False,
     by: Annotated[
-        str,
-        typer.Option("--by", help="Group --summary by model, provider, endpoint or test (file)."),
-    ] = "model",
+        GroupBy | None,
+        typer.Option(
+            "--by",
+            help="With --summary: group by model (default), provider, endpoint or test (file).",
+            show_default=False,
+        ),
+    ] = None,
     used: Used = None,
     output: ViewFormatOption = ViewFormat.text,
     jobs: Jobs = None,
@@ -136,8 +149,9 @@ def ls(
     from recctl.discovery import find_recording_names
     from recctl.errors import UsageError
 
-    if summary and by not in core.GROUPS:
-        raise UsageError(f"--by takes one of {', '.join(core.GROUPS)}")
+    if by is not None and not summary:
+        raise UsageError("--by goes with --summary")
+    group_by = (by or GroupBy.model).value
     where = project(paths, root)
     files = find_recording_names(paths or [], where, Path.cwd())
     if used:
@@ -155,7 +169,7 @@ def ls(
     listed = _with_progress(core.entries(files, where.config.max_file_size, jobs), len(files))
     stream = _noting_failures((entry for entry in listed if filters.keep(entry)), failed)
     try:
-        _list(stream, summary, by, output)
+        _list(stream, summary, group_by, output)
     finally:
         listed.close()  # the progress bar goes, whatever stopped the listing (a closed pipe)
     raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))

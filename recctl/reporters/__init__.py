@@ -119,3 +119,9 @@ def human_size(size: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000  # type: ignore[assignment]
     return f"{size} B"
+
+
+def write_file_error(out: TextIO, shown_path: str, message: str) -> None:
+    """One file's problem, on standard error, in the style of every error recctl prints
+    (``recctl: error: PATH: why``); the other files go on."""
+    Lines(out).write("recctl: error: ", shown_path, ": ", message)

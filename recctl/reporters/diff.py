@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from recctl.reporters import Display, Lines, json_text, plural
+from recctl.reporters import Display, Lines, json_text, plural, write_file_error
 
 if TYPE_CHECKING:
     from recctl.diff import DiffReport, Pair
@@ -90,9 +90,9 @@ def pair_line_writer(out: TextIO) -> Callable[[Pair], None]:
 
 
 def render_unreadable(unreadable: Iterable[tuple[str, str]], out: TextIO) -> None:
-    lines, display = Lines(out), Display()
+    display = Display()
     for path, message in unreadable:
-        lines.write("recctl: ", display(path), ": ", message)
+        write_file_error(out, display(path), message)
 
 
 def describe(change: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
 from recctl.jsondiff import shown
-from recctl.reporters import Display, Lines, json_text, plural
+from recctl.reporters import Display, Lines, json_text, plural, write_file_error
 
 if TYPE_CHECKING:
     from recctl.why import Change, WhyReport
@@ -107,7 +107,7 @@ def render_text(report: WhyReport, out: TextIO) -> None:
         if nearest.more:
             lines.write(f"  … {nearest.more} more")
     for path, message in report.unreadable:
-        lines.write("recctl: ", display(path), ": ", message)
+        write_file_error(out, display(path), message)
 
 
 def render_json(report: WhyReport, out: TextIO) -> None:
