@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,31 @@ class FileResult:
         return cls(display, findings)
 
 
+# The commands ``recctl fix --write`` runs, as advice names them (not with more options:
+# ``rehash --write --include-mismatch`` is no fix's): a finding that advises one, fix repairs.
+FIXED_BY_FIX = re.compile(r"recctl (?:normalize|rehash|redact) --write(?! --)")
+
+
+def fixable(finding: Finding) -> bool:
+    """Whether ``recctl fix --write`` repairs this finding (its advice names a command that
+    fix runs; every finding's advice names what changes it)."""
+    return FIXED_BY_FIX.search(finding.message) is not None
+
+
+def per_check(findings: Iterable[Finding]) -> list[tuple[str, int, int]]:
+    """(check, findings, of which fix repairs) for every check with findings, in CHECKS order."""
+    counts: dict[str, list[int]] = {}
+    for finding in findings:
+        count = counts.setdefault(finding.check, [0, 0])
+        count[0] += 1
+        count[1] += fixable(finding)
+    order = {check: index for index, check in enumerate(CHECKS)}
+    return [
+        (check, total, fixed)
+        for check, (total, fixed) in sorted(counts.items(), key=lambda item: order.get(item[0], 9))
+    ]
+
+
 @dataclass
 class CheckReport:
     """The outcome of a run over many files: how many, and those with findings, in path
@@ -90,6 +116,8 @@ class CheckReport:
     """Findings left out because the baseline holds them."""
     baseline_gone: int = 0
     """Baseline entries of the files checked that no longer occur."""
+    quiet: bool = False
+    """Findings only: no summary (``-q``)."""
 
     @classmethod
     def of(cls, results: Iterable[FileResult]) -> CheckReport:

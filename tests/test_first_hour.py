@@ -516,3 +516,52 @@ def test_ignoring_a_check_does_not_make_its_baseline_entries_disappear(tmp_path:
     ignored = run_recctl("check", "--ignore", "normalization", "tests", cwd=project)
     assert ignored.returncode == 0
     assert "no longer occur" not in ignored.stdout
+
+
+# --- everyday options ------------------------------------------------------------------------
+
+
+def complete(words: str, cwd: Path) -> list[str]:
+    """What bash completion offers for the last of ``words`` (typer's completion protocol)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "recctl"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **os.environ,
+            "_RECCTL_COMPLETE": "complete_bash",
+            "COMP_WORDS": f"recctl {words}",
+            "COMP_CWORD": str(len(words.split())),
+        },
+    )
+    return completed.stdout.split()
+
+
+def test_completion_of_checks_schemes_groups_and_hash_prefixes(tmp_path: Path) -> None:
+    project, path = why_project(tmp_path)
+    assert complete("check --select sch", project) == ["schema"]
+    assert complete("check --ignore schema,no", project) == ["schema,normalization"]
+    assert set(complete("rehash --scheme 4", project)) == {"4a", "4b", "4"}
+    assert complete("ls --summary --by pro", project) == ["provider"]
+    assert complete(f"show {path.stem[:6]}", project) == [path.stem]
+    assert complete(f"why {path.stem[:6]}", project) == [path.stem]
+
+
+def test_exit_zero_quiet_and_a_summary_per_check(tmp_path: Path) -> None:
+    project, path = why_project(tmp_path)
+    data = json.loads(path.read_text())
+    for chunk in data["response"]["body"]:
+        chunk["__data__"]["id"] = "chatcmpl-raw"  # normalize repairs it
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    plain = run_recctl("check", "tests", cwd=project)
+    assert plain.returncode == 1
+    assert plain.stdout.splitlines()[-1] == (
+        "by check: normalization 1 (1 fixable): recctl fix --write repairs 1"
+    )
+    quiet = run_recctl("check", "-q", "tests", cwd=project)
+    assert quiet.returncode == 1 and len(quiet.stdout.splitlines()) == 1
+    assert "[normalization]" in quiet.stdout
+    assert run_recctl("check", "--exit-zero", "tests", cwd=project).returncode == 0
+    assert run_recctl("validate", "-q", "--exit-zero", "tests", cwd=project).stdout == ""

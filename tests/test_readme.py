@@ -82,3 +82,43 @@ def test_the_pre_commit_snippet_names_a_revision_that_exists() -> None:
         check=False,
     )
     assert known.returncode == 0, f"rev {revision.group(1)} does not exist"
+
+
+def test_help_placeholders_are_the_readme_s() -> None:
+    """An option's value is called the same in --help and in the README (`--jobs N`, `--root
+    DIR`), never `<int range>` or `<str>`."""
+    from typer.core import TyperOption
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        body = README.split(f"### `recctl {name}", 1)[-1].split("\n### ", 1)[0]
+        for param in command.params:
+            if not isinstance(param, TyperOption) or param.is_flag or param.name == "help":
+                continue
+            if getattr(param.type, "choices", None):
+                continue  # shown as <a|b>, in the README as a\|b
+            metavar = param.metavar
+            assert metavar is not None and metavar.upper() == metavar, (name, param.opts)
+            long = next(option for option in param.opts if option.startswith("--"))
+            shown = metavar.replace("|", "\\|")
+            forms = [f"`{long} {shown}`"] + [
+                f"`{long}`, `{short}` `{shown}`" for short in param.opts if short != long
+            ]
+            assert any(form in body for form in forms), (name, long, metavar)
+
+
+def test_the_validate_example_is_what_validate_prints_here() -> None:
+    """The README's first console example is the bundled samples' real output."""
+    import subprocess
+    import sys
+
+    example = README.split("```console\n$ recctl validate\n", 1)[1].split("\n", 1)[0]
+    shown = subprocess.run(
+        [sys.executable, "-m", "recctl", "validate"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "RECCTL_NO_CACHE": "1"},
+    )
+    assert shown.stdout.splitlines()[0] == example

@@ -43,9 +43,19 @@ class OutputFormat(str, enum.Enum):
 Paths = Annotated[
     list[str] | None,
     typer.Argument(
+        metavar="PATHS",
         help="Recording files or directories (default: [tool.recctl] paths, else ./recordings).",
         show_default=False,
     ),
+]
+
+Quiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print the findings only, without the summary."),
+]
+ExitZero = Annotated[
+    bool,
+    typer.Option("--exit-zero", help="Exit 0 even when there are findings (default: 1)."),
 ]
 
 IgnoreMissing = Annotated[
@@ -83,6 +93,7 @@ Schema = Annotated[
     Path | None,
     typer.Option(
         "--schema",
+        metavar="PATH",
         help="Validate against this JSON Schema instead of the bundled one.",
         show_default=False,
         dir_okay=False,
@@ -94,16 +105,56 @@ Jobs = Annotated[
     typer.Option(
         "--jobs",
         "-j",
+        metavar="N",
         min=1,
         help="Worker processes (default: one per CPU from 64 files on; 1 runs serially).",
         show_default=False,
     ),
 ]
 
+
+def complete_schemes(incomplete: str) -> list[str]:
+    """Shell completion of --scheme: the registry's schemes."""
+    from recctl.hashing import SCHEMES
+
+    return [name for name in SCHEMES if name.startswith(incomplete)]
+
+
+def complete_checks(incomplete: str) -> list[str]:
+    """Shell completion of --select and --ignore: the checks, after those already typed
+    (comma-separated)."""
+    from recctl.findings import CHECKS
+
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    return [prefix + check for check in CHECKS if check.startswith(last)]
+
+
+def complete_hashes(incomplete: str) -> list[str]:
+    """Shell completion of a hash: the hashes of the recordings under the current project
+    whose names start with what is typed (paths are the shell's own business)."""
+    from recctl.discovery import recordings_dirs_below, walk_recordings
+    from recctl.hashing.names import parse_name
+    from recctl.project import find_project
+
+    if not incomplete or any(char not in "0123456789abcdef" for char in incomplete.lower()):
+        return []
+    root = find_project([], Path.cwd()).root
+    found: set[str] = set()
+    for directory in recordings_dirs_below(str(root)):
+        for path in walk_recordings(directory):
+            name = parse_name(os.path.basename(path))
+            if name.hash is not None and name.hash.startswith(incomplete.lower()):
+                found.add(name.hash)
+    return sorted(found)[:200]
+
+
 Scheme = Annotated[
     str | None,
     typer.Option(
         "--scheme",
+        metavar="NAME",
+        autocompletion=complete_schemes,
         help="Target hash scheme: 1, 2, 3, 4a, 4b or 4 (default: hash-scheme in "
         "[tool.recctl], else the newest, 4).",
         show_default=False,
@@ -181,6 +232,7 @@ Root = Annotated[
     Path | None,
     typer.Option(
         "--root",
+        metavar="DIR",
         help="The project root (default: searched upwards from the paths given: "
         "[tool.recctl], else the git work tree, else pyproject.toml).",
         show_default=False,

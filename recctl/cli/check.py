@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 import typer
 
 from recctl.cli._options import (
+    ExitZero,
     IgnoreMissing,
     Jobs,
     NoCache,
     Paths,
+    Quiet,
     Root,
     Schema,
     Scheme,
+    complete_checks,
     existing,
     projects,
     result_cache,
@@ -44,6 +47,8 @@ class CheckFormat(str, enum.Enum):
 CheckNames = Annotated[
     list[str] | None,
     typer.Option(
+        metavar="CHECKS",
+        autocompletion=complete_checks,
         help="Checks, comma-separated or repeated: schema, hash, normalization, secret.",
         show_default=False,
     ),
@@ -76,6 +81,7 @@ def check(
         Path | None,
         typer.Option(
             "--baseline",
+            metavar="FILE",
             help="The baseline file (default: baseline in [tool.recctl], else "
             ".recctl-baseline.json at the root, when it exists).",
             show_default=False,
@@ -115,6 +121,8 @@ def check(
     schema: Schema = None,
     jobs: Jobs = None,
     ignore_missing: IgnoreMissing = False,
+    quiet: Quiet = False,
+    exit_zero: ExitZero = False,
     root: Root = None,
 ) -> None:
     """Run every per-file check in one pass.
@@ -151,9 +159,10 @@ def check(
     if write_baseline:
         raise typer.Exit(int(ExitCode.OK))
     report.clean_word = "clean"
+    report.quiet = quiet
     REPORTERS[output.value if output else default_format()](report, sys.stdout)
     step_summary(lambda: markdown_report(report))
-    raise typer.Exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
+    raise typer.Exit(int(ExitCode.FINDINGS if report.findings and not exit_zero else ExitCode.OK))
 
 
 class _Options(NamedTuple):

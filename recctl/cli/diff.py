@@ -22,6 +22,7 @@ def diff(
     arguments: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="OLD NEW",
             help="OLD NEW (files or directories), REV1 REV2, or REV (against the work tree), "
             "then optionally -- PATHS to limit a git diff.",
             show_default=False,

@@ -37,6 +37,7 @@ def prune(
         Path | None,
         typer.Option(
             "--tests",
+            metavar="FILE",
             help="Node ids that exist, one a line (pytest --collect-only -q).",
             dir_okay=False,
             show_default=False,
@@ -46,6 +47,7 @@ def prune(
         str | None,
         typer.Option(
             "--collect",
+            metavar="ARGS",
             help='Run "pytest --collect-only -q ARGS" for the node ids that exist.',
             show_default=False,
         ),

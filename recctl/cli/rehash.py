@@ -40,6 +40,7 @@ def rehash(
         Path | None,
         typer.Option(
             "--explain",
+            metavar="FILE",
             help="Explain one file's verdict with the canonical forms that were hashed.",
             dir_okay=False,
             show_default=False,
@@ -109,6 +110,7 @@ def hash_command(
     source: Annotated[
         str,
         typer.Argument(
+            metavar="FILE|-",
             help="A recording file, or - for a recording or bare request JSON on stdin.",
             show_default=False,
         ),
@@ -116,7 +118,10 @@ def hash_command(
     test_id: Annotated[
         str | None,
         typer.Option(
-            "--test-id", help="The test id to hash with (default: the file's).", show_default=False
+            "--test-id",
+            metavar="ID",
+            help="The test id to hash with (default: the file's).",
+            show_default=False,
         ),
     ] = None,
     no_test_id: Annotated[
@@ -125,7 +130,10 @@ def hash_command(
     ] = False,
     scheme: Scheme = None,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Also print the canonical JSON that was hashed.")
+        bool,
+        typer.Option(
+            "--explain", metavar="FILE", help="Also print the canonical JSON that was hashed."
+        ),
     ] = False,
     root: Root = None,
 ) -> None:

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from recctl.cli._options import Jobs, Paths, Root, Used, project, projects, usage_logs
+from recctl.cli._options import (
+    Jobs,
+    Paths,
+    Root,
+    Used,
+    complete_hashes,
+    project,
+    projects,
+    usage_logs,
+)
 from recctl.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -40,6 +49,8 @@ def show(
     refs: Annotated[
         list[str],
         typer.Argument(
+            metavar="REF",
+            autocompletion=complete_hashes,
             help="Recording paths, directories, full hashes or unique hash prefixes (4+ hex).",
             show_default=False,
         ),
@@ -110,19 +121,33 @@ def ls(
     paths: Paths = None,
     test: Annotated[
         str | None,
-        typer.Option("--test", help="Only tests matching this glob.", show_default=False),
+        typer.Option(
+            "--test", metavar="GLOB", help="Only tests matching this glob.", show_default=False
+        ),
     ] = None,
     model: Annotated[
         str | None,
-        typer.Option("--model", help="Only models matching this glob.", show_default=False),
+        typer.Option(
+            "--model", metavar="GLOB", help="Only models matching this glob.", show_default=False
+        ),
     ] = None,
     endpoint: Annotated[
         str | None,
-        typer.Option("--endpoint", help="Only endpoints matching this glob.", show_default=False),
+        typer.Option(
+            "--endpoint",
+            metavar="GLOB",
+            help="Only endpoints matching this glob.",
+            show_default=False,
+        ),
     ] = None,
     provider: Annotated[
         str | None,
-        typer.Option("--provider", help="Only this provider host (a glob).", show_default=False),
+        typer.Option(
+            "--provider",
+            metavar="GLOB",
+            help="Only this provider host (a glob).",
+            show_default=False,
+        ),
     ] = None,
     summary: Annotated[
         bool, typer.Option("--summary", help="Totals per group instead of one row per file.")

@@ -6,11 +6,13 @@ from pathlib import Path
 import typer
 
 from recctl.cli._options import (
+    ExitZero,
     Format,
     IgnoreMissing,
     Jobs,
     NoCache,
     Paths,
+    Quiet,
     Root,
     Schema,
     existing,
@@ -28,6 +30,8 @@ def validate(
     jobs: Jobs = None,
     no_cache: NoCache = False,
     ignore_missing: IgnoreMissing = False,
+    quiet: Quiet = False,
+    exit_zero: ExitZero = False,
     root: Root = None,
 ) -> None:
     """Check recordings against the JSON schema.
@@ -58,8 +62,9 @@ def validate(
                 cache,
             )
         )
+    report.quiet = quiet
     REPORTERS[format_name(output)](report, sys.stdout)
-    raise typer.Exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
+    raise typer.Exit(int(ExitCode.FINDINGS if report.findings and not exit_zero else ExitCode.OK))
 
 
 def register(app: typer.Typer) -> None:

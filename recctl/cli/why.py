@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from recctl.cli._options import ChangeFormat, Root, Scheme, project
+from recctl.cli._options import ChangeFormat, Root, Scheme, complete_hashes, project
 from recctl.errors import ExitCode
 
 
@@ -15,6 +15,7 @@ def why(
         str,
         typer.Argument(
             metavar="HASH",
+            autocompletion=complete_hashes,
             help="The request hash replay could not find (8 to 64 hex digits).",
             show_default=False,
         ),
@@ -23,6 +24,7 @@ def why(
         str | None,
         typer.Option(
             "--test-id",
+            metavar="ID",
             help="The test that missed it (default: the --request recording's test_id).",
             show_default=False,
         ),
@@ -31,6 +33,7 @@ def why(
         str | None,
         typer.Option(
             "--request",
+            metavar="FILE|-",
             help="The live request: a bare request JSON or a recording, a file or - for stdin.",
             show_default=False,
         ),

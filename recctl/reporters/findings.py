@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from recctl.findings import CHECKS, CheckReport, Finding
+from recctl.findings import CHECKS, CheckReport, Finding, per_check
 from recctl.reporters import (
     Display,
     Lines,
@@ -75,13 +75,28 @@ def render_text(report: CheckReport, out: TextIO) -> None:
             " ",
             style("[" + finding.check + "]", dim=True),
         )
+    if report.quiet:
+        return
     if findings:
         summary = style("✗ " + summary_text(report), fg="red")
     else:
         summary = style("✓ " + summary_text(report), fg="green")
     lines.write(summary)
+    if findings:
+        lines.write(style(check_summary(findings), dim=True))
     for note in baseline_notes(report):
         lines.write(style(note, dim=True))
+
+
+def check_summary(findings: list[Finding]) -> str:
+    """Findings per check, with how many ``recctl fix --write`` repairs."""
+    parts = [
+        f"{check} {total}" + (f" ({fixed} fixable)" if fixed else "")
+        for check, total, fixed in per_check(findings)
+    ]
+    repaired = sum(fixed for _, _, fixed in per_check(findings))
+    advice = f": recctl fix --write repairs {repaired}" if repaired else ""
+    return "by check: " + ", ".join(parts) + advice
 
 
 def summary_text(report: CheckReport) -> str:
