@@ -89,6 +89,11 @@ class PruneReport:
     """Outdated files a rename repairs (``rehash``'s word outdated): not stale."""
     conflicts: int = 0
     """Outdated files whose new name another request holds (``rehash``'s word conflict)."""
+    unjudged: Counter[str] = field(default_factory=Counter)
+    """With usage logs: recordings no run can vouch for, by why (their test never ran, was
+    skipped or failed): neither used nor unused."""
+    contributions: list[Any] = field(default_factory=list)
+    """With usage logs: what each log brought (``usage.Contribution``)."""
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     """Files that could not be read, with why: findings, never silently skipped."""
     withheld: Withheld | None = None
@@ -301,25 +306,37 @@ def find_stale(
     missing = sum(1 for item in seen if item.test_id and not index.has_file(item.test_id))
     if missing * 2 > tested:
         report.withheld = Withheld(str(root), missing, tested)
+    # A file a logged run opened is never stale, whatever its name or place says: the
+    # replay read it (a recorder that names files its own way).
+    opened = {item.path for item in seen if used.used(project.key(item.path))} if used else set()
+    # A run that opened files no hash scheme names has a recorder that names them its own
+    # way: what the names say (unreachable) is then no evidence, only the logs are.
+    own_names = any(item.status == "mismatch" for item in seen if item.path in opened)
     reachable: list[_Seen] = []
     for item in seen:
-        stale = _stale_reason(item, index, root, report.withheld is None)
+        stale = None
+        if item.path not in opened and not (own_names and item.status == "mismatch"):
+            stale = _stale_reason(item, index, root, report.withheld is None)
         if stale is not None:
             report.stale.append(stale)
             continue
         reachable.append(item)
-    duplicates = _duplicates(reachable, project)
+    duplicates = [stale for stale in _duplicates(reachable, project) if stale.path not in opened]
     report.stale.extend(duplicates)
     flagged = {stale.path for stale in duplicates}
     if used is not None:
         runs = plural_runs(used)
         for item in reachable:
             # An outdated file is not read until renamed: a repair, not a deletion.
-            if item.status == "outdated" or item.path in flagged:
+            if item.status == "outdated" or item.path in flagged or item.path in opened:
                 continue
-            if not used.used(project.key(item.path)):
-                report.stale.append(item.stale("unused", f"no test opened it in {runs}"))
-                flagged.add(item.path)
+            # Only what a run can vouch for is judged: a test that ran and passed.
+            why = used.unjudged(item.test_id, project.key(os.path.dirname(item.path)))
+            if why is not None:
+                report.unjudged[why] += 1
+                continue
+            report.stale.append(item.stale("unused", f"no test opened it in {runs}"))
+            flagged.add(item.path)
     # Outdated files are not stale: a rename repairs them, unless another request holds
     # their new name (a conflict), as rehash settles them.
     outdated = [
@@ -331,6 +348,8 @@ def find_stale(
     words = Counter(word_of(verdict, renames.get(verdict.path)) for verdict in outdated)
     report.outdated = words["outdated"]
     report.conflicts = words["conflict"]
+    if used is not None:
+        report.contributions = list(used.contributions)
     if variants:
         report.variants = _variants([item for item in reachable if item.status == "ok"])
     report.stale.sort(key=lambda stale: stale.path)

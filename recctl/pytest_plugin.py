@@ -18,6 +18,7 @@ nothing beyond the standard library and pytest until it is asked for.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -33,6 +34,8 @@ RECORDINGS = "recordings"
 EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob", "glob.glob/2"})
 SESSION = ""
 """What opens outside any test (collection, session set-up) are attributed to."""
+NOT_RUN = "not run"
+"""The outcome of a collected test that never ran."""
 
 
 class UsageRecorder:
@@ -50,6 +53,12 @@ class UsageRecorder:
         self.listed: dict[str, set[str]] = {}
         self.globs: dict[str, set[str]] = {}
         self.outcomes: dict[str, str] = {}
+        self.collected: set[str] = set()
+        self.spool = ""
+        """Where the session's other processes write what they open (``usage_child``)."""
+        self.current_file = ""
+        """The file that names the running test, for the processes this one starts."""
+        self._current_fd: int | None = None
 
     def see(self, event: str, args: tuple[Any, ...]) -> None:
         target = args[0] if args else None
@@ -70,14 +79,35 @@ class UsageRecorder:
         path = os.path.abspath(target)
         if not self._kept(path):
             return
-        test = self.current
-        if event == "open":
+        kind = "open" if event == "open" else "glob" if event.startswith("glob.") else "list"
+        self.note(self.current, kind, path)
+
+    def note(self, test: str, kind: str, path: str) -> None:
+        """One open, glob or listing by ``test`` (of this process or another)."""
+        if kind == "open":
             counts = self.opened.setdefault(test, {})
             counts[path] = counts.get(path, 0) + 1
-        elif event.startswith("glob."):
+        elif kind == "glob":
             self.globs.setdefault(test, set()).add(path)
         else:
             self.listed.setdefault(test, set()).add(path)
+
+    def set_current(self, test: str) -> None:
+        """The running test, here and for the processes this one starts: the name and a
+        newline written over the file's start in one call, then the rest cut (a reader takes
+        what comes before the first newline). Two system calls a test, no new file."""
+        self.current = test
+        if not self.current_file:
+            return
+        try:
+            if self._current_fd is None:
+                flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+                self._current_fd = os.open(self.current_file, flags, 0o600)
+            line = (test + "\n").encode("utf-8", "surrogateescape")
+            os.pwrite(self._current_fd, line, 0)
+            os.ftruncate(self._current_fd, len(line))
+        except OSError:
+            self.current_file = ""  # a spool that cannot be written: opens go unnamed
 
     def _kept(self, path: str) -> bool:
         marker = os.sep + RECORDINGS + os.sep
@@ -92,6 +122,7 @@ class UsageRecorder:
             "listed": {test: sorted(paths) for test, paths in self.listed.items()},
             "globs": {test: sorted(paths) for test, paths in self.globs.items()},
             "outcomes": self.outcomes,
+            "collected": sorted(self.collected),
         }
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -105,10 +136,26 @@ class UsageRecorder:
         for test, outcome in state.get("outcomes", {}).items():
             if self.outcomes.get(test) != "failed":
                 self.outcomes[test] = outcome
+        self.collected.update(state.get("collected", ()))
+
+    def merge_spool(self) -> None:
+        """Take in what the session's other processes opened, then clear the spool."""
+        if not self.spool:
+            return
+        from recctl.usage_child import read_spool
+
+        for record in read_spool(self.spool):
+            test = record.get("test")
+            kind = record.get("kind")
+            self.note(test if isinstance(test, str) else SESSION, str(kind), record["path"])
+        import shutil
+
+        shutil.rmtree(self.spool, ignore_errors=True)
 
 
 _recorder: UsageRecorder | None = None
 _hook_added = False
+_fork_hook_added = False
 _LOG = pytest.StashKey[str]()
 """Where the log goes, absolute (the run may change directory)."""
 
@@ -148,9 +195,50 @@ def pytest_configure(config: pytest.Config) -> None:
     extra = tuple(str(path) for path in project.config.paths)
     _recorder = UsageRecorder(str(project.root), extra)
     config.stash[_LOG] = os.path.abspath(log)
+    _share_with_subprocesses(_recorder, config)
     if not _hook_added:
         sys.addaudithook(_audit)
         _hook_added = True
+
+
+def _share_with_subprocesses(recorder: UsageRecorder, config: pytest.Config) -> None:
+    """Let every process the session starts log what it opens: a spool folder (the
+    controller's, which xdist workers inherit) and, per process that runs tests, a file
+    naming its running test, both in the environment the subprocesses inherit."""
+    from recctl import usage_child
+
+    usage_child.stop()  # this process logs its own opens
+    worker = getattr(config, "workerinput", None)
+    spool = os.environ.get(usage_child.SPOOL) if worker is not None else None
+    if not spool:
+        import tempfile
+
+        spool = tempfile.mkdtemp(prefix="recctl-usage-")
+        recorder.spool = spool  # the controller merges it
+    name = worker.get("workerid", "worker") if worker is not None else "main"
+    recorder.current_file = os.path.join(spool, f"current-{name}")
+    os.environ[usage_child.SPOOL] = spool
+    os.environ[usage_child.CURRENT] = recorder.current_file
+    os.environ[usage_child.EXTRA] = os.pathsep.join(recorder.extra)
+    recorder.set_current(SESSION)
+    global _fork_hook_added
+    if not _fork_hook_added:
+        os.register_at_fork(after_in_child=_after_fork)
+        _fork_hook_added = True
+
+
+def _after_fork() -> None:
+    """In a process forked from the session (a multiprocessing pool): its memory is lost
+    when it exits, so what it opens goes to the spool, under the test running at the fork."""
+    global _recorder
+    recorder = _recorder
+    if recorder is None or not recorder.current_file:
+        return
+    _recorder = None
+    from recctl import usage_child
+
+    spool = os.path.dirname(recorder.current_file)
+    usage_child.watch(spool, recorder.current_file, recorder.extra)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -159,12 +247,18 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
     if recorder is None:
         yield
         return
-    recorder.current = item.nodeid
+    recorder.set_current(item.nodeid)
     recorder.outcomes.setdefault(item.nodeid, "passed")
     try:
         yield
     finally:
-        recorder.current = SESSION
+        recorder.set_current(SESSION)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    recorder = _recorder
+    if recorder is not None:
+        recorder.collected.update(item.nodeid for item in session.items)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -200,6 +294,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is not None:
         workeroutput["recctl_used"] = recorder.state()
         return
+    recorder.merge_spool()
     lines = log_lines(recorder, str(config.rootpath), _worker_count(config))
     from pathlib import Path
 
@@ -217,14 +312,30 @@ def _worker_count(config: pytest.Config) -> int:
 
 
 def _relative(path: str, root: str) -> str | None:
-    """``path`` relative to the (resolved) root once its symlinks are resolved, as recctl
-    names files whatever path reached them (a run through a symlinked checkout); None when
-    it lies outside the root: not one of the project's recordings."""
-    from recctl.project import real_path
-
+    """``path`` (absolute) relative to the (resolved) root once its symlinks are resolved, as
+    recctl names files whatever path reached them (a run through a symlinked checkout, as
+    ``project.real_path`` does); None when it lies outside the root: not one of the
+    project's recordings."""
     prefix = root.rstrip(os.sep) + os.sep
-    real = real_path(path)
+    directory, _, name = path.rpartition(os.sep)
+    real_directory, links = _directory(directory)
+    real = f"{real_directory}{os.sep}{name}"
+    if name in links:
+        real = os.path.realpath(real)
     return real[len(prefix) :].replace(os.sep, "/") if real.startswith(prefix) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _directory(directory: str) -> tuple[str, frozenset[str]]:
+    """A directory's real path and the names in it that are symlinks: one listing for all
+    the files a run opened there, not a stat each."""
+    real = os.path.realpath(directory or os.sep)
+    try:
+        with os.scandir(real) as entries:
+            links = frozenset(entry.name for entry in entries if entry.is_symlink())
+    except OSError:
+        links = frozenset()
+    return real.rstrip(os.sep), links
 
 
 def _relatives(paths: Any, root: str) -> list[str]:
@@ -243,7 +354,9 @@ def log_lines(recorder: UsageRecorder, rootdir: str, workers: int) -> list[str]:
         "workers": workers,
     }
     lines = [json.dumps(header) + "\n"]
-    tests = sorted(set(recorder.outcomes) | set(recorder.opened) | set(recorder.listed))
+    tests = sorted(
+        set(recorder.outcomes) | set(recorder.opened) | set(recorder.listed) | recorder.collected
+    )
     for test in tests:
         opened: dict[str, int] = {}
         for path, count in recorder.opened.get(test, {}).items():
@@ -252,7 +365,8 @@ def log_lines(recorder: UsageRecorder, rootdir: str, workers: int) -> list[str]:
                 opened[name] = opened.get(name, 0) + count
         record = {
             "test": test or None,
-            "outcome": recorder.outcomes.get(test) if test else None,
+            # Collected and never run (an interrupted run, -x): said so, never "passed".
+            "outcome": recorder.outcomes.get(test, NOT_RUN) if test else None,
             "opened": dict(sorted(opened.items())),
             "listed": _relatives(recorder.listed.get(test, ()), root),
             "globs": _relatives(recorder.globs.get(test, ()), root),

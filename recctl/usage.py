@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import posixpath
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from recctl.errors import UsageError
 from recctl.project import Project, real_path
 
 LOG_VERSION = 1
+RECORDINGS = "recordings"
 
 
 @dataclass
@@ -29,6 +31,24 @@ class TestRun:
     outcome: str | None
     opened: Counter[str] = field(default_factory=Counter)
     """Root-relative paths and how often the test opened each."""
+    outcomes: set[str] = field(default_factory=set)
+    """Its outcome in every log that has it (a matrix runs a test in several jobs)."""
+
+    @property
+    def passed(self) -> bool:
+        """Whether it ran and passed in at least one log: what lets prune judge its files."""
+        return "passed" in self.outcomes
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one log of a matrix brought: for the summary, and to tell an empty log."""
+
+    log: str
+    tests: int
+    passed: int
+    opened: int
+    """Recordings its tests opened (in any of the session's processes)."""
 
 
 @dataclass
@@ -37,9 +57,11 @@ class UsageLog:
     them opened, and fails if it failed in one."""
 
     logs: list[str] = field(default_factory=list)
+    contributions: list[Contribution] = field(default_factory=list)
     tests: dict[str, TestRun] = field(default_factory=dict)
     globs: set[str] = field(default_factory=set)
     """Root-relative glob patterns a recorder ran (a model listing's ``models-<hash>-*``)."""
+    _folders: set[str] | None = field(default=None, repr=False)
 
     def opens(self) -> dict[str, Counter[str]]:
         """For each opened path: the tests that opened it, with how often."""
@@ -48,6 +70,35 @@ class UsageLog:
             for path, count in run.opened.items():
                 by_path.setdefault(path, Counter())[test] += count
         return by_path
+
+    def unjudged(self, test_id: str | None, folder: str) -> str | None:
+        """Why these runs cannot say whether a recording is used (None: they can): its test
+        never ran, was skipped or failed in every log. A recording without a test id is
+        judged by its folder (root-relative): a test that passed lives beside it, or opened
+        a file of it."""
+        if test_id:
+            run = self.tests.get(test_id)
+            if run is None or not run.outcomes:
+                return "not in any run"
+            if run.passed:
+                return None
+            if "failed" in run.outcomes:
+                return "failed"
+            if run.outcomes & {"skipped", "xfailed"}:
+                return "skipped"
+            return "not run"
+        return None if folder in self._passed_folders() else "no test of its folder ran"
+
+    def _passed_folders(self) -> set[str]:
+        if self._folders is None:
+            folders: set[str] = set()
+            for test, run in self.tests.items():
+                if not test or not run.passed:
+                    continue
+                folders.add(posixpath.join(posixpath.dirname(test.split("::")[0]), RECORDINGS))
+                folders.update(posixpath.dirname(path) for path in run.opened)
+            self._folders = folders
+        return self._folders
 
     def used(self, relative: str) -> bool:
         """Whether a run read the file: opened it, or globbed a pattern it matches."""
@@ -150,10 +201,15 @@ class _Confined:
         return relative
 
 
-def load_usage(paths: Iterable[Path], project: Project) -> UsageLog:
-    """Every log merged; refused when one looks like a mistake (module docstring)."""
+def load_usage(
+    paths: Iterable[Path], project: Project, allow_empty: Iterable[Path] = ()
+) -> UsageLog:
+    """Every log merged; refused when one looks like a mistake (module docstring). A log whose
+    tests passed without opening any recording is refused, unless it is in ``allow_empty``:
+    beside the others of a matrix, it would call what its job needs unused."""
     merged = UsageLog()
     root = str(project.root)
+    allowed = {os.path.realpath(path) for path in allow_empty}
     for path in paths:
         header, records = _read(path)
         tests = [record for record in records if isinstance(record.get("test"), str)]
@@ -171,17 +227,27 @@ def load_usage(paths: Iterable[Path], project: Project) -> UsageLog:
                     f"project's root {root}: only {present} of the {len(opened)} files it "
                     "names are here. Run recctl where the suite ran, or pass --root"
                 )
+        passed = sum(1 for record in tests if record.get("outcome") == "passed")
+        if not opened and passed and os.path.realpath(path) not in allowed:
+            raise UsageError(
+                f"usage log {path}: {passed} test{'s' if passed != 1 else ''} passed and opened "
+                "no recording (a live run, or a recorder in a process the plugin cannot see): "
+                f"refusing it; --allow-empty {path} takes it if that job needs no recordings"
+            )
         merged.logs.append(str(path))
+        merged.contributions.append(Contribution(str(path), len(tests), passed, len(opened)))
         inside = _Confined(project.root, path)
         for record in records:
             run = merged.tests.setdefault(record.get("test") or "", TestRun(None))
             outcome = record.get("outcome")
             if outcome is not None and run.outcome != "failed":
                 run.outcome = outcome
+            if outcome is not None:
+                run.outcomes.add(outcome)
             for name, count in record.get("opened", {}).items():
                 run.opened[inside(name)] += count
             merged.globs.update(map(inside, record.get("globs", [])))
-    if not any(run.opened for run in merged.tests.values()):
+    if not any(run.opened for run in merged.tests.values()) and not allowed:
         raise UsageError(
             "no test opened a recording in these usage logs: was the suite run in replay mode? "
             "refusing to call every recording unused"

@@ -200,11 +200,28 @@ Used = Annotated[
 ]
 
 
-def usage_logs(arguments: Sequence[str], found: "Project") -> "UsageLog":
-    """The usage logs named, merged and checked (see ``recctl.usage``)."""
+AllowEmpty = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-empty",
+        metavar="LOG",
+        help="A usage log whose tests passed opening no recording, taken all the same (a "
+        "job that needs none); refused otherwise. Repeat for several.",
+        show_default=False,
+    ),
+]
+
+
+def usage_logs(
+    arguments: Sequence[str], found: "Project", allow_empty: Sequence[str] | None = None
+) -> "UsageLog":
+    """The usage logs named (and the empty ones allowed), merged and checked (see
+    ``recctl.usage``)."""
     from recctl.usage import expand, load_usage
 
-    return load_usage(expand(arguments, Path.cwd()), found)
+    allowed = expand(allow_empty or [], Path.cwd())
+    logs = expand([*arguments, *(allow_empty or [])], Path.cwd())
+    return load_usage(list(dict.fromkeys(logs)), found, allowed)
 
 
 NoCache = Annotated[

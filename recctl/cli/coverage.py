@@ -4,12 +4,21 @@ import sys
 
 import typer
 
-from recctl.cli._options import ChangeFormat, ChangeFormatOption, Root, Used, project, usage_logs
+from recctl.cli._options import (
+    AllowEmpty,
+    ChangeFormat,
+    ChangeFormatOption,
+    Root,
+    Used,
+    project,
+    usage_logs,
+)
 from recctl.errors import ExitCode, UsageError
 
 
 def coverage(
     used: Used = None,
+    allow_empty: AllowEmpty = None,
     output: ChangeFormatOption = ChangeFormat.text,
     root: Root = None,
 ) -> None:
@@ -25,7 +34,7 @@ def coverage(
     if not used:
         raise UsageError("coverage needs --used LOG (pytest --recctl-used=LOG writes one)")
     found = project([], root)
-    report = core(usage_logs(used, found), found)
+    report = core(usage_logs(used, found, allow_empty), found)
     COVERAGE_REPORTERS[output.value](report, sys.stdout)
     problems = report.without_recording or report.failed_opens
     raise typer.Exit(int(ExitCode.FINDINGS if problems else ExitCode.OK))

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from recctl.cli._options import (
+    AllowEmpty,
     Jobs,
     Paths,
     Root,
@@ -57,6 +58,7 @@ def prune(
         typer.Option("--variants", help="Also report drifting variants of one test's request."),
     ] = False,
     used: Used = None,
+    allow_empty: AllowEmpty = None,
     scheme: Scheme = None,
     jobs: Jobs = None,
     output: Annotated[
@@ -97,7 +99,9 @@ def prune(
         collected = core.collect_node_ids(collect, found.root)
     files = find_recording_names(paths or [], found, Path.cwd())
     target = get_scheme(scheme or settings.hash_scheme)
-    logs = usage_logs(used, found) if used else None
+    if allow_empty and not used:
+        raise UsageError("--allow-empty goes with --used")
+    logs = usage_logs(used, found, allow_empty) if used else None
     report = core.find_stale(
         files,
         target,

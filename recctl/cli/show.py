@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from recctl.cli._options import (
+    AllowEmpty,
     Jobs,
     Paths,
     Root,
@@ -161,6 +162,7 @@ def ls(
         ),
     ] = None,
     used: Used = None,
+    allow_empty: AllowEmpty = None,
     output: ViewFormatOption = ViewFormat.text,
     jobs: Jobs = None,
     root: Root = None,
@@ -185,7 +187,7 @@ def ls(
         from recctl.reporters.usage import USED_REPORTERS
         from recctl.usage import file_uses
 
-        uses = file_uses(files, usage_logs(used, where), where)
+        uses = file_uses(files, usage_logs(used, where, allow_empty), where)
         USED_REPORTERS[output.value](uses, sys.stdout)
         raise typer.Exit(int(ExitCode.OK))
     filters = core.Filters(test, model, endpoint, provider)

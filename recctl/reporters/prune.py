@@ -11,6 +11,22 @@ if TYPE_CHECKING:
     from recctl.prune import PruneReport
 
 
+def usage_lines(report: PruneReport, display: Display) -> list[str]:
+    """What each usage log brought, and the recordings no run could vouch for."""
+    lines = [
+        f"usage log {display(item.log)}: {plural(item.tests, 'test')}, {item.passed} passed, "
+        f"{plural(item.opened, 'recording')} opened"
+        for item in report.contributions
+    ]
+    if report.unjudged:
+        reasons = ", ".join(f"{count} {why}" for why, count in report.unjudged.most_common())
+        lines.append(
+            f"{plural(sum(report.unjudged.values()), 'recording')} not judged (no run that "
+            f"passed vouches for them): {reasons}"
+        )
+    return lines
+
+
 def not_stale(report: PruneReport) -> list[str]:
     """The files that are not stale though not ok, in rehash's words, with what changes them."""
     from recctl.rehash import ADVICE
@@ -49,6 +65,8 @@ def render_text(report: PruneReport, out: TextIO, variants: bool) -> None:
         lines.write(note)
     for line in not_stale(report):
         lines.write(line)
+    for line in usage_lines(report, display):
+        lines.write(line)
     if variants:
         for variant in report.variants:
             lines.write(f"variants of {variant.test_id} ({variant.endpoint}):")
@@ -69,6 +87,16 @@ def render_json(report: PruneReport, out: TextIO, variants: bool) -> None:
     if report.outdated or report.conflicts:
         not_stale = {"outdated": report.outdated, "conflict": report.conflicts}
         out.write(json_text({"not_stale": not_stale}) + "\n")
+    for item in report.contributions:
+        contribution = {
+            "log": display(item.log),
+            "tests": item.tests,
+            "passed": item.passed,
+            "opened": item.opened,
+        }
+        out.write(json_text({"usage_log": contribution}) + "\n")
+    if report.unjudged:
+        out.write(json_text({"unjudged": dict(report.unjudged.most_common())}) + "\n")
     if variants:
         for variant in report.variants:
             record = {**variant.record(), "paths": [display(path) for path in variant.paths]}
@@ -98,7 +126,7 @@ def render_markdown(report: PruneReport, out: TextIO, variants: bool) -> None:
     note = withheld_note(report, document.display)
     if note:
         document.line(f"- {markdown_text(note)}")
-    for line in not_stale(report):
+    for line in [*not_stale(report), *usage_lines(report, document.display)]:
         document.line(f"- {markdown_text(line)}")
     document.line()
     counts: Counter[str] = Counter(item.reason for item in report.stale)
