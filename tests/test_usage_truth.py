@@ -243,3 +243,12 @@ def test_the_start_up_hook_costs_nothing_and_breaks_nothing(tmp_path: Path) -> N
         check=False,
     )
     assert off.stdout == "False\n"
+
+
+def test_a_line_torn_by_a_killed_process_is_left_out(tmp_path: Path) -> None:
+    from recctl.usage_child import CHILD_SUFFIX, read_spool
+
+    whole = '{"test": "t.py::test_a", "kind": "open", "path": "/p/recordings/a.json"}\n'
+    (tmp_path / f"1-ab{CHILD_SUFFIX}").write_text(whole + '{"test": "t.py::test_b", "ki')
+    (tmp_path / f"2-cd{CHILD_SUFFIX}").write_bytes(b"\xff\xfe not json\n")
+    assert read_spool(str(tmp_path)) == [json.loads(whole)]
