@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -72,6 +74,28 @@ def corpus() -> Path:
             pytest.fail(f"the shared corpus is missing at {CORPUS} and CI=true")
         pytest.skip(f"no shared corpus at {CORPUS}")
     return CORPUS
+
+
+CHAT_TEST_FILE = "tests/integration/chat/test_chat.py"
+
+
+def chat(test: str, question: str) -> dict[str, Any]:
+    """The hand-made chat stream, as a test of ``CHAT_TEST_FILE`` asking ``question``."""
+    data: dict[str, Any] = json.loads((DATA / "recordings" / "chat-stream.json").read_text())
+    data["test_id"] = f"{CHAT_TEST_FILE}::{test}"
+    data["request"]["body"]["messages"][0]["content"] = question
+    return data
+
+
+def git(repo: Path, *args: str) -> str:
+    """git in ``repo``, as a committer (the test's own identity), checked."""
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def recording_files(corpus: Path) -> list[Path]:

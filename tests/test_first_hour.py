@@ -15,26 +15,9 @@ from typing import Any
 import pytest
 
 from tests import recorder
-from tests.conftest import DATA, REPO
+from tests.conftest import CHAT_TEST_FILE, DATA, REPO, chat, git, recctl
 
-TEST_FILE = "tests/integration/chat/test_chat.py"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
-def chat(test: str, question: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((DATA / "recordings" / "chat-stream.json").read_text())
-    data["test_id"] = f"{TEST_FILE}::{test}"
-    data["request"]["body"]["messages"][0]["content"] = question
-    return data
+TEST_FILE = CHAT_TEST_FILE
 
 
 def shadow_commit(target: Path) -> str:
@@ -119,13 +102,7 @@ ADVISED = re.compile(r"recctl (?:rehash|fix|normalize|redact|prune)(?: --[a-z-]+
 
 
 def recctl_json(*args: str, cwd: Path) -> list[dict[str, Any]]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "recctl", *args, "-f", "json"],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = recctl(*args, "-f", "json", cwd=cwd)
     assert "Traceback" not in completed.stderr, completed.stderr
     return [json.loads(line) for line in completed.stdout.splitlines() if line.strip()]
 
@@ -181,13 +158,7 @@ def test_every_command_counts_each_verdict_alike_and_fix_converges(
     assert before["fix"] == {word: rehash[word] for word in ("outdated", "duplicate", "conflict")}
     assert before["prune"] == {word: rehash[word] for word in ("outdated", "conflict", "duplicate")}
 
-    fixed = subprocess.run(
-        [sys.executable, "-m", "recctl", "fix", "--write", "tests"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    fixed = recctl("fix", "--write", "tests", cwd=work)
     assert fixed.returncode == 1 and "failed" not in fixed.stdout, fixed.stdout[-2000:]
     after = words_by_command(work)
     assert after["rehash"]["outdated"] == 0
@@ -206,13 +177,7 @@ def test_every_command_counts_each_verdict_alike_and_fix_converges(
         ("duplicate", "recctl prune --delete"),
         ("mismatch", "recctl rehash --write --include-mismatch"),
     }, advised
-    again = subprocess.run(
-        [sys.executable, "-m", "recctl", "fix", "--write", "tests"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = recctl("fix", "--write", "tests", cwd=work)
     assert again.returncode == 0, again.stdout[-2000:]
     assert "nothing to fix" in again.stdout
 
@@ -360,13 +325,7 @@ def test_diff_pairs_renames_within_one_test_function_and_says_if_the_hash_moves(
     header = [c for c in changes if str(c.get("key", "")).startswith("/headers")]
     assert header and all(c["hash"] == "stays" for c in header)
     assert all(len(c) > 1 for c in changes)  # no row that names a change and shows none
-    text = subprocess.run(
-        [sys.executable, "-m", "recctl", "diff", "HEAD~1", "HEAD"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    text = recctl("diff", "HEAD~1", "HEAD", cwd=repo).stdout
     assert "moves the request hash" in text and "the request hash stays" in text
 
 
@@ -424,13 +383,7 @@ def test_why_says_when_it_lists_the_test_s_recordings_of_other_endpoints(tmp_pat
     request = tmp_path / "live.json"
     request.write_text(json.dumps({"test_id": data["test_id"], "request": data["request"]}))
     why = ["why", "cd" * 32, "--request", str(request), "--root", "project"]
-    run = subprocess.run(
-        [sys.executable, "-m", "recctl", *why],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = recctl(*why, cwd=tmp_path)
     assert "(none at /v1/completions: every endpoint)" in run.stdout
     assert "at /v1/completions, newest" not in run.stdout
 
@@ -462,16 +415,6 @@ def test_coverage_reports_skipped_tests_apart(tmp_path: Path) -> None:
 # --- the smaller contradictions ------------------------------------------------------------------
 
 
-def run_recctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "recctl", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_a_mismatch_says_which_scheme_made_its_response_ids(corpus: Path, tmp_path: Path) -> None:
     [path] = (corpus / "llama-stack-1394403/tests/integration/agents/recordings").glob(
         "095b37e6*.json"
@@ -487,20 +430,20 @@ def test_small_promises(tmp_path: Path) -> None:
     lost = project / "tests/integration/lost/recordings"
     recorder.write(lost, chat("test_a", "x") | {"test_id": "tests/lost/test_gone.py::test_a"})
     recorder.write(lost, chat("test_a", "again") | {"test_id": "tests/gone.py::test_b"})
-    pruned = run_recctl("prune", "tests", cwd=project)
+    pruned = recctl("prune", "tests", cwd=project)
     assert "no test sources under . " in pruned.stdout, pruned.stdout
     assert "../project" not in pruned.stdout + pruned.stderr
     # An option that only means something with another is refused without it.
-    by = run_recctl("ls", "--by", "model", cwd=project)
+    by = recctl("ls", "--by", "model", cwd=project)
     assert by.returncode == 2 and "--by goes with --summary" in by.stderr
     # A scheme named by an integer.
     (project / "pyproject.toml").write_text(
         '[project]\nname = "demo"\n[tool.recctl]\nhash-scheme = 4\n'
     )
-    assert run_recctl("rehash", "tests", cwd=project).returncode == 0
+    assert recctl("rehash", "tests", cwd=project).returncode == 0
     # A file that is no recording: an error line like every other.
     (project / "README.md").write_text("# not a recording\n")
-    shown = run_recctl("show", "README.md", cwd=project)
+    shown = recctl("show", "README.md", cwd=project)
     assert shown.returncode == 1
     assert shown.stderr.startswith("recctl: error: README.md: ")
 
@@ -511,9 +454,9 @@ def test_ignoring_a_check_does_not_make_its_baseline_entries_disappear(tmp_path:
     for chunk in data["response"]["body"]:
         chunk["__data__"]["id"] = "chatcmpl-raw"  # a normalization finding
     path.write_text(json.dumps(data, indent=2) + "\n")
-    assert run_recctl("check", "--write-baseline", "tests", cwd=project).returncode == 0
-    assert run_recctl("check", "tests", cwd=project).returncode == 0
-    ignored = run_recctl("check", "--ignore", "normalization", "tests", cwd=project)
+    assert recctl("check", "--write-baseline", "tests", cwd=project).returncode == 0
+    assert recctl("check", "tests", cwd=project).returncode == 0
+    ignored = recctl("check", "--ignore", "normalization", "tests", cwd=project)
     assert ignored.returncode == 0
     assert "no longer occur" not in ignored.stdout
 
@@ -555,13 +498,13 @@ def test_exit_zero_quiet_and_a_summary_per_check(tmp_path: Path) -> None:
     for chunk in data["response"]["body"]:
         chunk["__data__"]["id"] = "chatcmpl-raw"  # normalize repairs it
     path.write_text(json.dumps(data, indent=2) + "\n")
-    plain = run_recctl("check", "tests", cwd=project)
+    plain = recctl("check", "tests", cwd=project)
     assert plain.returncode == 1
     assert plain.stdout.splitlines()[-1] == (
         "by check: normalization 1 (1 fixable): recctl fix --write repairs 1"
     )
-    quiet = run_recctl("check", "-q", "tests", cwd=project)
+    quiet = recctl("check", "-q", "tests", cwd=project)
     assert quiet.returncode == 1 and len(quiet.stdout.splitlines()) == 1
     assert "[normalization]" in quiet.stdout
-    assert run_recctl("check", "--exit-zero", "tests", cwd=project).returncode == 0
-    assert run_recctl("validate", "-q", "--exit-zero", "tests", cwd=project).stdout == ""
+    assert recctl("check", "--exit-zero", "tests", cwd=project).returncode == 0
+    assert recctl("validate", "-q", "--exit-zero", "tests", cwd=project).stdout == ""

@@ -6,23 +6,16 @@ import collections
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from recctl import prune as core
 from recctl.project import Project
 from tests import recorder
-from tests.conftest import DATA, invoke
+from tests.conftest import CHAT_TEST_FILE, invoke
+from tests.conftest import chat as _recording
 
-TEST_FILE = "tests/integration/chat/test_chat.py"
-
-
-def _recording(test: str, question: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((DATA / "recordings" / "chat-stream.json").read_text())
-    data["test_id"] = f"{TEST_FILE}::{test}"
-    data["request"]["body"]["messages"][0]["content"] = question
-    return data
+TEST_FILE = CHAT_TEST_FILE
 
 
 def _project(project: Path, functions: str) -> Path:

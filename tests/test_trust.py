@@ -19,30 +19,13 @@ from typing import Any
 import pytest
 
 from tests import recorder
-from tests.conftest import DATA, recctl
+from tests.conftest import CHAT_TEST_FILE, chat, git, recctl
 
-TEST_FILE = "tests/integration/chat/test_chat.py"
+TEST_FILE = CHAT_TEST_FILE
 
 
 def no_traceback(completed: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in completed.stderr, completed.stderr
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
-def chat(test: str, question: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((DATA / "recordings" / "chat-stream.json").read_text())
-    data["test_id"] = f"{TEST_FILE}::{test}"
-    data["request"]["body"]["messages"][0]["content"] = question
-    return data
 
 
 @pytest.fixture
