@@ -148,6 +148,11 @@ def _string(key: str, value: Any) -> str:
     return value
 
 
+def _scheme_name(key: str, value: Any) -> str:
+    """A scheme's name: a string, or an integer (``hash-scheme = 4``)."""
+    return _string(key, str(value) if type(value) is int else value)
+
+
 def _positive_int(key: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise UsageError(f"[tool.recctl] {key} must be a positive integer")
@@ -175,7 +180,7 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "paths": _string_list,
     "schema": _string,
     "max-file-size": _positive_int,
-    "hash-scheme": lambda key, value: _string(key, str(value) if type(value) is int else value),
+    "hash-scheme": _scheme_name,
     "select": _string_list,
     "ignore": _string_list,
     "secret-allowlist": _string_list,
@@ -252,8 +257,9 @@ def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
         paths=tuple(_project_path(root, "paths", item) for item in table.get("paths", [])),
         schema=_project_path(root, "schema", table["schema"]) if "schema" in table else None,
         max_file_size=table.get("max-file-size", DEFAULT_MAX_FILE_SIZE),
-        # An integer is a scheme's name too (hash-scheme = 4).
-        hash_scheme=str(table["hash-scheme"]) if "hash-scheme" in table else None,
+        hash_scheme=_scheme_name("hash-scheme", table["hash-scheme"])
+        if "hash-scheme" in table
+        else None,
         select=tuple(table.get("select", ())),
         ignore=tuple(table.get("ignore", ())),
         secret_allowlist=frozenset(table.get("secret-allowlist", ())),

@@ -38,7 +38,7 @@ from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.parallel import process_map
 from recctl.project import Project, real_path
-from recctl.rehash import Verdict, classify, settle, word_of
+from recctl.rehash import Repair, Verdict, classify, settle, word_of
 from recctl.usage import UsageLog
 
 Reason = Literal["orphan", "unreachable", "misplaced", "duplicate", "unused"]
@@ -205,6 +205,8 @@ class _Seen:
 
     path: str
     status: str
+    repair: Repair | None
+    """How an outdated file is repaired (rename, re-record), as rehash says."""
     expected: str | None
     """The name the target scheme gives; empty when it is the file's own (most files: a
     string fewer per file)."""
@@ -237,6 +239,7 @@ def _read(path: Path, target: HashScheme, max_size: int, variants: bool, digests
     return _Seen(
         str(path),
         verdict.status,
+        verdict.repair,
         "" if verdict.expected == path.name else verdict.expected,
         verdict.detail if verdict.status == "mismatch" else "",
         test_id,
@@ -340,7 +343,7 @@ def find_stale(
     # Outdated files are not stale: a rename repairs them, unless another request holds
     # their new name (a conflict), as rehash settles them.
     outdated = [
-        Verdict(item.path, "outdated", None, item.expected or None, "", "", "rename")
+        Verdict(item.path, "outdated", None, item.expected or None, "", "", item.repair)
         for item in reachable
         if item.status == "outdated" and item.path not in flagged and item.expected
     ]

@@ -354,10 +354,14 @@ def _read_all(fd: int) -> bytes:
 
 
 def _current(target: Path) -> bytes | None:
+    """What ``target`` holds now (None: it is gone), read without waiting on what may have
+    been put in its place."""
     try:
         return read_bytes(target, 2**62)
-    except LoadError:
-        return None if not os.path.lexists(target) else b"\0not a regular file"
+    except LoadError as error:
+        if not os.path.lexists(target):
+            return None
+        raise WriteError(f"{target} cannot be read again: {error.message}") from None
 
 
 def write(path: Path, content: bytes, *, expected: bytes | None, root: Path | None = None) -> bool:
@@ -420,11 +424,11 @@ def create(
     _check_root(path, directory / path.name, root)
     try:
         temp = _write_temp(directory, path.name, content, 0o644 if mode is None else mode, sync)
-        if mode is not None:
-            os.chmod(temp, mode)  # a renamed file keeps its mode exactly, whatever the umask
     except OSError as exc:
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
+        if mode is not None:
+            os.chmod(temp, mode)  # a renamed file keeps its mode exactly, whatever the umask
         os.link(temp, directory / path.name)
     except FileExistsError:
         raise WriteError(f"{path} already exists; not overwriting it") from None

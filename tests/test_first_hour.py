@@ -508,3 +508,17 @@ def test_exit_zero_quiet_and_a_summary_per_check(tmp_path: Path) -> None:
     assert "[normalization]" in quiet.stdout
     assert recctl("check", "--exit-zero", "tests", cwd=project).returncode == 0
     assert recctl("validate", "-q", "--exit-zero", "tests", cwd=project).stdout == ""
+
+
+def test_an_outdated_file_without_a_test_id_is_re_record_in_prune_as_in_rehash(
+    tmp_path: Path,
+) -> None:
+    project, _ = why_project(tmp_path)
+    data = chat("test_a", "no id")
+    data["request"]["body"]["temperature"] = 0.1234567  # schemes 2 and 4 round it apart
+    del data["test_id"]  # scheme 4 hashes the test id: only a new recording helps
+    recorder.write(project / "tests/integration/chat/recordings", data, scheme="2")
+    [verdict] = [r for r in recctl_json("rehash", "tests", cwd=project) if r["verdict"] != "ok"]
+    assert verdict["verdict"] == "re-record"
+    records = recctl_json("prune", "tests", cwd=project)
+    assert not any("not_stale" in record for record in records), records
