@@ -18,6 +18,7 @@ nothing beyond the standard library and pytest until it is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -137,6 +138,18 @@ class UsageRecorder:
             if self.outcomes.get(test) != "failed":
                 self.outcomes[test] = outcome
         self.collected.update(state.get("collected", ()))
+
+    def close(self) -> None:
+        """The session is over: the processes it starts from now on are not measured (a
+        second session in this process sets up its own)."""
+        from recctl import usage_child
+
+        for name in (usage_child.SPOOL, usage_child.CURRENT, usage_child.EXTRA):
+            os.environ.pop(name, None)
+        if self._current_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._current_fd)
+            self._current_fd = None
 
     def merge_spool(self) -> None:
         """Take in what the session's other processes opened, then clear the spool."""
@@ -290,6 +303,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     config = session.config
     _recorder = None  # nothing the writing opens is recorded
+    recorder.close()
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["recctl_used"] = recorder.state()
