@@ -26,9 +26,10 @@ reporter can print a key by forgetting to mask it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from recctl.secret_rules import MAY_HOLD_KEY
@@ -71,10 +72,25 @@ def no_annotation(text: str) -> str:
     return _ANNOTATION.sub(lambda match: match.group(1) + "\\x3a", text) if "::" in text else text
 
 
+_revealing = False
+
+
+@contextlib.contextmanager
+def revealing() -> Iterator[None]:
+    """Within it, keys are shown: ``show --reveal``, which a person asked for on a terminal
+    (the command refuses it elsewhere). The only way past the masking."""
+    global _revealing
+    _revealing = True
+    try:
+        yield
+    finally:
+        _revealing = False
+
+
 def no_key(text: str) -> str:
     """``text`` with every shaped key masked; the scanner is loaded only when one of the
     keys' prefixes occurs (most text has none)."""
-    if MAY_HOLD_KEY.search(text) is None:
+    if _revealing or MAY_HOLD_KEY.search(text) is None:
         return text
     from recctl.secrets import mask_text
 

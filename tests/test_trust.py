@@ -563,3 +563,23 @@ def test_an_option_given_as_a_revision_never_reaches_git(
     no_traceback(run)
     assert run.returncode == code, run.stdout + run.stderr
     assert victim.read_text() == "precious\n"
+
+
+def test_show_reveal_on_a_terminal_is_the_one_way_past_the_masking(
+    checkout: Path, tmp_path: Path
+) -> None:
+    if shutil.which("script") is None:
+        pytest.skip("no script(1) to give recctl a terminal")
+    path = leaking(checkout)
+    where = f"work/project/tests/integration/chat/recordings/{path.name}"
+    command = f"{sys.executable} -m recctl show"
+    masked = subprocess.run(
+        ["script", "-qc", f"{command} {where}", "/dev/null"], cwd=tmp_path, capture_output=True
+    ).stdout.decode()
+    revealed = subprocess.run(
+        ["script", "-qc", f"{command} --reveal {where}", "/dev/null"],
+        cwd=tmp_path,
+        capture_output=True,
+    ).stdout.decode()
+    assert KEY not in masked and "‹openai-key" in masked
+    assert KEY in revealed

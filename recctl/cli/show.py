@@ -1,5 +1,6 @@
 """``recctl show`` and ``recctl ls``."""
 
+import contextlib
 import enum
 import sys
 from collections.abc import Generator, Iterator
@@ -75,6 +76,7 @@ def show(
     """
     from recctl import show as core
     from recctl import store
+    from recctl.output import revealing
     from recctl.reporters import Display, write_file_error, write_json_lines
     from recctl.reporters.show import render_chunks, render_show
 
@@ -111,10 +113,11 @@ def show(
             write_file_error(sys.stderr, display(path), error.message)
             failed = True
             continue
-        if chunks:
-            render_chunks(shown.body, sys.stdout)
-        else:
-            render_show(shown, sys.stdout)
+        with revealing() if reveal else contextlib.nullcontext():
+            if chunks:
+                render_chunks(shown.body, sys.stdout)
+            else:
+                render_show(shown, sys.stdout)
     raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
 
 
