@@ -252,14 +252,7 @@ def test_without_git_every_git_command_is_one_error_line(tmp_path: Path) -> None
     (project / "pyproject.toml").write_text('[project]\nname = "demo"\n')
     env = {"PATH": str(tmp_path / "nothing-here"), "HOME": str(tmp_path)}
     for args in (["check", "--changed", "project/recordings"], ["diff", "HEAD~1", "HEAD"]):
-        run = subprocess.run(
-            [sys.executable, "-m", "recctl", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        run = recctl(*args, cwd=tmp_path, env=env)
         assert run.returncode == 2, run.stderr
         assert run.stderr.startswith("recctl: error: ") and len(run.stderr.splitlines()) == 1
         assert "git is not on PATH" in run.stderr
@@ -448,12 +441,18 @@ def test_small_promises(tmp_path: Path) -> None:
     assert shown.stderr.startswith("recctl: error: README.md: ")
 
 
-def test_ignoring_a_check_does_not_make_its_baseline_entries_disappear(tmp_path: Path) -> None:
+def unnormalized_project(tmp_path: Path) -> Path:
+    """``why_project`` whose recording has one finding: ids normalize would repair."""
     project, path = why_project(tmp_path)
     data = json.loads(path.read_text())
     for chunk in data["response"]["body"]:
-        chunk["__data__"]["id"] = "chatcmpl-raw"  # a normalization finding
+        chunk["__data__"]["id"] = "chatcmpl-raw"
     path.write_text(json.dumps(data, indent=2) + "\n")
+    return project
+
+
+def test_ignoring_a_check_does_not_make_its_baseline_entries_disappear(tmp_path: Path) -> None:
+    project = unnormalized_project(tmp_path)
     assert recctl("check", "--write-baseline", "tests", cwd=project).returncode == 0
     assert recctl("check", "tests", cwd=project).returncode == 0
     ignored = recctl("check", "--ignore", "normalization", "tests", cwd=project)
@@ -493,11 +492,7 @@ def test_completion_of_checks_schemes_groups_and_hash_prefixes(tmp_path: Path) -
 
 
 def test_exit_zero_quiet_and_a_summary_per_check(tmp_path: Path) -> None:
-    project, path = why_project(tmp_path)
-    data = json.loads(path.read_text())
-    for chunk in data["response"]["body"]:
-        chunk["__data__"]["id"] = "chatcmpl-raw"  # normalize repairs it
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    project = unnormalized_project(tmp_path)
     plain = recctl("check", "tests", cwd=project)
     assert plain.returncode == 1
     assert plain.stdout.splitlines()[-1] == (
