@@ -65,14 +65,33 @@ def _real_directory(directory: str) -> str:
     return os.path.realpath(directory)
 
 
+@functools.lru_cache(maxsize=4096)
+def _links(real_directory: str) -> frozenset[str]:
+    """The names in a directory that are symlinks: one listing for all its files, not a
+    stat each (a usage log names ten thousand files of a few folders)."""
+    try:
+        with os.scandir(real_directory) as entries:
+            return frozenset(entry.name for entry in entries if entry.is_symlink())
+    except OSError:
+        return frozenset()
+
+
+def forget_file_system() -> None:
+    """Drop what is remembered of directories (real paths, symlinks): a process that runs
+    several commands (a test suite, a library user) sees the tree as it is now."""
+    _real_directory.cache_clear()
+    _links.cache_clear()
+
+
 def real_path(path: str | Path) -> str:
     """The one identity of a file, whatever path names it: absolute, every symlink resolved
     (of its directories, once per directory, and of the file itself). Commands that pair,
     compare or delete files compare these, so that a folder named twice (once through a
     symlink) never makes a file its own duplicate."""
     directory, name = os.path.split(os.path.abspath(path))
-    resolved = os.path.join(_real_directory(directory), name)
-    return os.path.realpath(resolved) if os.path.islink(resolved) else resolved
+    real_directory = _real_directory(directory)
+    resolved = os.path.join(real_directory, name)
+    return os.path.realpath(resolved) if name in _links(real_directory) else resolved
 
 
 def _ancestors(start: str) -> Iterator[str]:

@@ -19,7 +19,6 @@ nothing beyond the standard library and pytest until it is asked for.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
 import sys
@@ -29,10 +28,11 @@ from typing import Any
 
 import pytest
 
+# Standard library only, as this module: what counts as a recording's path and event is said
+# once, for this process and the ones it starts.
+from recctl.usage_child import EVENTS, RECORDINGS, kept, kind_of
+
 LOG_VERSION = 1
-RECORDINGS = "recordings"
-# The audit events that read a file or a directory; glob.glob/2 is glob's 3.10+ form.
-EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob", "glob.glob/2"})
 SESSION = ""
 """What opens outside any test (collection, session set-up) are attributed to."""
 NOT_RUN = "not run"
@@ -78,10 +78,9 @@ class UsageRecorder:
         if self.mentions(target) is None:
             return
         path = os.path.abspath(target)
-        if not self._kept(path):
+        if not kept(path, self.extra):
             return
-        kind = "open" if event == "open" else "glob" if event.startswith("glob.") else "list"
-        self.note(self.current, kind, path)
+        self.note(self.current, kind_of(event), path)
 
     def note(self, test: str, kind: str, path: str) -> None:
         """One open, glob or listing by ``test`` (of this process or another)."""
@@ -109,12 +108,6 @@ class UsageRecorder:
             os.ftruncate(self._current_fd, len(line))
         except OSError:
             self.current_file = ""  # a spool that cannot be written: opens go unnamed
-
-    def _kept(self, path: str) -> bool:
-        marker = os.sep + RECORDINGS + os.sep
-        if marker in path + os.sep:
-            return True
-        return any(path == prefix or path.startswith(prefix + os.sep) for prefix in self.extra)
 
     def state(self) -> dict[str, Any]:
         """Everything recorded, as plain data (what an xdist worker sends its controller)."""
@@ -326,30 +319,14 @@ def _worker_count(config: pytest.Config) -> int:
 
 
 def _relative(path: str, root: str) -> str | None:
-    """``path`` (absolute) relative to the (resolved) root once its symlinks are resolved, as
-    recctl names files whatever path reached them (a run through a symlinked checkout, as
-    ``project.real_path`` does); None when it lies outside the root: not one of the
-    project's recordings."""
+    """``path`` relative to the (resolved) root, with its symlinks resolved as recctl names
+    files whatever path reached them (a run through a symlinked checkout); None when it lies
+    outside the root: not one of the project's recordings."""
+    from recctl.project import real_path
+
     prefix = root.rstrip(os.sep) + os.sep
-    directory, _, name = path.rpartition(os.sep)
-    real_directory, links = _directory(directory)
-    real = f"{real_directory}{os.sep}{name}"
-    if name in links:
-        real = os.path.realpath(real)
+    real = real_path(path)
     return real[len(prefix) :].replace(os.sep, "/") if real.startswith(prefix) else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _directory(directory: str) -> tuple[str, frozenset[str]]:
-    """A directory's real path and the names in it that are symlinks: one listing for all
-    the files a run opened there, not a stat each."""
-    real = os.path.realpath(directory or os.sep)
-    try:
-        with os.scandir(real) as entries:
-            links = frozenset(entry.name for entry in entries if entry.is_symlink())
-    except OSError:
-        links = frozenset()
-    return real.rstrip(os.sep), links
 
 
 def _relatives(paths: Any, root: str) -> list[str]:

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from recctl import store
+from recctl.discovery import RECORDINGS_DIR
 from recctl.errors import UsageError
 from recctl.project import Project, real_path
 
 LOG_VERSION = 1
-RECORDINGS = "recordings"
 
 
 @dataclass
@@ -95,7 +95,7 @@ class UsageLog:
             for test, run in self.tests.items():
                 if not test or not run.passed:
                     continue
-                folders.add(posixpath.join(posixpath.dirname(test.split("::")[0]), RECORDINGS))
+                folders.add(posixpath.join(posixpath.dirname(test.split("::")[0]), RECORDINGS_DIR))
                 folders.update(posixpath.dirname(path) for path in run.opened)
             self._folders = folders
         return self._folders

@@ -32,8 +32,22 @@ EXTRA = "RECCTL_USAGE_EXTRA"
 """The project's configured recording folders that need not be named ``recordings``
 (absolute, ``os.pathsep``-separated)."""
 CHILD_SUFFIX = ".child.jsonl"
+# The audit events that read a file or a directory; glob.glob/2 is glob's 3.10+ form.
 EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob", "glob.glob/2"})
 RECORDINGS = "recordings"
+
+
+def kept(path: str, extra: tuple[str, ...]) -> bool:
+    """Whether an absolute path is a recording's, or a folder of them: under a
+    ``recordings`` directory or a configured path (the plugin asks the same)."""
+    if os.sep + RECORDINGS + os.sep in path + os.sep:
+        return True
+    return any(path == prefix or path.startswith(prefix + os.sep) for prefix in extra)
+
+
+def kind_of(event: str) -> str:
+    """What an audit event did: ``open``, ``glob`` or ``list``."""
+    return "open" if event == "open" else "glob" if event.startswith("glob") else "list"
 
 
 class ChildRecorder:
@@ -47,20 +61,20 @@ class ChildRecorder:
         self._busy = False
         self._fd: int | None = None
         self._pid = -1
-
-    def _kept(self, path: str) -> bool:
-        if os.sep + RECORDINGS + os.sep in path + os.sep:
-            return True
-        return any(path == prefix or path.startswith(prefix + os.sep) for prefix in self.extra)
+        self._current_fd: int | None = None
 
     def _test(self) -> str:
+        """The test running now in the process that started this one: its file read again at
+        each open (a server outlives many tests), through one descriptor, in one call."""
         if not self.current:
             return ""
         try:
-            with open(self.current, encoding="utf-8", errors="surrogateescape") as file:
-                return file.read(65536).partition("\n")[0]
+            if self._current_fd is None:
+                self._current_fd = os.open(self.current, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            text = os.pread(self._current_fd, 65536, 0)
         except OSError:
             return ""
+        return text.partition(b"\n")[0].decode("utf-8", "surrogateescape")
 
     def _write(self, line: bytes) -> None:
         pid = os.getpid()
@@ -82,9 +96,9 @@ class ChildRecorder:
         self._busy = True  # the recorder's own reads raise audit events too
         try:
             path = os.path.abspath(target)
-            if not self._kept(path):
+            if not kept(path, self.extra):
                 return
-            kind = "open" if event == "open" else "glob" if event.startswith("glob") else "list"
+            kind = kind_of(event)
             line = (
                 f'{{"test": {_quoted(self._test())}, "kind": "{kind}", "path": {_quoted(path)}}}\n'
             )

@@ -68,7 +68,10 @@ class RecctlGroup(TyperGroup):
 
     # ctx is typer's vendored click Context, which typer does not export: hence Any.
     def invoke(self, ctx: Any) -> Any:
+        from recctl.project import forget_file_system
+
         allow_json_depth()
+        forget_file_system()
         try:
             return super().invoke(ctx)
         except RecctlError as error:
