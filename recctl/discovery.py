@@ -100,6 +100,14 @@ def recordings_dirs_below(directory: str) -> list[str]:
     return found
 
 
+def expected_dir(root: Path, test_id: str | None) -> Path | None:
+    """Where the recorder reads a test's recordings: ``recordings/`` beside its test file
+    (None without a test id)."""
+    if not test_id:
+        return None
+    return (root / test_id.partition("::")[0]).parent / RECORDINGS_DIR
+
+
 def default_paths(project: Project, cwd: Path) -> list[str]:
     """Where to look when the user names nothing: the current directory when it is a
     recordings folder (or inside one), else the configured paths, else ``./recordings``,

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recctl import secrets, store
-from recctl.discovery import RECORDINGS_DIR, display_path
+from recctl.discovery import RECORDINGS_DIR, display_path, expected_dir
 from recctl.errors import UsageError
 from recctl.hashing import HashScheme
 from recctl.hashing.canonical import recorded_endpoint
@@ -183,10 +183,6 @@ def _real(directory: str) -> str:
 
 def _legacy(path: Path) -> bool:
     return path.parent.name == "responses" and path.parent.parent.name == RECORDINGS_DIR
-
-
-def _expected_dir(root: Path, test_id: str) -> Path:
-    return (root / test_id.partition("::")[0]).parent / RECORDINGS_DIR
 
 
 _DRIFT = re.compile(
@@ -381,7 +377,8 @@ def _stale_reason(item: _Seen, index: TestIndex, root: Path, judge_tests: bool) 
         why = index.missing(item.test_id)
         if why is not None:
             return stale("orphan", f"{item.test_id}: {why}")
-        expected = _expected_dir(root, item.test_id)
+        expected = expected_dir(root, item.test_id)
+        assert expected is not None
         if _real(str(path.parent)) != _real(str(expected)):
             where = display_path(expected, root)
             return stale("misplaced", f"the recorder looks for it in {where}/")

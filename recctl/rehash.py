@@ -6,6 +6,7 @@ scheme (if any) the recorder used, and whether the target scheme's recorder woul
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -531,6 +532,7 @@ class RehashResult:
     def total(self) -> int:
         return self.ok + len(self.verdicts)
 
+    @functools.cached_property
     def words(self) -> dict[str, tuple[Word, Rename | None]]:
         """Each verdict's word (``word_of``) and rename, by path: what every report says."""
         renames = {rename.verdict.path: rename for rename in self.renames}
@@ -541,7 +543,7 @@ class RehashResult:
 
     def counts(self) -> Counter[str]:
         """Files by word, ok included."""
-        counted: Counter[str] = Counter(word for word, _ in self.words().values())
+        counted: Counter[str] = Counter(word for word, _ in self.words.values())
         counted["ok"] = self.ok
         return counted
 

@@ -19,7 +19,12 @@ from typing import Any
 
 from recctl import secrets, store
 from recctl.diff import value_words
-from recctl.discovery import RECORDINGS_DIR, recordings_dirs_below, walk_recordings
+from recctl.discovery import (
+    RECORDINGS_DIR,
+    expected_dir,
+    recordings_dirs_below,
+    walk_recordings,
+)
 from recctl.errors import UsageError
 from recctl.hashing import SCHEMES, HashScheme
 from recctl.hashing.canonical import url_parts
@@ -113,13 +118,6 @@ class WhyReport:
     @property
     def matching_schemes(self) -> list[str]:
         return [item.scheme for item in self.request_hashes or [] if item.matches]
-
-
-def expected_dir(root: Path, test_id: str | None) -> Path | None:
-    """Where the recorder reads a test's recordings: ``recordings/`` beside its test file."""
-    if not test_id:
-        return None
-    return (root / test_id.partition("::")[0]).parent / RECORDINGS_DIR
 
 
 SHARED_FOLDER = "common"

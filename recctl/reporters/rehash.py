@@ -19,7 +19,7 @@ def render_rehash_text(result: RehashResult, out: TextIO) -> None:
     style = lines.style
     display = Display()
     counts = result.counts()
-    words = result.words()
+    words = result.words
     lines.write(f"{plural(result.total, 'recording')}, target scheme {result.target}:")
     for word in WORDS:
         if counts[word]:
@@ -70,7 +70,7 @@ def ok_line_writer(out: TextIO) -> Callable[[Verdict], None]:
 def render_rehash_json(result: RehashResult, out: TextIO) -> None:
     """The files that are not ok, after the ok ones streamed: a line each."""
     display = Display()
-    words = result.words()
+    words = result.words
     for verdict in result.verdicts:
         word, rename = words[verdict.path]
         record = rename.record() if rename else verdict.record()
@@ -85,7 +85,7 @@ def render_rehash_github(result: RehashResult, out: TextIO) -> None:
     from recctl.rehash import naming_message
 
     display = Display()
-    words = result.words()
+    words = result.words
     for verdict in result.verdicts:
         word, rename = words[verdict.path]
         level = "warning" if word in ("outdated", "unhashable") else "error"
@@ -104,7 +104,7 @@ def render_rehash_markdown(result: RehashResult, out: TextIO) -> None:
 
     document = Markdown("recctl rehash")
     counts = result.counts()
-    words = result.words()
+    words = result.words
     problems = len(result.verdicts)
     mark = "✅" if problems == 0 else "❌"
     document.line(
