@@ -87,6 +87,16 @@ def chat(test: str, question: str) -> dict[str, Any]:
     return data
 
 
+def unnormalize(path: Path, raw_id: str = "chatcmpl-raw") -> Path:
+    """A recorded chat stream with the provider's ids left in its chunks, as a recorder that
+    did not normalize writes it: a normalization finding, which normalize repairs."""
+    data = json.loads(path.read_text())
+    for chunk in data["response"]["body"]:
+        chunk["__data__"]["id"] = raw_id
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
 def git(repo: Path, *args: str) -> str:
     """git in ``repo``, as a committer (the test's own identity), checked."""
     return subprocess.run(

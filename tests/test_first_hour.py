@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests import recorder
-from tests.conftest import CHAT_TEST_FILE, DATA, REPO, chat, git, recctl
+from tests.conftest import CHAT_TEST_FILE, DATA, REPO, chat, git, recctl, unnormalize
 
 TEST_FILE = CHAT_TEST_FILE
 
@@ -444,10 +444,7 @@ def test_small_promises(tmp_path: Path) -> None:
 def unnormalized_project(tmp_path: Path) -> Path:
     """``why_project`` whose recording has one finding: ids normalize would repair."""
     project, path = why_project(tmp_path)
-    data = json.loads(path.read_text())
-    for chunk in data["response"]["body"]:
-        chunk["__data__"]["id"] = "chatcmpl-raw"
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    unnormalize(path)
     return project
 
 

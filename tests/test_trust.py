@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests import recorder
-from tests.conftest import CHAT_TEST_FILE, chat, git, recctl
+from tests.conftest import CHAT_TEST_FILE, chat, git, recctl, unnormalize
 
 TEST_FILE = CHAT_TEST_FILE
 
@@ -288,11 +288,7 @@ def outdated(checkout: Path, question: str = "old") -> Path:
 def unnormalized(checkout: Path) -> Path:
     data = chat("test_b", "ids")
     path = recorder.write(checkout / "tests/integration/chat/recordings", data)
-    raw = json.loads(path.read_text())
-    for chunk in raw["response"]["body"]:
-        chunk["__data__"]["id"] = "chatcmpl-AbC123"
-    path.write_text(json.dumps(raw, indent=2) + "\n")
-    return path
+    return unnormalize(path, "chatcmpl-AbC123")
 
 
 def leaking(checkout: Path) -> Path:
