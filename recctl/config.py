@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from recctl.errors import UsageError
-from recctl.store import DEFAULT_MAX_FILE_SIZE, LoadError, inside, read_bytes
+from recctl.files import DEFAULT_MAX_FILE_SIZE, LoadError, inside, read_bytes
 
 # A pyproject.toml is a few kilobytes; a larger one is a mistake or a trap.
 MAX_PYPROJECT_SIZE = 16 * 1024 * 1024

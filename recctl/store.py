@@ -15,7 +15,6 @@ the replace.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import os
 import stat
@@ -31,26 +30,17 @@ try:
 except ImportError:  # pragma: no cover - Windows: no advisory locks, the comparisons remain
     fcntl = None  # type: ignore[assignment]
 
+from recctl.files import DEFAULT_MAX_FILE_SIZE, NO_FOLLOW, LoadError, inside
+from recctl.files import read_bytes as _read_bytes
 from recctl.locate import line_of_offset
+from recctl.project import project_root_of
 
-# Big enough for any real recording (the largest in llama-stack's tree is under 2 MB), small
-# enough that a stray dump or a log file named *.json is refused before it is read.
-DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
+__all__ = ["DEFAULT_MAX_FILE_SIZE", "LoadError", "inside"]
 
 # Every temporary file recctl writes carries this prefix and suffix: discovery never takes
 # it for a recording (it does not end in .json) and a later run can tell it is ours.
 TEMP_PREFIX = ".recctl-"
 TEMP_SUFFIX = ".tmp"
-
-
-class LoadError(Exception):
-    """A file that could not be read or parsed, with where the parser stopped."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
 
 
 class WriteError(Exception):
@@ -71,55 +61,9 @@ class Recording:
 
 
 def read_bytes(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
-    """Read a regular file, refusing directories, devices, FIFOs and oversized files.
-
-    The size is checked on the open descriptor before anything is read, so a huge file costs
-    one ``fstat``; O_NONBLOCK keeps a FIFO from hanging the open. A file that is a symlink is
-    read only when its target stays inside the project the link is in: a recording in a pull
-    request can be a link to ``/proc/self/environ`` or a credentials file.
-    """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags | _NO_FOLLOW)
-    except OSError as exc:
-        if exc.errno != errno.ELOOP or not os.path.islink(path):
-            fd = _open_error(path, exc)
-        else:
-            _check_link(path)
-            try:
-                fd = os.open(path, flags)
-            except OSError as again:
-                fd = _open_error(path, again)
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise _directory_error(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise LoadError("is not a regular file")
-        if info.st_size > max_size:
-            raise LoadError(
-                f"file is {info.st_size / 2**20:.1f} MiB, over the "
-                f"{max_size / 2**20:.0f} MiB limit (max-file-size in [tool.recctl])"
-            )
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            wanted = max(info.st_size + 1 - total, 65536)
-            block = os.read(fd, wanted)
-            parts.append(block)
-            total += len(block)
-            if total > max_size:
-                raise LoadError(f"file grew past the {max_size / 2**20:.0f} MiB limit while read")
-            if len(block) < wanted:
-                break  # a short read of a regular file is its end: no extra read(2) for EOF
-    except OSError as exc:
-        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+    """A file of a project, bounded (see ``recctl.files.read_bytes``); a symlink is followed
+    only while its target stays inside the project the link lies in."""
+    return _read_bytes(path, max_size, project_root_of)
 
 
 def read_stream(stream: BinaryIO, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
@@ -148,40 +92,6 @@ def read_text(path: str | Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> str:
     except UnicodeDecodeError as exc:
         line, column = line_of_offset(raw, exc.start)
         raise LoadError(f"not UTF-8: byte 0x{raw[exc.start]:02x}", line, column) from None
-
-
-def _open_error(path: str | Path, exc: OSError) -> int:
-    """Raise the LoadError that says why ``path`` could not be opened."""
-    if isinstance(exc, FileNotFoundError):
-        if os.path.islink(path):
-            raise LoadError(f"dangling symlink to {os.readlink(path)}") from None
-        raise LoadError("no such file: removed since it was listed") from None
-    if isinstance(exc, IsADirectoryError):
-        raise _directory_error(path) from None
-    if exc.errno == errno.ELOOP:
-        raise LoadError("symlink loop") from None
-    raise LoadError(f"cannot read: {exc.strerror or exc}") from None
-
-
-def _check_link(path: str | Path) -> None:
-    """Refuse a symlink whose target leaves the project the link lies in."""
-    from recctl.project import project_root_of
-
-    directory = os.path.dirname(os.path.abspath(path))
-    root = project_root_of(directory)
-    target = os.path.realpath(path)
-    if not inside(Path(target), root):
-        raise LoadError(f"symlink to {target}, outside the project {root}; not read")
-
-
-def _directory_error(path: str | Path) -> LoadError:
-    # Discovery hands over the directories it could not list, so that they are reported.
-    try:
-        with os.scandir(path):
-            pass
-    except OSError as exc:
-        return LoadError(f"cannot read directory: {exc.strerror or exc}")
-    return LoadError("is a directory, not a recording")
 
 
 def parse(raw: bytes) -> Any:
@@ -240,13 +150,6 @@ def dumps(data: Any) -> bytes:
     import json
 
     return (json.dumps(data, indent=2) + "\n").encode("utf-8")
-
-
-def inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` lies within ``root``, both with symlinks resolved (a symlink loop
-    resolves to where it loops, never raises)."""
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _temp_name(name: str) -> str:
@@ -316,7 +219,7 @@ def _locked(target: Path, what: str) -> Iterator[bytes | None]:
     for _ in range(LOCK_ATTEMPTS):
         try:
             flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-            fd = os.open(target, flags | _NO_FOLLOW)
+            fd = os.open(target, flags | NO_FOLLOW)
         except FileNotFoundError:
             yield None
             return
