@@ -19,7 +19,7 @@ from pathlib import Path
 from common import CORPUS_2025
 
 from recctl import check, filecheck
-from recctl.discovery import find_recording_names
+from recctl.discovery import find_fixture_names
 from recctl.project import find_project
 
 
@@ -51,7 +51,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     cwd = Path.cwd()
-    files = find_recording_names([str(args.corpus)], find_project([str(args.corpus)], cwd), cwd)
+    files = find_fixture_names([str(args.corpus)], find_project([str(args.corpus)], cwd), cwd)
     gc.disable()  # as in recctl's workers
     base = run(files, frozenset(), args.rounds)
     print(f"{len(files)} files; minimum of {args.rounds} rounds, serial, in-process")

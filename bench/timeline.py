@@ -33,13 +33,13 @@ import recctl.cli
 mark("cli imported (typer, recctl.cli)")
 from recctl import check, discovery, parallel
 mark("core imported (jsonschema-rs, hashing, secrets)")
-find = discovery.find_recording_names
+find = discovery.find_fixture_names
 def timed_find(*args, **kwargs):
     mark("options parsed, settings loaded")
     found = find(*args, **kwargs)
     mark("files discovered")
     return found
-discovery.find_recording_names = timed_find
+discovery.find_fixture_names = timed_find
 work = parallel.process_map
 def timed_work(*args, **kwargs):
     yield from work(*args, **kwargs)

@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from recctl.discovery import default_paths, under_recordings
+from recctl.discovery import default_paths, in_fixture_folder
 from recctl.errors import UsageError
 from recctl.git import default_branch, git, revision
 from recctl.project import Project, missing_path
@@ -50,7 +50,7 @@ def changed_recordings(
         if not name.endswith(b".json"):
             continue
         path = os.path.join(str(top), os.fsdecode(name))
-        if not os.path.isfile(path) or not under_recordings(path):
+        if not os.path.isfile(path) or not in_fixture_folder(path):
             continue
         if any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
             found.add(path)

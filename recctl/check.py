@@ -54,9 +54,9 @@ class CheckSettings:
 
     def cache_key(self) -> str:
         """Everything in these settings that can change a verdict, digested."""
-        from recctl.schema import bundled_schema_path
+        from recctl.schema import Validators, schema_files
 
-        schema = self.schema or bundled_schema_path()
+        validators = Validators(self.schema)
         return settings_key(
             "check",
             {
@@ -64,7 +64,9 @@ class CheckSettings:
                 "target": self.target,
                 "allowlist": sorted(self.allowlist),
                 "max_size": self.max_size,
-                "schema": file_digest(schema) if "schema" in self.checks else None,
+                "schema": [file_digest(validators.schema_path(name)) for name in schema_files()]
+                if "schema" in self.checks
+                else None,
                 "salt": _digest(self.salt),
                 "ignores": [[glob, sorted(checks)] for glob, _, checks in self.ignores.rules],
             },

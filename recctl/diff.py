@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recctl import secrets, store
-from recctl.discovery import walk_recordings
+from recctl.discovery import walk_fixtures
 from recctl.errors import UsageError
 from recctl.git import git, revision, run_git
 from recctl.hashing.canonical import recorded_endpoint
@@ -143,7 +143,7 @@ class DiffReport:
 def _names(directory: Path) -> set[str]:
     """The recordings below ``directory``, relative to it."""
     prefix = str(directory).rstrip(os.sep) + os.sep
-    return {path.removeprefix(prefix) for path in walk_recordings(str(directory))}
+    return {path.removeprefix(prefix) for path in walk_fixtures(str(directory), "diff")}
 
 
 def _pair_dirs(

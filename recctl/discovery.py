@@ -1,11 +1,14 @@
-"""Which files are recordings.
+"""Which files are fixtures, and whose.
 
-A file argument is always taken. A directory argument means every ``*.json`` below it that
-has a directory named ``recordings`` on its path: that finds llama-stack's per-test folders
-and the legacy ``recordings/responses/`` while skipping ``ci_matrix.json`` and friends.
-With no arguments: the current directory when it is a recordings folder, else
-``[tool.recctl] paths``, else ``./recordings``, else every ``recordings`` directory below the
-current one. Results are absolute paths; ``display_path`` is for reporters.
+A file argument is always taken. A directory argument means every file below it that lies
+in a recorder's folder and has a name that recorder writes: ``*.json`` below a
+``recordings`` folder (llama-stack's per-test folders and the legacy
+``recordings/responses/``, skipping ``ci_matrix.json`` and friends), ``*.yaml`` (``.yml``,
+``.yaml.gz``, ``.json``) below a ``cassettes`` folder (VCR.py). A command that works on some
+recorders' files only (``rehash`` renames hash-named files) walks only theirs.
+With no arguments: the current directory when it is a fixture folder, else
+``[tool.recctl] paths``, else ``./recordings``, else every fixture folder below the current
+one. Results are absolute paths; ``display_path`` is for reporters.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from recctl.errors import UsageError
 from recctl.project import Project, missing_path, real_path
+from recctl.recorders import FOLDERS, RECORDERS, Recorder, named
 
 RECORDINGS_DIR = "recordings"
 
@@ -54,28 +58,53 @@ def under_recordings(path: str) -> bool:
     return f"{os.sep}{RECORDINGS_DIR}{os.sep}" in f"{path}{os.sep}"
 
 
+def folder_recorder(directory: str) -> Recorder | None:
+    """The recorder whose folder ``directory`` is or lies in (the innermost one)."""
+    for part in reversed(directory.split(os.sep)):
+        recorder = FOLDERS.get(part)
+        if recorder is not None:
+            return recorder
+    return None
+
+
+def in_fixture_folder(path: str) -> bool:
+    """Whether ``path`` is a recorder's folder or lies inside one."""
+    return folder_recorder(path) is not None
+
+
+def recorders_for(command: str | None) -> tuple[Recorder, ...]:
+    """The recorders whose files ``command`` works on (every one for None)."""
+    if command is None:
+        return RECORDERS
+    return tuple(recorder for recorder in RECORDERS if command in recorder.commands)
+
+
 def _as_prefix(directory: str) -> str:
     """The start of every path below ``directory``."""
     return directory if directory.endswith(os.sep) else directory + os.sep
 
 
-def walk_recordings(directory: str) -> Iterator[str]:
-    """Every ``*.json`` below ``directory`` with a ``recordings`` directory on its path.
+def walk_fixtures(directory: str, command: str | None = None) -> Iterator[str]:
+    """Every file below ``directory`` that lies in a recorder's folder and has a name that
+    recorder writes (only the recorders ``command`` works on).
 
     A directory that cannot be listed is yielded too: the loader reports it, so that no
     command skips a file it could not see.
     """
+    wanted = recorders_for(command)
     unreadable: list[str] = []
     for dirpath, dirnames, filenames in os.walk(directory, onerror=_collect(unreadable)):
         yield from _drain(unreadable)
         _prune(dirpath, dirnames)
-        if not under_recordings(dirpath):
+        recorder = folder_recorder(dirpath)
+        if recorder is None or recorder not in wanted:
             continue
+        owns = recorder.owns_name
         # os.path.join per file took a third of a walk over ten thousand files.
         prefix = _as_prefix(dirpath)
-        yield from [prefix + name for name in filenames if name.endswith(".json")]
-        # A directory named like a recording is reported by the loader, not silently skipped.
-        yield from [prefix + name for name in dirnames if name.endswith(".json")]
+        yield from [prefix + name for name in filenames if owns(name)]
+        # A directory named like a fixture is reported by the loader, not silently skipped.
+        yield from [prefix + name for name in dirnames if owns(name)]
     yield from _drain(unreadable)
 
 
@@ -89,14 +118,16 @@ def _drain(unreadable: list[str]) -> list[str]:
     return drained
 
 
-def recordings_dirs_below(directory: str) -> list[str]:
-    """Every directory named ``recordings`` below ``directory``, outermost only."""
+def fixture_dirs_below(directory: str, command: str | None = None) -> list[str]:
+    """Every recorder's folder below ``directory`` (``recordings``, ``cassettes``; only those
+    of the recorders ``command`` works on), outermost only."""
+    folders = {recorder.folder for recorder in recorders_for(command)}
     found: list[str] = []
     for dirpath, dirnames, _ in os.walk(directory):
         _prune(dirpath, dirnames)
-        if RECORDINGS_DIR in dirnames:
-            found.append(os.path.join(dirpath, RECORDINGS_DIR))
-            dirnames.remove(RECORDINGS_DIR)
+        for name in sorted(folders.intersection(dirnames)):
+            found.append(os.path.join(dirpath, name))
+            dirnames.remove(name)
     return found
 
 
@@ -108,19 +139,16 @@ def expected_dir(root: Path, test_id: str | None) -> Path | None:
     return (root / test_id.partition("::")[0]).parent / RECORDINGS_DIR
 
 
-def default_paths(project: Project, cwd: Path) -> list[str]:
+def default_paths(project: Project, cwd: Path, command: str | None = None) -> list[str]:
     """Where to look when the user names nothing: the current directory when it is a
-    recordings folder (or inside one), else the configured paths, else ``./recordings``,
-    else every ``recordings`` directory below the current one."""
+    fixture folder (or inside one), else the configured paths, else ``./recordings``,
+    else every fixture folder below the current one."""
     here = os.path.abspath(cwd)
-    if under_recordings(here):
+    if in_fixture_folder(here):
         return [here]
     if project.config.paths:
         return [str(path) for path in project.config.paths]
-    local = os.path.join(here, RECORDINGS_DIR)
-    if os.path.isdir(local):
-        return [local]
-    return recordings_dirs_below(here)
+    return fixture_dirs_below(here, command)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -149,33 +177,47 @@ def _relative(path: str | Path, cwd: Path) -> str:
     return os.path.join(_display_dir(directory, base), name)
 
 
-def find_recording_names(args: Sequence[str], project: Project, cwd: Path) -> list[str]:
-    """The recordings named by ``args`` (relative to ``cwd``, or the defaults) as absolute
+def _what(command: str | None) -> str:
+    """What a command's files are called: "recordings", "recordings or cassettes"."""
+    return " or ".join(f"{recorder.noun}s" for recorder in recorders_for(command))
+
+
+def find_fixture_names(
+    args: Sequence[str], project: Project, cwd: Path, command: str | None = None
+) -> list[str]:
+    """The fixtures named by ``args`` (relative to ``cwd``, or the defaults) as absolute
     path strings, sorted, each file once: a file named by two paths (a folder given twice,
-    once through a symlink) is kept under the first.
+    once through a symlink) is kept under the first. ``command``: only the files of the
+    recorders it works on; a file of another recorder named directly is a usage error.
 
     Strings, not Path objects: a corpus of 100,000 files costs a third of the memory.
     """
-    roots = [os.path.join(cwd, arg) for arg in args] if args else default_paths(project, cwd)
+    roots = (
+        [os.path.join(cwd, arg) for arg in args] if args else default_paths(project, cwd, command)
+    )
+    what = _what(command)
     if not roots:
         raise UsageError(
-            "no recordings found: pass files or directories, or set paths in [tool.recctl]"
+            f"no {what} found: pass files or directories, or set paths in [tool.recctl]"
         )
+    wanted = recorders_for(command)
     seen: dict[str, str] = {}
     """Each file's identity (``real_path``) -> the first path that named it."""
     for arg, root in zip(args or roots, map(os.path.abspath, roots), strict=True):
         if not os.path.lexists(root):
             raise missing_path(arg)
+        if os.path.isdir(root):
+            for path in walk_fixtures(root, command):
+                seen.setdefault(real_path(path), path)
+            continue
         # A file argument is always taken; one that cannot be read is the loader's finding.
-        for path in walk_recordings(root) if os.path.isdir(root) else (root,):
-            seen.setdefault(real_path(path), path)
+        recorder = named(root)
+        if recorder is not None and recorder not in wanted:
+            raise UsageError(
+                f"{arg} is a {recorder.noun} ({recorder.name}): {command} reads {what}"
+            )
+        seen.setdefault(real_path(root), root)
     if not seen:
         where = ", ".join(display_path(root, cwd) for root in roots)
-        raise UsageError(f"no recordings found in {where}")
+        raise UsageError(f"no {what} found in {where}")
     return sorted(seen.values())
-
-
-def find_recordings(args: Sequence[str], project: Project, cwd: Path) -> list[Path]:
-    """``find_recording_names`` as Path objects, for commands that work on few files or
-    rename them."""
-    return [Path(name) for name in find_recording_names(args, project, cwd)]

@@ -9,13 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from recctl import normalize, secrets, store
+from recctl import normalize, recorders, secrets, store
 from recctl.check import CheckSettings
 from recctl.findings import FileResult, Finding
 from recctl.hashing import SCHEMES, HashScheme
 from recctl.locate import locate
 from recctl.rehash import classify, naming_message, word_of
-from recctl.schema import SchemaValidator
+from recctl.schema import Validators
 from recctl.validate import load_finding, schema_findings
 
 # The checks whose messages quote values from the file (a schema error, a field's old value):
@@ -85,19 +85,30 @@ def masked(findings: list[Finding], masker: secrets.Masker) -> list[Finding]:
 
 
 def check_file(
-    path: str | Path, display: str, validator: SchemaValidator | None, settings: CheckSettings
+    path: str | Path, display: str, validators: Validators | None, settings: CheckSettings
 ) -> FileResult:
-    """Every selected check on one parse of one file (less its per-path ignores)."""
+    """Every selected check that applies to the file's recorder, on one parse of it (less
+    its per-path ignores)."""
     checks = settings.checks_for(path)
     if not checks:
         return FileResult(display)
     try:
-        recording = store.load(path, settings.max_size)
+        fixture = recorders.load(path, settings.max_size)
+    except recorders.NotARecording:
+        return _foreign(path, display, checks, settings)
     except store.LoadError as error:
         return FileResult(display, [load_finding(display, error)])
+    recorder = fixture.recorder
+    checks &= recorder.checks
+    # A schema message quotes values, which are masked: with the secret check, from its one
+    # scan; without it, the scan runs only for a file with findings to mask.
+    found = recorder.secrets(fixture, settings.salt) if "secret" in checks else None
+    masker = secrets.Masker.of(found) if found is not None else None
     findings: list[Finding] = []
-    if validator is not None and "schema" in checks:
-        findings += schema_findings(display, recording, validator)
+    if validators is not None and "schema" in checks:
+        validator = validators.for_file(recorder.schema_file)
+        findings += schema_findings(display, fixture, validator, masker)
+    recording = store.Recording(fixture.path, fixture.raw, fixture.data)
     if "hash" in checks:
         try:
             findings += hash_findings(display, recording, SCHEMES[settings.target])
@@ -105,13 +116,27 @@ def check_file(
             findings.append(load_finding(display, error))
     if "normalization" in checks:
         findings += normalization_findings(display, recording)
-    if "secret" in checks or any(f.check in QUOTING for f in findings):
-        # Secrets are looked for to mask them even when they are not to be reported.
-        found = secrets.scan(recording.raw, recording.data, frozenset(), settings.salt)
-        if "secret" in checks:
-            findings += secret_findings(display, found, settings.allowlist)
-        findings = masked(findings, secrets.Masker.of(found))
+    if any(finding.check in QUOTING for finding in findings):
+        masker = masker or secrets.Masker.of(recorder.secrets(fixture, settings.salt))
+        findings = masked(findings, masker)
+    if found is not None:
+        findings += secret_findings(display, found, settings.allowlist)
     return FileResult(display, findings)
+
+
+def _foreign(
+    path: str | Path, display: str, checks: frozenset[str], settings: CheckSettings
+) -> FileResult:
+    """A file in a fixture folder that no recorder writes is not judged, but a key in it is
+    a key all the same: its text is scanned."""
+    if "secret" not in checks:
+        return FileResult(display)
+    try:
+        raw = store.read_bytes(path, settings.max_size)
+    except store.LoadError as error:
+        return FileResult(display, [load_finding(display, error)])
+    found = secrets.scan(raw, None, frozenset(), settings.salt)
+    return FileResult(display, secret_findings(display, found, settings.allowlist))
 
 
 _worker: dict[str, Any] = {}
@@ -124,8 +149,8 @@ def init_worker(settings: CheckSettings) -> None:
         return  # prepared already (files judged one by one after a damaged cache entry)
     _worker["settings"] = settings
     selected = "schema" in settings.checks
-    _worker["validator"] = SchemaValidator.from_path(settings.schema) if selected else None
+    _worker["validators"] = Validators(settings.schema) if selected else None
 
 
 def check_item(path: str | Path) -> FileResult:
-    return check_file(path, str(path), _worker["validator"], _worker["settings"])
+    return check_file(path, str(path), _worker["validators"], _worker["settings"])

@@ -118,19 +118,31 @@ class CheckReport:
     """Baseline entries of the files checked that no longer occur."""
     quiet: bool = False
     """Findings only: no summary (``-q``)."""
+    paths: list[str] = field(default_factory=list)
+    """Every file checked, as named (the summary counts each kind)."""
 
     @classmethod
     def of(cls, results: Iterable[FileResult]) -> CheckReport:
         report = cls()
         for result in results:
             report.total += 1
+            report.paths.append(result.path)
             if not result.ok:
                 report.failed.append(result)
         return report
 
+    def counted(self) -> str:
+        """The files checked, by kind: "3 recordings", "2 recordings and 40 cassettes"."""
+        from recctl.recorders import count_phrase
+
+        if len(self.paths) != self.total:
+            return f"{self.total} recording{'' if self.total == 1 else 's'}"
+        return count_phrase(self.paths)
+
     def merge(self, other: CheckReport) -> None:
         """Add another run's results (of another project), keeping path order."""
         self.total += other.total
+        self.paths += other.paths
         self.baselined += other.baselined
         self.baseline_gone += other.baseline_gone
         self.failed = sorted([*self.failed, *other.failed], key=lambda result: result.path)

@@ -1,4 +1,5 @@
-"""``recctl redact``: secrets outside the hashed request replaced by ``<redacted:KIND>``.
+"""``recctl redact``: secrets outside the hashed request replaced by ``<redacted:KIND>``, in
+each file's own format (its recorder writes it back).
 
 A secret the request hash covers (the body, the url of a raw HTTP call) stays wherever it
 appears: redacting it would break replay, so it is reported as "rotate the key, then
@@ -13,8 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from recctl import secrets, store
+from recctl import recorders, secrets, store
 from recctl.interrupt import Interruption
+from recctl.secrets import placeholder
 from recctl.split_keys import cut_split_keys
 from recctl.urls import split_url
 
@@ -43,11 +45,6 @@ class Redaction:
         }
 
 
-def placeholder(kind: str) -> str:
-    """What a redacted secret becomes; the scan never takes it for a secret."""
-    return f"<redacted:{kind}>"
-
-
 def redact_file(
     path: Path,
     display: str,
@@ -58,15 +55,17 @@ def redact_file(
     write: bool,
 ) -> list[Redaction]:
     """Redact one file (a dry run unless ``write``): every secret outside the hashed request,
-    wherever else it stands, then verified by scanning the result once more."""
+    wherever else it stands, in the file's own format, then verified by scanning the result
+    once more."""
     try:
-        recording = store.load(path, max_size, exact=True)
+        fixture = recorders.load(path, max_size, exact=True)
+    except recorders.NotARecording:
+        return []  # no recorder writes it: check reports its keys, a person removes them
     except store.LoadError as error:
         return [Redaction(display, "unreadable", None, error.message)]
+    recorder = fixture.recorder
     found = [
-        secret
-        for secret in secrets.scan(recording.raw, recording.data, frozenset(), salt)
-        if secret.fingerprint not in allowlist
+        secret for secret in recorder.secrets(fixture, salt) if secret.fingerprint not in allowlist
     ]
     if not found:
         return []
@@ -86,12 +85,15 @@ def redact_file(
     ]
     if not (write and replaceable):
         return actions
-    redacted = redacted_data(recording.data, replaceable)
-    content = store.dumps(redacted)
-    failure = _unsafe(recording.data, redacted, content, replaceable, salt, allowlist)
+    failure: tuple[str, set[str]] | None
+    try:
+        content = recorder.redacted(fixture, replaceable)
+        failure = _left(fixture, content, replaceable, salt, allowlist)
+    except store.LoadError as error:
+        failure = (error.message, {s.value for s in replaceable})
     if failure is None:
         try:
-            store.write(path, content, expected=recording.raw, root=root)
+            store.write(path, content, expected=fixture.raw, root=root)
         except store.WriteError as error:
             failure = (str(error), {s.value for s in replaceable})
     if failure is None:
@@ -105,28 +107,20 @@ def redact_file(
     ]
 
 
-def _unsafe(
-    data: Any,
-    redacted: Any,
+def _left(
+    fixture: recorders.Fixture,
     content: bytes,
     replaced: Sequence[secrets.Secret],
     salt: str | None,
     allowlist: frozenset[str],
 ) -> tuple[str, set[str]] | None:
-    """Why the redacted document (``content``: its bytes) must not be written, and which
-    secrets it concerns, or None: the request hash must not move, and no replaced secret may
-    be left."""
-    from recctl.hashing import SCHEMES
-    from recctl.rehash import compute_hashes
-
-    schemes = list(SCHEMES.values())
-    if isinstance(data, dict) and isinstance(redacted, dict):
-        before = compute_hashes(data, schemes).hashes
-        if compute_hashes(redacted, schemes).hashes != before:
-            return "redacting it would change the request hash", {s.value for s in replaced}
+    """Why the redacted bytes must not be written, and which secrets it concerns, or None:
+    no replaced secret may be left in them."""
+    recorder = fixture.recorder
+    again = recorder.load(fixture.path, content, len(content) + 1, exact=True)
     left = {
         secret.value
-        for secret in secrets.scan(content, store.parse_exact(content), frozenset(), salt)
+        for secret in recorder.secrets(again, salt)
         if secret.fingerprint not in allowlist and not secret.hashed
     }
     still = {s.value for s in replaced} & left

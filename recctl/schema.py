@@ -22,13 +22,13 @@ SCHEMA_FILE = "recording.schema.json"
 _MAX_MESSAGE = 240
 
 
-def bundled_schema_path() -> Path:
-    """The schema shipped with recctl (inside the wheel, or ``schemas/`` in a checkout)."""
+def bundled_schema_path(name: str = SCHEMA_FILE) -> Path:
+    """A schema shipped with recctl (inside the wheel, or ``schemas/`` in a checkout)."""
     here = Path(__file__).resolve().parent
-    packaged = here / "schemas" / SCHEMA_FILE
+    packaged = here / "schemas" / name
     if packaged.is_file():
         return packaged
-    return here.parent / "schemas" / SCHEMA_FILE
+    return here.parent / "schemas" / name
 
 
 @dataclass(frozen=True)
@@ -133,3 +133,69 @@ class SchemaValidator:
             best = jsonschema.exceptions.best_match([error])
             errors.append(SchemaError(pointer(best.absolute_path), _shorten(best.message)))
         return errors
+
+
+def json_ready(value: Any) -> Any:
+    """A YAML-loaded document as a JSON validator takes it: bytes (``!!binary``) and
+    timestamps as strings, keys as strings (iteratively: no depth exhausts it)."""
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, bytes):
+            return f"<{len(item)} bytes>"
+        if isinstance(item, (str, int, float, bool)) or item is None:
+            return item
+        return str(item)
+
+    if not isinstance(value, (dict, list)):
+        return plain(value)
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
+    while stack:
+        source, parent, slot = stack.pop()
+        if isinstance(source, dict):
+            copy: Any = {}
+            parent[slot] = copy
+            for key, item in source.items():
+                name = key if isinstance(key, str) else str(key)
+                if isinstance(item, (dict, list)):
+                    copy[name] = None
+                    stack.append((item, copy, name))
+                else:
+                    copy[name] = plain(item)
+        else:
+            copy = [None] * len(source)
+            parent[slot] = copy
+            for index, item in enumerate(source):
+                if isinstance(item, (dict, list)):
+                    stack.append((item, copy, index))
+                else:
+                    copy[index] = plain(item)
+    return root[0]
+
+
+class Validators:
+    """The schema of each recorder, compiled on first use; ``override`` (``--schema``)
+    replaces the recording schema of llama-stack files."""
+
+    def __init__(self, override: Path | None = None) -> None:
+        self.override = override
+        self._compiled: dict[str, SchemaValidator] = {}
+
+    def schema_path(self, schema_file: str) -> Path:
+        if self.override is not None and schema_file == SCHEMA_FILE:
+            return self.override
+        return bundled_schema_path(schema_file)
+
+    def for_file(self, schema_file: str) -> SchemaValidator:
+        validator = self._compiled.get(schema_file)
+        if validator is None:
+            validator = SchemaValidator.from_path(self.schema_path(schema_file))
+            self._compiled[schema_file] = validator
+        return validator
+
+
+def schema_files() -> list[str]:
+    """The schema file of every recorder."""
+    from recctl.recorders import RECORDERS
+
+    return sorted({recorder.schema_file for recorder in RECORDERS})

@@ -106,3 +106,9 @@ RULES: tuple[Rule, ...] = (
 
 # Whether a text may hold a shaped key: one of the rules' leading literals occurs in it.
 MAY_HOLD_KEY = re.compile("|".join(rule.prefix.decode() for rule in RULES))
+
+
+# Keys that are published by design: a credential-named field holding one is no finding.
+# PostHog project keys (phc_) and Stripe publishable keys (pk_live_, pk_test_) ship in
+# every web page that uses them.
+PUBLIC_KEY = re.compile(r"^(?:phc_|pk_(?:live|test)_)[A-Za-z0-9]+$")

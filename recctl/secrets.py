@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, quote, unquote
 
 from recctl.locate import locate, places_of
 from recctl.scan import PatternSet
-from recctl.secret_rules import RULES
+from recctl.secret_rules import PUBLIC_KEY, RULES
 from recctl.urls import split_url
 
 _COMPILED = tuple(re.compile(rule.pattern) for rule in RULES)
@@ -88,9 +88,12 @@ _SHAPED = re.compile(r"[A-Za-z0-9+/=_.~:-]{16,}")
 _AUTH_SCHEME = re.compile(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
 _AWS_SECRET = re.compile(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 # Values that are already redacted or plainly placeholders are not secrets.
+# Also what cassette filters leave: FILTERED, <REDACTED>, an environment variable's name
+# (``Bearer OPENAI_API_KEY``), ``X-AMZ-SECURITY-TOKEN-XXX``.
 PLACEHOLDER = re.compile(
     r"^(?:(?:bearer|basic|token)\s+)?(?:<redacted:[a-z0-9-]+>|\*+|x+|\.\.\.|none|null|fake|"
-    r"test|dummy|placeholder|your[-_ ]?api[-_ ]?key|changeme|redacted|\$\{[A-Z_]+\})$",
+    r"test|dummy|placeholder|your[-_ ]?api[-_ ]?key|changeme|redacted|\$\{[A-Z_]+\}|"
+    r".*(?:filtered|redacted).*|(?-i:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|.*XXX))$",
     re.IGNORECASE,
 )
 # The fields whose text a stream spreads over its chunks.
@@ -147,6 +150,11 @@ class Secret:
         if self.fingerprint is None:
             return self.masked
         return f"{self.masked}, fingerprint {self.fingerprint}"
+
+
+def placeholder(kind: str) -> str:
+    """What a redacted secret becomes; the scan never takes it for a secret."""
+    return f"<redacted:{kind}>"
 
 
 def fingerprint(value: str, salt: str) -> str:
@@ -284,7 +292,7 @@ def _context_kind(name: str) -> str:
 
 def _credential_values(name: str, value: str) -> Iterator[tuple[str, str]]:
     """(kind, secret) in the value of a field whose name says credential."""
-    if PLACEHOLDER.match(value.strip()):
+    if PLACEHOLDER.match(value.strip()) or PUBLIC_KEY.match(value.strip()):
         return
     if "cookie" in name.lower():
         for pair in value.split(";"):

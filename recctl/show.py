@@ -1,4 +1,5 @@
-"""``recctl show`` and ``recctl ls``: find recordings by hash, reassemble, summarize."""
+"""``recctl show`` and ``recctl ls``: find fixtures by path or hash, reassemble every
+interaction's answer, summarize."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recctl import secrets, store
+from recctl import recorders, secrets, store
 from recctl.discovery import (
     display_path,
-    find_recording_names,
-    recordings_dirs_below,
-    under_recordings,
-    walk_recordings,
+    find_fixture_names,
+    fixture_dirs_below,
+    in_fixture_folder,
+    walk_fixtures,
 )
 from recctl.errors import NotFoundError, UsageError
 from recctl.formats import Reassembled, reassemble
@@ -26,6 +27,10 @@ from recctl.project import Project
 from recctl.urls import url_host, url_path
 
 NOT_A_RECORDING = "not a recording: no request and response objects"
+# ``PATH:N``: one interaction of a file (0-based).
+_INTERACTION_REF = re.compile(r"^(.+):(\d+)$")
+Ref = tuple[str, int | None]
+"""A file to show, and the one interaction of it to show (None: every one)."""
 # A hash, a unique prefix of one, or a model listing's: models-<hash>-<digest>, any prefix of
 # the hash, then optionally of the digest.
 _HEX_REF = re.compile(r"^(?:models-)?([0-9a-f]{4,64})(?:-([0-9a-f]{1,8}))?$")
@@ -68,8 +73,19 @@ def _name_hash(file_name: str) -> str:
     return parse_name(file_name).hash or file_name.removesuffix(".json")
 
 
+def split_ref(ref: str, cwd: Path) -> Ref:
+    """``PATH:N`` as (PATH, N) when PATH exists and the whole does not; else (ref, None)."""
+    match = _INTERACTION_REF.match(ref)
+    if match and not os.path.lexists(os.path.join(cwd, ref)):
+        path = match.group(1)
+        if os.path.lexists(os.path.join(cwd, path)):
+            return path, int(match.group(2))
+    return ref, None
+
+
 def looks_like_path(ref: str, cwd: Path) -> bool:
     """Whether a ``show`` reference names a file or directory rather than a hash."""
+    ref = split_ref(ref, cwd)[0]
     return (
         os.path.lexists(os.path.join(cwd, ref))
         or os.sep in ref
@@ -83,34 +99,37 @@ def _search_dirs(project: Project, cwd: Path) -> Iterator[list[str]]:
     """Where hashes are looked up, nearest first: the recordings folder the user stands in,
     then the project's configured paths, else every recordings folder in the project."""
     here = os.path.abspath(cwd)
-    if under_recordings(here):
+    if in_fixture_folder(here):
         yield [here]
     if project.config.paths:
         yield [str(path) for path in project.config.paths]
     else:
-        yield recordings_dirs_below(str(project.root))
+        yield fixture_dirs_below(str(project.root), "hash")
 
 
-def resolve_refs(refs: Sequence[str], project: Project, cwd: Path) -> list[str]:
-    """Files named by paths, full hashes or unique hash prefixes (at least 4 hex digits).
+def resolve_refs(refs: Sequence[str], project: Project, cwd: Path) -> list[Ref]:
+    """Files named by paths (``PATH:N`` for one interaction of a file), full hashes or
+    unique hash prefixes (at least 4 hex digits).
 
     Hashes are looked up by file name (no other file is parsed), in the recordings folder
     the user stands in first, then across the project. A path is read wherever it lies.
     """
-    found: dict[str, None] = {}
+    found: dict[Ref, None] = {}
     for ref in refs:
         if re.fullmatch(r"[0-9a-f]{1,3}", ref):
             raise UsageError(f"{ref}: a hash prefix needs at least {MIN_PREFIX} hex digits")
         if looks_like_path(ref, cwd):
+            path, index = split_ref(ref, cwd)
             # Strings, not Path objects: a directory of 100,000 files is shown in one run.
-            found.update(dict.fromkeys(find_recording_names([ref], project, cwd)))
+            names = find_fixture_names([path], project, cwd, "show")
+            found.update(dict.fromkeys((name, index) for name in names))
             continue
         parsed = _HEX_REF.match(ref)
         assert parsed is not None  # looks_like_path took everything else
         prefix, digest = parsed.group(1), parsed.group(2)
         matches: list[str] = []
         for directories in _search_dirs(project, cwd):
-            names = [path for root in directories for path in walk_recordings(root)]
+            names = [path for root in directories for path in walk_fixtures(root, "hash")]
             matches = sorted(
                 path for path in names if _matches(os.path.basename(path), prefix, digest)
             )
@@ -127,13 +146,13 @@ def resolve_refs(refs: Sequence[str], project: Project, cwd: Path) -> list[str]:
             raise UsageError(
                 f"{ref} is ambiguous; it names {len(matches)} recordings:\n  {listed}{more}"
             )
-        found.setdefault(matches[0], None)
-    return sorted(found)
+        found.setdefault((matches[0], None), None)
+    return sorted(found, key=lambda ref: (ref[0], -1 if ref[1] is None else ref[1]))
 
 
 @dataclass
 class Shown:
-    """One recording as ``show`` presents it."""
+    """One interaction (a recording, or one request of a cassette) as ``show`` presents it."""
 
     path: str
     hash: str | None
@@ -145,15 +164,21 @@ class Shown:
     size: int
     answer: Reassembled
     id: str | None = None
-    """What addresses it (``recording_id``): the hash, and a model listing's digest."""
+    """What addresses it (``recording_id``): the hash, and a model listing's digest; for
+    an interaction of a cassette, ``NAME:N``."""
     request: dict[str, Any] = field(default_factory=dict)
     body: Any = None
+    interaction: int = 0
+    """Its place among the file's interactions (0-based)."""
+    interactions: int = 1
+    """How many the file holds."""
 
     def record(self) -> dict[str, Any]:
         """The ``--format json`` line."""
         answer = self.answer
         return {
             "path": self.path,
+            "interaction": self.interaction,
             "hash": self.hash,
             "id": self.id,
             "test_id": self.test_id,
@@ -178,8 +203,12 @@ class Shown:
         }
 
 
-def describe(recording: store.Recording, display: str) -> Shown:
-    data = recording.data if isinstance(recording.data, dict) else {}
+def describe(
+    data: Any, display: str, name: str, size: int, test_id: Any = None, hash_named: bool = True
+) -> Shown:
+    """One interaction's view (what formats read) as ``show`` presents it; ``name``: the
+    file's name, which addresses a hash-named recording."""
+    data = data if isinstance(data, dict) else {}
     request = data.get("request") if isinstance(data.get("request"), dict) else {}
     assert isinstance(request, dict)
     answer = reassemble(data)
@@ -193,14 +222,14 @@ def describe(recording: store.Recording, display: str) -> Shown:
     assert isinstance(response, dict)
     return Shown(
         path=display,
-        hash=_name_hash(recording.name) or None,
-        id=recording_id(recording.name),
-        test_id=_text(data.get("test_id") or request.get("test_id")),
+        hash=(_name_hash(name) or None) if hash_named else None,
+        id=recording_id(name) if hash_named else None,
+        test_id=_text(test_id or data.get("test_id") or request.get("test_id")),
         endpoint=_text(endpoint),
         model=model if isinstance(model, str) else None,
         provider=provider if isinstance(provider, str) else None,
         streaming=bool(response.get("is_streaming")),
-        size=len(recording.raw),
+        size=size,
         answer=answer,
         request=request,
         body=response.get("body"),
@@ -244,33 +273,72 @@ def _body_model(request: dict[str, Any]) -> Any:
     return None
 
 
-def masked(recording: store.Recording) -> store.Recording:
-    """The recording with every secret the scan finds masked: what show and ls present."""
-    masker = secrets.masker_for(recording.raw, recording.data)
-    if not masker:
-        return recording
-    return store.Recording(recording.path, recording.raw, masker.data(recording.data))
-
-
-def load_shown(path: str | Path, max_size: int, reveal: bool = False) -> Shown:
-    """One recording as ``show`` presents it, secrets masked unless ``reveal``; a file that
-    cannot be read, or is no recording, raises LoadError."""
-    recording = store.load(path, max_size)
-    if not is_recording(recording.data):
+def shown_of(fixture: recorders.Fixture, display: str, reveal: bool = False) -> list[Shown]:
+    """Every interaction of a fixture as ``show`` presents it, secrets masked unless
+    ``reveal``; LoadError for a file that holds no recording."""
+    recorder = fixture.recorder
+    interactions = fixture.interactions
+    # A cassette's interactions always have both sides; a JSON file may have neither.
+    if recorder.noun == "recording" and not all(is_recording(i.view) for i in interactions):
         raise store.LoadError(NOT_A_RECORDING)
-    return describe(recording if reveal else masked(recording), str(path))
+    masker = None if reveal else secrets.Masker.of(recorder.secrets(fixture, None))
+    hash_named = recorder.noun == "recording"
+    test = recorder.test_name(fixture)
+    stem = fixture.name.split(".", 1)[0] if not hash_named else fixture.name
+    shown = []
+    for item in interactions:
+        view = masker.data(dict(item.view)) if masker else item.view
+        one = describe(view, display, fixture.name, len(fixture.raw), test, hash_named)
+        one.interaction, one.interactions = item.index, len(interactions)
+        if not hash_named:
+            one.id = f"{stem}:{item.index}"
+        if item.problem is not None and one.answer.error is None:
+            one.answer.error = item.problem[1]
+        shown.append(one)
+    return shown
+
+
+def load_shown(
+    path: str | Path, max_size: int, reveal: bool = False, index: int | None = None
+) -> list[Shown]:
+    """The interactions of one file (only the ``index``-th when given) as ``show`` presents
+    them, secrets masked unless ``reveal``; LoadError for a file that cannot be read, holds
+    no recording, or has no such interaction."""
+    fixture = recorders.load(path, max_size)
+    shown = shown_of(fixture, str(path), reveal)
+    if index is None:
+        return shown
+    if index >= len(shown):
+        raise store.LoadError(
+            f"no interaction {index}: the {fixture.recorder.noun} holds {len(shown)} "
+            f"(0 to {len(shown) - 1})"
+            if shown
+            else f"no interaction {index}: the {fixture.recorder.noun} holds none"
+        )
+    return [shown[index]]
 
 
 def raw_view(path: str | Path, max_size: int, reveal: bool = False) -> bytes:
-    """The file's bytes as ``show --raw`` prints them: secrets masked unless ``reveal``."""
+    """The file's bytes as ``show --raw`` prints them (a gzipped cassette decompressed):
+    secrets masked unless ``reveal``."""
     raw = store.read_bytes(path, max_size)
-    if reveal:
-        return raw
     try:
-        data = store.parse(raw)
+        fixture = recorders.recorder_for(path, raw).load(path, raw, max_size)
     except store.LoadError:
-        data = None
-    return secrets.masker_for(raw, data).raw(raw)
+        fixture = None
+    if fixture is None or fixture.recorder.noun == "recording":
+        if reveal:
+            return raw
+        try:
+            data = store.parse(raw)
+        except store.LoadError:
+            data = None
+        return secrets.masker_for(raw, data).raw(raw)
+    text: bytes = fixture.source.text
+    if reveal:
+        return text
+    masker = secrets.Masker.of(fixture.recorder.secrets(fixture, None))
+    return masker.text(text.decode("utf-8", "replace")).encode("utf-8")
 
 
 # --- whole-corpus runs: small results from worker processes ---------------------------------
@@ -278,7 +346,8 @@ def raw_view(path: str | Path, max_size: int, reveal: bool = False) -> bytes:
 
 @dataclass(frozen=True)
 class Entry:
-    """A recording summed up in a line, or the reason it could not be read."""
+    """A file summed up in a line (a cassette: all its interactions), or the reason it
+    could not be read."""
 
     path: str
     hash: str | None
@@ -293,9 +362,15 @@ class Entry:
     completion_tokens: int | None
     total_tokens: int | None
     error: str | None = None
-    record: dict[str, Any] | None = None
+    records: tuple[dict[str, Any], ...] | None = None
+    """``show --format json``'s objects, one per interaction."""
     id: str | None = None
     """What addresses the recording (``recording_id``)."""
+    interactions: int = 1
+    models: tuple[str, ...] = ()
+    """Every model of the file's interactions, first seen first (``model`` is the first)."""
+    providers: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = ()
 
     @classmethod
     def failed(cls, path: str, error: str) -> Entry:
@@ -303,23 +378,41 @@ class Entry:
         return cls(path, None, None, None, None, None, False, 0, None, None, None, None, error)
 
     @classmethod
-    def of(cls, shown: Shown, with_record: bool) -> Entry:
-        usage = shown.answer.usage
+    def of(cls, shown: Sequence[Shown], with_record: bool) -> Entry:
+        first = shown[0]
+
+        def distinct(values: Iterable[str | None]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(value for value in values if value))
+
+        def summed(name: str) -> int | None:
+            counts = [getattr(one.answer.usage, name) for one in shown]
+            reported = [count for count in counts if count is not None]
+            return sum(reported) if reported else None
+
+        chunks = [one.answer.chunks for one in shown if one.answer.chunks is not None]
+        models = distinct(one.model for one in shown)
+        providers = distinct(one.provider for one in shown)
+        endpoints = distinct(one.endpoint for one in shown)
         return cls(
-            shown.path,
-            shown.hash,
-            shown.test_id,
-            shown.endpoint,
-            shown.model,
-            shown.provider,
-            shown.streaming,
-            shown.size,
-            shown.answer.chunks,
-            usage.prompt_tokens,
-            usage.completion_tokens,
-            usage.total_tokens,
-            record=shown.record() if with_record else None,
-            id=shown.id,
+            first.path,
+            first.hash,
+            first.test_id,
+            endpoints[0] if endpoints else None,
+            models[0] if models else None,
+            providers[0] if providers else None,
+            any(one.streaming for one in shown),
+            first.size,
+            sum(chunks) if chunks else None,
+            summed("prompt_tokens"),
+            summed("completion_tokens"),
+            summed("total_tokens"),
+            records=tuple(one.record() for one in shown) if with_record else None,
+            # A cassette is addressed by its name; its interactions by NAME:N.
+            id=first.id if first.hash else (first.id or "").rsplit(":", 1)[0] or None,
+            interactions=len(shown),
+            models=models,
+            providers=providers,
+            endpoints=endpoints,
         )
 
 
@@ -330,22 +423,43 @@ def _init(max_size: int, with_record: bool) -> None:
     _worker.update(max_size=max_size, with_record=with_record)
 
 
-def _entry(path: str | Path) -> Entry:
+def _entry(ref: Ref | str | Path) -> Entry | None:
+    path, index = ref if isinstance(ref, tuple) else (ref, None)
     display = str(path)
     try:
-        recording = store.load(path, _worker["max_size"])
+        shown = load_shown(path, _worker["max_size"], index=index)
+    except recorders.NotARecording:
+        return None  # another tool's file in a fixture folder: not listed
     except store.LoadError as error:
         return Entry.failed(display, error.message)
-    if not is_recording(recording.data):
-        return Entry.failed(display, NOT_A_RECORDING)
-    return Entry.of(describe(masked(recording), display), _worker["with_record"])
+    if not shown:
+        return Entry(
+            display,
+            None,
+            None,
+            None,
+            None,
+            None,
+            False,
+            0,
+            None,
+            None,
+            None,
+            None,
+            records=() if _worker["with_record"] else None,
+            interactions=0,
+        )
+    return Entry.of(shown, _worker["with_record"])
 
 
 def entries(
-    paths: Sequence[str | Path], max_size: int, jobs: int | None, with_record: bool = False
+    paths: Sequence[Ref | str | Path], max_size: int, jobs: int | None, with_record: bool = False
 ) -> Iterator[Entry]:
-    """A summary line of every file, in path order, named by the path given."""
-    yield from process_map(_entry, paths, jobs, _init, (max_size, with_record))
+    """A summary line of every file, in path order, named by the path given; files of no
+    recorder (a project's own data beside its cassettes) are left out."""
+    for entry in process_map(_entry, paths, jobs, _init, (max_size, with_record)):
+        if entry is not None:
+            yield entry
 
 
 @dataclass(frozen=True)
@@ -356,15 +470,17 @@ class Filters:
     provider: str | None = None
 
     def keep(self, entry: Entry) -> bool:
+        """Whether the file matches every filter (a cassette: any of its interactions)."""
         checks = (
-            (self.test, entry.test_id),
-            (self.model, entry.model),
-            (self.endpoint, entry.endpoint),
-            (self.provider, entry.provider),
+            (self.test, (entry.test_id,)),
+            (self.model, entry.models or (entry.model,)),
+            (self.endpoint, entry.endpoints or (entry.endpoint,)),
+            (self.provider, entry.providers or (entry.provider,)),
         )
         return all(
-            pattern is None or (value is not None and fnmatch.fnmatchcase(value, pattern))
-            for pattern, value in checks
+            pattern is None
+            or any(value is not None and fnmatch.fnmatchcase(value, pattern) for value in values)
+            for pattern, values in checks
         )
 
 

@@ -1,4 +1,4 @@
-"""``recctl validate``: check recordings against the JSON schema."""
+"""``recctl validate``: check recordings and cassettes against their JSON schemas."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from recctl import store
+from recctl import recorders, secrets, store
 from recctl.cache import ResultCache, cached_map
 from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.findings import CheckReport, FileResult, Finding
-from recctl.locate import locate
 from recctl.parallel import process_map
-from recctl.schema import SchemaValidator
+from recctl.schema import SchemaValidator, Validators, json_ready, schema_files
 
 CHECK = "schema"
 
@@ -23,41 +22,58 @@ def load_finding(display: str, error: store.LoadError) -> Finding:
 
 
 def schema_findings(
-    display: str, recording: store.Recording, validator: SchemaValidator
+    display: str,
+    fixture: recorders.Fixture,
+    validator: SchemaValidator,
+    masker: secrets.Masker | None = None,
 ) -> list[Finding]:
-    """Every schema violation of one parsed recording, with line numbers."""
-    errors = validator.errors(recording.data)
-    if not errors:
+    """Every schema violation of one parsed file, and every body its recorder could not
+    decode, with line numbers (``masker``: the file's secrets, when the caller has them)."""
+    recorder = fixture.recorder
+    document = fixture.data if recorder.noun == "recording" else json_ready(fixture.data)
+    errors = validator.errors(document)
+    if errors and recorder.noun == "recording":
+        # orjson turns integers beyond 64 bits into floats: judge a failing file on exact values.
+        try:
+            errors = validator.errors(store.parse_exact(fixture.raw))
+        except store.LoadError as failure:
+            return [load_finding(display, failure)]
+    places = [(error.pointer, error.message) for error in errors]
+    if not errors or recorder.noun != "recording":
+        # A broken interaction has no body to decode: the schema says what is wrong with it.
+        places += [
+            interaction.problem
+            for interaction in fixture.interactions
+            if interaction.problem is not None
+        ]
+    if not places:
         return []
-    # orjson turns integers beyond 64 bits into floats: judge a failing file on exact values.
-    try:
-        errors = validator.errors(store.parse_exact(recording.raw))
-    except store.LoadError as failure:
-        return [load_finding(display, failure)]
-    if not errors:
-        return []
-    positions = locate(recording.raw, {error.pointer for error in errors})
+    positions = recorder.positions(fixture, {where for where, _ in places})
     # A schema message quotes the value it refuses, which may be a secret.
-    from recctl import secrets
-
-    masker = secrets.masker_for(recording.raw, recording.data)
+    if masker is None:
+        masker = secrets.Masker.of(recorder.secrets(fixture, None))
     findings = []
-    for error in errors:
-        line, column = positions.get(error.pointer, (None, None))
-        pointer, message = masker.text(error.pointer), masker.text(error.message)
-        findings.append(Finding(display, line, column, pointer, CHECK, message))
+    for where, message in places:
+        line, column = positions.get(where, (None, None))
+        findings.append(
+            Finding(display, line, column, masker.text(where), CHECK, masker.text(message))
+        )
     return findings
 
 
 def validate_file(
-    path: str | Path, display: str, validator: SchemaValidator, max_size: int
+    path: str | Path, display: str, validators: Validators, max_size: int
 ) -> FileResult:
-    """Load and validate one file; a file that cannot be read is one finding."""
+    """Load and validate one file; a file that cannot be read is one finding, a file no
+    recorder writes (a project's own data beside its cassettes) none."""
     try:
-        recording = store.load(path, max_size)
+        fixture = recorders.load(path, max_size)
+    except recorders.NotARecording:
+        return FileResult(display)
     except store.LoadError as error:
         return FileResult(display, [load_finding(display, error)])
-    return FileResult(display, schema_findings(display, recording, validator))
+    validator = validators.for_file(fixture.recorder.schema_file)
+    return FileResult(display, schema_findings(display, fixture, validator))
 
 
 # Per-process state of the workers: forked ones inherit it, spawned ones get it pickled.
@@ -67,13 +83,13 @@ _worker: dict[str, Any] = {}
 def _init_worker(
     schema: Path | None, max_size: int, ignores: PathIgnores, root: str, run: object
 ) -> None:
-    # Compiled only here: a run the result cache answers never compiles the schema; once
-    # per run (files judged one by one after a damaged cache entry ask again).
+    # Compiled only when a file needs one: a run the result cache answers never compiles a
+    # schema; once per run (files judged one by one after a damaged cache entry ask again).
     if _worker.get("run") is run:
         return
     _worker.update(
         run=run,
-        validator=SchemaValidator.from_path(schema),
+        validators=Validators(schema),
         max_size=max_size,
         ignores=ignores,
         root=root,
@@ -83,18 +99,18 @@ def _init_worker(
 def _validate_item(path: str | Path) -> FileResult:
     if CHECK in _worker["ignores"].ignored_for(path, _worker["root"]):
         return FileResult(str(path))
-    return validate_file(path, str(path), _worker["validator"], _worker["max_size"])
+    return validate_file(path, str(path), _worker["validators"], _worker["max_size"])
 
 
 def cache_key(schema: Path | None, max_size: int, ignores: PathIgnores) -> str:
     """Everything that can change a verdict of ``validate``, digested."""
     from recctl.cache import file_digest, settings_key
-    from recctl.schema import bundled_schema_path
 
+    validators = Validators(schema)
     return settings_key(
         "validate",
         {
-            "schema": file_digest(schema or bundled_schema_path()),
+            "schema": [file_digest(validators.schema_path(name)) for name in schema_files()],
             "max_size": max_size,
             "ignores": [[glob, sorted(checks)] for glob, _, checks in ignores.rules],
         },

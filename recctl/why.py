@@ -22,8 +22,8 @@ from recctl.diff import value_words
 from recctl.discovery import (
     RECORDINGS_DIR,
     expected_dir,
-    recordings_dirs_below,
-    walk_recordings,
+    fixture_dirs_below,
+    walk_fixtures,
 )
 from recctl.errors import UsageError
 from recctl.hashing import SCHEMES, HashScheme
@@ -157,8 +157,8 @@ def _own_test_id(paths: list[str], max_size: int) -> str | None:
 
 
 def _files(root: Path) -> Iterator[str]:
-    for directory in recordings_dirs_below(str(root)):
-        yield from walk_recordings(directory)
+    for directory in fixture_dirs_below(str(root), "why"):
+        yield from walk_fixtures(directory, "why")
 
 
 def _same_place(directory: str, expected: Path) -> bool:

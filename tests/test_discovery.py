@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from recctl.discovery import find_recordings
+from recctl.discovery import find_fixture_names
 from recctl.errors import UsageError
 from recctl.project import find_project
 from tests.conftest import invoke
@@ -20,7 +20,7 @@ def touch(root: Path, *names: str) -> None:
 
 
 def found(root: Path, *args: str) -> list[str]:
-    paths = find_recordings(list(args), find_project([], root), root)
+    paths = [Path(p) for p in find_fixture_names(list(args), find_project([], root), root)]
     return [str(path.relative_to(root)) for path in paths]
 
 

@@ -56,7 +56,7 @@ def test_ls_fits_80_columns_on_a_terminal(corpus: Path) -> None:
     files = len(list(folder.rglob("*.json")))
     assert len(lines) == files + 2  # a header, a row a file, the total: nothing wraps
     assert max(map(_width, lines)) <= 80
-    assert lines[0].split() == ["hash", "test", "endpoint", "model", "str.", "size", "tokens"]
+    assert lines[0].split() == ["hash", "test", "endpoint", "model", "str.", "calls", "size", "tokens"]
     # A long id is cut in the middle, its two ends kept.
     assert any("…" in line and line.split()[1].endswith("]") for line in lines[1:-1])
 

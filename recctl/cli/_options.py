@@ -133,7 +133,7 @@ def complete_checks(incomplete: str) -> list[str]:
 def complete_hashes(incomplete: str) -> list[str]:
     """Shell completion of a hash: the hashes of the recordings under the current project
     whose names start with what is typed (paths are the shell's own business)."""
-    from recctl.discovery import recordings_dirs_below, walk_recordings
+    from recctl.discovery import fixture_dirs_below, walk_fixtures
     from recctl.hashing.names import parse_name
     from recctl.project import find_project
 
@@ -141,8 +141,8 @@ def complete_hashes(incomplete: str) -> list[str]:
         return []
     root = find_project([], Path.cwd()).root
     found: set[str] = set()
-    for directory in recordings_dirs_below(str(root)):
-        for path in walk_recordings(directory):
+    for directory in fixture_dirs_below(str(root), "rehash"):
+        for path in walk_fixtures(directory, "rehash"):
             name = parse_name(os.path.basename(path))
             if name.hash is not None and name.hash.startswith(incomplete.lower()):
                 found.add(name.hash)

@@ -195,9 +195,9 @@ def _check_project(
 
         files = changed_recordings(found, named, options.base, Path.cwd())
     else:
-        from recctl.discovery import find_recording_names
+        from recctl.discovery import find_fixture_names
 
-        files = find_recording_names(named, found, Path.cwd())
+        files = find_fixture_names(named, found, Path.cwd(), "check")
     if options.fix:
         with writing(files) as stop:
             files = _fix(files, found, target, options.jobs, stop)

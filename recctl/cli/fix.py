@@ -40,14 +40,14 @@ def fix(
     Exits 1 when it changed a file (or, on a dry run, would), as pre-commit's fixers do, so
     that the commit stops for a review of the changes.
     """
-    from recctl.discovery import find_recording_names
+    from recctl.discovery import find_fixture_names
     from recctl.fix import fix_paths
     from recctl.hashing import get_scheme
     from recctl.reporters.changes import FIX_REPORTERS
 
     paths = existing(paths, ignore_missing)
     found = project(paths, root)
-    files = find_recording_names(paths or [], found, Path.cwd())
+    files = find_fixture_names(paths or [], found, Path.cwd(), "fix")
     target = get_scheme(scheme or found.config.hash_scheme)
     with writing(files, write) as stop:
         report = fix_paths(files, found, target, jobs, write, stop)

@@ -32,12 +32,12 @@ def normalize(
     """
     from pathlib import Path
 
-    from recctl.discovery import find_recording_names
+    from recctl.discovery import find_fixture_names
     from recctl.normalize import Normalization, normalize_paths
     from recctl.reporters.changes import NORMALIZE_REPORTERS
 
     found = project(paths, root)
-    files = find_recording_names(paths or [], found, Path.cwd())
+    files = find_fixture_names(paths or [], found, Path.cwd(), "normalize")
     pending: list[Normalization] = []
 
     def noted(results: "Iterator[Normalization]") -> "Iterator[Normalization]":

@@ -82,7 +82,7 @@ def prune(
     withheld and no orphan is deleted.
     """
     from recctl import prune as core
-    from recctl.discovery import find_recording_names
+    from recctl.discovery import find_fixture_names
     from recctl.hashing import get_scheme
     from recctl.reporters.prune import REPORTERS, render_deletion
 
@@ -97,7 +97,7 @@ def prune(
         collected = core.read_node_ids(tests)
     elif collect is not None:
         collected = core.collect_node_ids(collect, found.root)
-    files = find_recording_names(paths or [], found, Path.cwd())
+    files = find_fixture_names(paths or [], found, Path.cwd(), "prune")
     target = get_scheme(scheme or settings.hash_scheme)
     if allow_empty and not used:
         raise UsageError("--allow-empty goes with --used")

@@ -32,13 +32,13 @@ def redact(
     """
     from pathlib import Path
 
-    from recctl.discovery import find_recording_names
+    from recctl.discovery import find_fixture_names
     from recctl.redact import redact_paths
     from recctl.reporters.changes import REDACT_REPORTERS
 
     found = project(paths, root)
     settings = found.config
-    files = find_recording_names(paths or [], found, Path.cwd())
+    files = find_fixture_names(paths or [], found, Path.cwd(), "redact")
     with writing(files, write) as stop:
         actions = redact_paths(
             files,

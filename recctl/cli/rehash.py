@@ -65,7 +65,7 @@ def rehash(
     outdated files and rewrites the rec- ids derived from the hash; it never overwrites.
     """
     from recctl import rehash as core
-    from recctl.discovery import find_recording_names
+    from recctl.discovery import find_fixture_names
     from recctl.hashing import get_scheme
     from recctl.output import block
     from recctl.reporters import Display
@@ -85,7 +85,7 @@ def rehash(
         raise UsageError("--full goes with --explain")
     if include_mismatch and not write:
         raise UsageError("--include-mismatch only makes sense with --write")
-    files = find_recording_names(paths or [], found, Path.cwd())
+    files = find_fixture_names(paths or [], found, Path.cwd(), "rehash")
     name = format_name(output)
     cache = result_cache(found, "rehash", core.cache_key(target, settings.max_file_size), no_cache)
     with writing([Path(file) for file in files] if write else [], write) as stop:

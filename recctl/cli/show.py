@@ -53,7 +53,10 @@ def show(
         typer.Argument(
             metavar="REF",
             autocompletion=complete_hashes,
-            help="Recording paths, directories, full hashes or unique hash prefixes (4+ hex).",
+            help=(
+                "Recording or cassette paths (PATH:N for one interaction, from 0), "
+                "directories, full hashes or unique hash prefixes (4+ hex)."
+            ),
             show_default=False,
         ),
     ],
@@ -69,10 +72,10 @@ def show(
     jobs: Jobs = None,
     root: Root = None,
 ) -> None:
-    """Show recordings as conversations.
+    """Show recordings and cassettes as conversations.
 
-    The request as a transcript, then the answer reassembled from its chunks: text,
-    reasoning, tool calls, finish reason and usage.
+    Per interaction, the request as a transcript, then the answer reassembled from its
+    chunks: text, reasoning, tool calls, finish reason and usage.
     """
     from recctl import show as core
     from recctl import store
@@ -85,39 +88,41 @@ def show(
 
         raise UsageError("--reveal shows secrets on a terminal only, as text")
     cwd = Path.cwd()
-    named = [ref for ref in refs if core.looks_like_path(ref, cwd)]
+    named = [core.split_ref(ref, cwd)[0] for ref in refs if core.looks_like_path(ref, cwd)]
     groups = projects(named, root)
     # Hashes are looked up in the project of the paths named, else of the current directory.
-    paths = core.resolve_refs(refs, groups[0][0], cwd)
+    targets = core.resolve_refs(refs, groups[0][0], cwd)
     # Files of several projects: the strictest size limit among them holds for all.
     max_size = min(found.config.max_file_size for found, _ in groups)
     display = Display(cwd)
     if output is ViewFormat.json and not raw:
-        records = core.entries(paths, max_size, jobs, with_record=True)
+        records = core.entries(targets, max_size, jobs, with_record=True)
         failed = False
         for entry in records:
             failed = failed or entry.error is not None
-            record = entry.record or {"path": entry.path, "error": entry.error}
-            write_json_lines([{**record, "path": display(entry.path)}], sys.stdout)
+            lines = entry.records if entry.error is None else None
+            for record in lines or [{"path": entry.path, "error": entry.error}]:
+                write_json_lines([{**record, "path": display(entry.path)}], sys.stdout)
         raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
     failed = False
-    for path in paths:
+    for path, index in targets:
         try:
             if raw:
                 # The one loader: regular files only, bounded in size, a FIFO never waited on.
                 sys.stdout.buffer.write(core.raw_view(path, max_size, reveal))
                 sys.stdout.flush()
                 continue
-            shown = core.load_shown(path, max_size, reveal)
+            shown = core.load_shown(path, max_size, reveal, index)
         except store.LoadError as error:
             write_file_error(sys.stderr, display(path), error.message)
             failed = True
             continue
         with revealing() if reveal else contextlib.nullcontext():
-            if chunks:
-                render_chunks(shown.body, sys.stdout)
-            else:
-                render_show(shown, sys.stdout)
+            for one in shown:
+                if chunks:
+                    render_chunks(one.body, sys.stdout)
+                else:
+                    render_show(one, sys.stdout)
     raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
 
 
@@ -170,20 +175,22 @@ def ls(
     jobs: Jobs = None,
     root: Root = None,
 ) -> None:
-    """List recordings, or sum them up.
+    """List recordings and cassettes, or sum them up.
 
-    A table of recordings, or with --summary totals by model, provider, endpoint or test;
-    with --used, how often replay runs opened each recording, and by which tests.
+    A table with a row per file (a cassette's row sums its interactions), or with --summary
+    totals by model, provider, endpoint or test; with --used, how often replay runs opened
+    each recording, and by which tests.
     """
     from recctl import show as core
-    from recctl.discovery import find_recording_names
+    from recctl.discovery import find_fixture_names
     from recctl.errors import UsageError
 
     if by is not None and not summary:
         raise UsageError("--by goes with --summary")
     group_by = (by or GroupBy.model).value
     where = project(paths, root)
-    files = find_recording_names(paths or [], where, Path.cwd())
+    # Usage logs name what replay opened: the files of the recorders they cover.
+    files = find_fixture_names(paths or [], where, Path.cwd(), "coverage" if used else "ls")
     if used:
         if summary or test or model or endpoint or provider:
             raise UsageError("--used lists every recording: no --summary or filters with it")
@@ -224,7 +231,7 @@ def _list(stream: "Iterator[Entry]", summary: bool, by: str, output: "ViewFormat
         write_json_lines(
             (
                 {
-                    **{k: v for k, v in asdict(entry).items() if k != "record"},
+                    **{k: v for k, v in asdict(entry).items() if k != "records"},
                     "path": display(entry.path),
                 }
                 for entry in stream

@@ -39,7 +39,7 @@ def validate(
     Reports every error of every file with its path, line and JSON pointer; exits 1 when
     any file is invalid or unreadable.
     """
-    from recctl.discovery import find_recording_names
+    from recctl.discovery import find_fixture_names
     from recctl.findings import CheckReport
     from recctl.reporters.findings import REPORTERS
     from recctl.validate import cache_key, validate_paths
@@ -47,7 +47,7 @@ def validate(
     report = CheckReport()
     for found, named in projects(existing(paths, ignore_missing), root):
         settings = found.config
-        files = find_recording_names(named, found, Path.cwd())
+        files = find_fixture_names(named, found, Path.cwd(), "validate")
         chosen = schema or settings.schema
         key = cache_key(chosen, settings.max_file_size, settings.per_path_ignores)
         cache = result_cache(found, "validate", key, no_cache)

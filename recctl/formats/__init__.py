@@ -12,6 +12,8 @@ from typing import Any
 
 from recctl.formats import (
     anthropic,
+    bedrock,
+    cohere,
     exception,
     fallback,
     file_processor,
@@ -41,6 +43,8 @@ FORMATS: tuple[ResponseFormat, ...] = (
     tools.FORMAT,
     file_processor.FORMAT,
     anthropic.FORMAT,
+    bedrock.FORMAT,
+    cohere.FORMAT,
     gemini_interactions.FORMAT,
     gemini.FORMAT,
     ollama.MESSAGE,

@@ -133,6 +133,16 @@ def reassemble_body(view: RecordingView) -> Reassembled:
     )
 
 
-FORMAT = ResponseFormat.by_streaming(
-    "anthropic", lambda view: view.path_ends("/messages"), reassemble_stream, reassemble_body
-)
+def _matches(view: RecordingView) -> bool:
+    """``/messages``, or an Anthropic model's answer by another route (Bedrock's ``invoke``):
+    a Message body, or a stream that starts with ``message_start``."""
+    if view.path_ends("/messages"):
+        return True
+    body = view.body
+    if view.streaming:
+        first = body[0] if isinstance(body, list) and body else None
+        return isinstance(first, dict) and first.get("type") == "message_start"
+    return isinstance(body, dict) and body.get("type") == "message" and "content" in body
+
+
+FORMAT = ResponseFormat.by_streaming("anthropic", _matches, reassemble_stream, reassemble_body)

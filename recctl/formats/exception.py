@@ -21,7 +21,7 @@ def http_error(view: RecordingView) -> str | None:
     4xx or 5xx status, or an error body (Anthropic's ``{"type": "error"}``, ``{"error"}``)."""
     status = view.response.get("status")
     body = view.body
-    error_body = isinstance(body, dict) and (body.get("type") == "error" or "error" in body)
+    error_body = isinstance(body, dict) and (body.get("type") == "error" or bool(body.get("error")))
     if not (isinstance(status, int) and status >= 400) and not error_body:
         return None
     return f"HTTP {status}: {error_message(body) or 'error'}"

@@ -6,6 +6,7 @@ finish reason stays STOP even then: it is kept as sent, and ``stop_kind`` says t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from recctl.formats.base import (
@@ -51,8 +52,26 @@ def _usage(items: list[Any]) -> Usage:
     return Usage()
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def snake_keys(value: Any) -> Any:
+    """The REST API's camelCase keys (``usageMetadata``, ``functionCall``) as the SDK's
+    snake_case ones, which the recorder of the SDK stores; function arguments as sent."""
+    if isinstance(value, list):
+        return [snake_keys(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    return {
+        (key if not isinstance(key, str) else _CAMEL.sub(r"_\1", key).lower()): (
+            item if key == "args" else snake_keys(item)
+        )
+        for key, item in value.items()
+    }
+
+
 def reassemble(view: RecordingView) -> Reassembled:
-    items = [item for item in view.items if isinstance(item, dict)]
+    items = [snake_keys(item) for item in view.items if isinstance(item, dict)]
     choices: dict[int, Choice] = {}
     for item in items:
         for position, candidate in enumerate(item.get("candidates") or []):
@@ -88,6 +107,7 @@ def _matches(view: RecordingView) -> bool:
     return (
         "generate_content" in view.endpoint
         or "generate_content" in view.url_path
+        or view.url_path.endswith((":generateContent", ":streamGenerateContent"))
         or (
             bool(view.items)
             and all(isinstance(item, dict) and "candidates" in item for item in view.items)

@@ -100,7 +100,7 @@ def check_summary(findings: list[Finding]) -> str:
 
 
 def summary_text(report: CheckReport) -> str:
-    files = plural(report.total, "recording")
+    files = report.counted()
     if report.findings:
         return f"{plural(len(report.findings), 'error')} in {report.failed_files} of {files}"
     return f"{files} {report.clean_word}"

@@ -306,31 +306,34 @@ def _compact(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-LS_COLUMNS = ("hash", "test", "endpoint", "model", "streamed", "size", "tokens")
-
-
 def _ls_row(entry: Entry, display: Display, whole: bool) -> list[str]:
-    tokens = entry.total_tokens  # as reported: never a sum made up here
+    tokens = entry.total_tokens  # as reported (a cassette's: their sum), never made up here
     test = entry.test_id or "-"
     if entry.error is not None:
         test = f"{display(entry.path)}: {entry.error}"
     elif not whole:
         test = test.split("::", 1)[-1]
     name = entry.id or entry.hash or ""
-    # A model listing is told apart by its digest: many share the hash.
-    short = f"{name[:12]}-{name.rsplit('-', 1)[1]}" if name != (entry.hash or "") else name[:12]
+    if entry.hash is None:
+        short = name  # a cassette: its name
+    elif name != entry.hash:
+        # A model listing is told apart by its digest: many share the hash.
+        short = f"{name[:12]}-{name.rsplit('-', 1)[1]}"
+    else:
+        short = name[:12]
     return [
         name if whole else short,
         test,
-        entry.endpoint or "-",
-        entry.model or "-",
+        ", ".join(entry.endpoints) or entry.endpoint or "-",
+        ", ".join(entry.models) or entry.model or "-",
         "yes" if entry.streaming else "no",
+        str(entry.interactions),
         str(entry.size) if whole else human_size(entry.size),  # bytes, sortable, in a pipe
         "-" if tokens is None else str(tokens),
     ]
 
 
-LS_HEADER = ["hash", "test", "endpoint", "model", "stream", "size", "tokens"]
+LS_HEADER = ["hash", "test", "endpoint", "model", "stream", "calls", "size", "tokens"]
 
 
 def render_ls(stream: Iterable[Entry], out: TextIO) -> None:
@@ -352,7 +355,7 @@ def render_ls(stream: Iterable[Entry], out: TextIO) -> None:
     rows[:0] = [header]
     # By priority: the hash and the numbers never give way, the test id (the second thing a
     # reader looks for) last; model and endpoint first. Each is cut in the middle.
-    laid_out = table(rows, terminal_width(out), shrink=(3, 2, 1), right=frozenset({5, 6}))
+    laid_out = table(rows, terminal_width(out), shrink=(3, 2, 1), right=frozenset({5, 6, 7}))
     for number, line in enumerate(laid_out):
         failed = number > 0 and entries[number - 1].error is not None
         if number == 0:
@@ -362,7 +365,12 @@ def render_ls(stream: Iterable[Entry], out: TextIO) -> None:
         else:
             lines.write(line)
     total = human_size(sum(e.size for e in entries))
-    lines.write(lines.style(f"{plural(len(entries), 'recording')}, {total}", dim=True))
+    calls = sum(entry.interactions for entry in entries if entry.hash is None)
+    cassettes = sum(1 for entry in entries if entry.hash is None and entry.error is None)
+    counted = [plural(len(entries) - cassettes, "recording")] if len(entries) > cassettes else []
+    if cassettes:
+        counted.append(f"{plural(cassettes, 'cassette')} ({plural(calls, 'interaction')})")
+    lines.write(lines.style(f"{', '.join(counted)}, {total}", dim=True))
 
 
 def _count(value: int | None) -> str:

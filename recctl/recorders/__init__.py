@@ -1,0 +1,93 @@
+"""The registry of recorders: the tools whose files recctl reads.
+
+Adding one is a module here that defines a Recorder, and one line below. A file is given to
+the recorder whose folder it lies in and whose names it takes; a file named directly, in no
+such folder, to the one its content says (a JSON object is a llama-stack recording unless it
+holds VCR.py's ``interactions``; anything else is read as a cassette).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from recctl.files import LoadError
+from recctl.recorders import llama_stack, vcr
+from recctl.recorders.base import Fixture, Interaction, NotARecording, Recorder
+
+RECORDERS: tuple[Recorder, ...] = (llama_stack.RECORDER, vcr.RECORDER)
+BY_NAME: dict[str, Recorder] = {recorder.name: recorder for recorder in RECORDERS}
+FOLDERS: dict[str, Recorder] = {recorder.folder: recorder for recorder in RECORDERS}
+
+
+def in_folder(path: str) -> Recorder | None:
+    """The recorder whose folder ``path`` lies in (the innermost one) and whose names it
+    takes, else None."""
+    parts = os.path.abspath(path).split(os.sep)
+    name = parts[-1]
+    for part in reversed(parts[:-1]):
+        recorder = FOLDERS.get(part)
+        if recorder is not None:
+            return recorder if recorder.owns_name(name) else None
+    return None
+
+
+def named(path: str) -> Recorder | None:
+    """The recorder a path names, by its folder, else by its name alone (no file is read)."""
+    recorder = in_folder(path)
+    if recorder is not None:
+        return recorder
+    name = os.path.basename(path)
+    return next((recorder for recorder in RECORDERS if recorder.owns_name(name)), None)
+
+
+def count_phrase(paths: Iterable[str]) -> str:
+    """How many files of each kind: "3 recordings", "2 recordings and 40 cassettes"."""
+    counts: dict[str, int] = {}
+    for path in paths:
+        recorder = named(path)
+        noun = recorder.noun if recorder is not None else "file"
+        counts[noun] = counts.get(noun, 0) + 1
+    if not counts:
+        return "0 recordings"
+    parts = [f"{count} {noun}{'' if count == 1 else 's'}" for noun, count in sorted(counts.items())]
+    return " and ".join(parts)
+
+
+def recorder_for(path: str | Path, raw: bytes) -> Recorder:
+    """Which recorder reads this file: by its folder and name, else by its content."""
+    text = os.fspath(path)
+    by_folder = in_folder(text)
+    if by_folder is not None:
+        return by_folder
+    head = raw[:4096].lstrip()
+    if head[:1] == b"{":
+        # VCR.py's JSON serializer writes {"interactions": ...}; llama-stack never does.
+        return vcr.RECORDER if b'"interactions"' in head else llama_stack.RECORDER
+    if text.endswith(".json"):
+        return llama_stack.RECORDER
+    return vcr.RECORDER
+
+
+def load(path: str | Path, max_size: int, exact: bool = False) -> Fixture:
+    """Read and parse one file with the recorder it belongs to; LoadError when it cannot
+    be read, NotARecording when no recorder writes files like it."""
+    from recctl import store
+
+    raw = store.read_bytes(path, max_size)
+    return recorder_for(path, raw).load(path, raw, max_size, exact)
+
+
+__all__ = [
+    "BY_NAME",
+    "RECORDERS",
+    "Fixture",
+    "Interaction",
+    "LoadError",
+    "NotARecording",
+    "Recorder",
+    "in_folder",
+    "load",
+    "recorder_for",
+]
