@@ -345,6 +345,37 @@ def raw_view(path: str | Path, max_size: int, reveal: bool = False) -> bytes:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One interaction of a file, as ``ls --summary`` groups it."""
+
+    test_id: str | None
+    endpoint: str | None
+    model: str | None
+    provider: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+
+    @classmethod
+    def of(cls, shown: Shown) -> Part:
+        usage = shown.answer.usage
+        return cls(
+            shown.test_id,
+            shown.endpoint,
+            shown.model,
+            shown.provider,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens,
+        )
+
+    @classmethod
+    def of_entry(cls, entry: Entry) -> Part:
+        """A file that could not be read: one part, without usage."""
+        return cls(entry.test_id, entry.endpoint, entry.model, entry.provider, None, None, None)
+
+
+@dataclass(frozen=True)
 class Entry:
     """A file summed up in a line (a cassette: all its interactions), or the reason it
     could not be read."""
@@ -371,6 +402,8 @@ class Entry:
     """Every model of the file's interactions, first seen first (``model`` is the first)."""
     providers: tuple[str, ...] = ()
     endpoints: tuple[str, ...] = ()
+    parts: tuple[Part, ...] = ()
+    """Every interaction, as the summary groups them."""
 
     @classmethod
     def failed(cls, path: str, error: str) -> Entry:
@@ -413,6 +446,7 @@ class Entry:
             models=models,
             providers=providers,
             endpoints=endpoints,
+            parts=tuple(Part.of(one) for one in shown),
         )
 
 
@@ -487,10 +521,10 @@ class Filters:
 GROUPS = ("model", "provider", "endpoint", "test")
 
 
-def group_key(entry: Entry, by: str) -> str:
+def group_key(part: Part, by: str) -> str:
     if by == "test":
-        return (entry.test_id or "(no test)").split("::", 1)[0]
-    value = getattr(entry, by)
+        return (part.test_id or "(no test)").split("::", 1)[0]
+    value = getattr(part, by)
     return value if isinstance(value, str) and value else f"(no {by})"
 
 
@@ -499,8 +533,10 @@ TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 @dataclass
 class Group:
-    """Totals of one group. A token total is None when no recording of the group reported
-    that count (never an invented 0); ``reported`` says how many reported any usage."""
+    """Totals of one group. ``recordings``: the files whose first interaction is in it;
+    ``interactions``: every interaction in it (a recording is one). A token total is None
+    when no interaction of the group reported that count (never an invented 0);
+    ``reported`` says how many reported any usage."""
 
     key: str
     recordings: int = 0
@@ -509,13 +545,17 @@ class Group:
     completion_tokens: int | None = None
     total_tokens: int | None = None
     reported: int = 0
+    interactions: int = 0
 
-    def add(self, entry: Entry) -> None:
-        self.recordings += 1
-        self.bytes += entry.size
+    def add(self, part: Part, size: int | None) -> None:
+        """One interaction; ``size``: its file's, for the file's first interaction."""
+        if size is not None:
+            self.recordings += 1
+            self.bytes += size
+        self.interactions += 1
         counted = False
         for name in TOKEN_FIELDS:
-            value = getattr(entry, name)
+            value = getattr(part, name)
             if value is not None:
                 setattr(self, name, (getattr(self, name) or 0) + value)
                 counted = True
@@ -523,6 +563,7 @@ class Group:
 
     def merge(self, other: Group) -> None:
         self.recordings += other.recordings
+        self.interactions += other.interactions
         self.bytes += other.bytes
         self.reported += other.reported
         for name in TOKEN_FIELDS:
@@ -545,6 +586,7 @@ def summarize(items: Iterable[Entry], by: str) -> list[Group]:
         raise UsageError(f"--by takes one of {', '.join(GROUPS)}")
     groups: dict[str, Group] = {}
     for entry in items:
-        key = group_key(entry, by)
-        groups.setdefault(key, Group(key)).add(entry)
+        for index, part in enumerate(entry.parts or (Part.of_entry(entry),)):
+            key = group_key(part, by)
+            groups.setdefault(key, Group(key)).add(part, entry.size if index == 0 else None)
     return sorted(groups.values(), key=lambda group: (-group.bytes, group.key))

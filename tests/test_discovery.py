@@ -77,12 +77,12 @@ def test_defaults_to_dot_recordings_then_every_recordings_below(project: Path) -
 
 
 def test_nothing_found_is_a_usage_error(project: Path) -> None:
-    with pytest.raises(UsageError, match="no recordings found"):
+    with pytest.raises(UsageError, match="no recordings or cassettes found"):
         found(project)
     (project / "empty").mkdir()
     result = invoke(["validate", "empty"])
     assert result.exit_code == 2
-    assert "no recordings found in empty" in result.stderr
+    assert "no recordings or cassettes found in empty" in result.stderr
 
 
 def test_output_paths_are_relative_to_where_the_user_stands(

@@ -63,7 +63,7 @@ def test_ls_fits_80_columns_on_a_terminal(corpus: Path) -> None:
 
 def test_ls_in_a_pipe_is_one_whole_line_per_recording(corpus: Path) -> None:
     header, *listing = invoke(["ls", str(corpus)]).stdout.splitlines()
-    assert header.split("\t") == ["hash", "test", "endpoint", "model", "stream", "size", "tokens"]
+    assert header.split("\t") == ["hash", "test", "endpoint", "model", "stream", "calls", "size", "tokens"]
     assert len(listing) == len(recording_files(corpus))
     # Sizes are bytes, which sort -n sorts.
     assert all(line.split("\t")[5].isdigit() for line in listing)

@@ -48,6 +48,7 @@ def test_show_json_line_has_every_field(monkeypatch: pytest.MonkeyPatch) -> None
     record = json.loads(line)
     assert list(record) == [
         "path",
+        "interaction",
         "hash",
         "id",
         "test_id",
@@ -150,7 +151,7 @@ def test_ls_table_filters_and_summary(recordings: Path) -> None:
     listing = invoke(["ls"]).stdout  # a pipe: one tab-separated line per recording
     assert "chat-body" in listing and "test_plain" in listing
     assert len(listing.splitlines()) == 3  # a header and a line a recording
-    assert all(len(line.split("\t")) == 7 for line in listing.splitlines())
+    assert all(len(line.split("\t")) == 8 for line in listing.splitlines())
     only = invoke(["ls", "-f", "json", "--test", "*test_stream*"]).stdout.splitlines()
     assert [json.loads(line)["path"] for line in only] == ["recordings/chat-stream.json"]
     assert invoke(["ls", "-f", "json", "--provider", "nowhere"]).stdout == ""
@@ -166,9 +167,14 @@ def test_ls_table_filters_and_summary(recordings: Path) -> None:
         "completion_tokens": 6,
         "total_tokens": 27,
         "reported": 2,
+        "interactions": 2,
     }
     assert summary[1]["total"] is True and summary[1]["recordings"] == 2
     assert invoke(["ls", "--summary", "--by", "colour"]).exit_code == 2
+
+
+# The interactions of the VCR.py cassettes in the shared corpus (vcr-*).
+CASSETTE_INTERACTIONS = 629
 
 
 def _sum(records: list[dict[str, Any]], key: str) -> int:
@@ -179,7 +185,9 @@ def test_every_corpus_file_shows_and_summary_sums_agree(corpus: Path, project: P
     records = [
         json.loads(line) for line in invoke(["show", "-f", "json", str(corpus)]).stdout.splitlines()
     ]
-    assert len(records) == len(recording_files(corpus))
+    cassettes = [record for record in records if record["hash"] is None]
+    assert len(records) - len(cassettes) == len(recording_files(corpus))
+    assert len(cassettes) == CASSETTE_INTERACTIONS
     assert not [
         r
         for r in records
@@ -199,7 +207,9 @@ def test_every_corpus_file_shows_and_summary_sums_agree(corpus: Path, project: P
         for group in groups:
             if group["reported"] == 0:
                 assert group[key] is None
-    assert sum(group["recordings"] for group in groups) == len(records) == grand["recordings"]
+    assert sum(group["interactions"] for group in groups) == len(records)
+    assert grand["interactions"] == len(records)
+    assert sum(group["recordings"] for group in groups) == grand["recordings"]
     tokens = ("prompt_tokens", "completion_tokens", "total_tokens")
     reporting = sum(any(r["usage"][key] is not None for key in tokens) for r in records)
     assert grand["reported"] == reporting
@@ -208,7 +218,8 @@ def test_every_corpus_file_shows_and_summary_sums_agree(corpus: Path, project: P
 def test_every_corpus_file_shows_as_text(corpus: Path) -> None:
     result = invoke(["show", str(corpus)])
     assert result.exit_code == 0
-    assert result.stdout.count("\nendpoint ") == len(recording_files(corpus))
+    shown = len(recording_files(corpus)) + CASSETTE_INTERACTIONS
+    assert result.stdout.count("\nendpoint ") == shown
 
 
 def test_progress_bar_only_on_a_terminal_for_long_listings(

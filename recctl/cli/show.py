@@ -2,6 +2,7 @@
 
 import contextlib
 import enum
+import os
 import sys
 from collections.abc import Generator, Iterator
 from dataclasses import asdict
@@ -80,6 +81,7 @@ def show(
     from recctl import show as core
     from recctl import store
     from recctl.output import revealing
+    from recctl.recorders import NotARecording
     from recctl.reporters import Display, write_file_error, write_json_lines
     from recctl.reporters.show import render_chunks, render_show
 
@@ -105,6 +107,7 @@ def show(
                 write_json_lines([{**record, "path": display(entry.path)}], sys.stdout)
         raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
     failed = False
+    explicit = {os.path.abspath(os.path.join(cwd, ref)) for ref in named}
     for path, index in targets:
         try:
             if raw:
@@ -113,6 +116,12 @@ def show(
                 sys.stdout.flush()
                 continue
             shown = core.load_shown(path, max_size, reveal, index)
+        except NotARecording as error:
+            # Another tool's file in a cassette folder is skipped, unless named on its own.
+            if os.path.abspath(path) in explicit:
+                write_file_error(sys.stderr, display(path), error.message)
+                failed = True
+            continue
         except store.LoadError as error:
             write_file_error(sys.stderr, display(path), error.message)
             failed = True
@@ -231,7 +240,7 @@ def _list(stream: "Iterator[Entry]", summary: bool, by: str, output: "ViewFormat
         write_json_lines(
             (
                 {
-                    **{k: v for k, v in asdict(entry).items() if k != "records"},
+                    **{k: v for k, v in asdict(entry).items() if k not in ("records", "parts")},
                     "path": display(entry.path),
                 }
                 for entry in stream

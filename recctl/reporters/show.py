@@ -384,16 +384,17 @@ def render_summary(groups: Sequence[Group], by: str, out: TextIO) -> None:
 
     rows = [*groups, total(groups)] if groups else []
     piped = not out.isatty()
-    header = [by, "recordings", "size", "prompt", "completion", "total", "reported"]
+    header = [by, "files", "calls", "size", "prompt", "completion", "total", "reported"]
     cells = [
         [
             visible(group.key),
             str(group.recordings),
+            str(group.interactions),
             str(group.bytes) if piped else human_size(group.bytes),  # bytes, sortable
             _count(group.prompt_tokens),
             _count(group.completion_tokens),
             _count(group.total_tokens),
-            f"{group.reported}/{group.recordings}",
+            f"{group.reported}/{group.interactions}",
         ]
         for group in rows
     ]
@@ -409,4 +410,4 @@ def render_summary(groups: Sequence[Group], by: str, out: TextIO) -> None:
         lines.write(lines.style(line, bold=True) if bold else line)
 
 
-RIGHT_COLUMNS = frozenset(range(1, 7))
+RIGHT_COLUMNS = frozenset(range(1, 8))
