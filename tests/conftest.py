@@ -108,6 +108,12 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
+# The VCR.py cassettes of the shared corpus (vcr-*, less the files of other tools that lie
+# in its cassette folders) and their interactions.
+CASSETTES = 457
+CASSETTE_INTERACTIONS = 629
+
+
 def recording_files(corpus: Path) -> list[Path]:
     """The llama-stack recordings of the corpus: its ``*.json`` under a ``recordings`` folder
     (the corpus also holds JSON fixtures of other tools, in ``cassettes`` folders)."""

@@ -13,7 +13,7 @@ import pytest
 
 from recctl.formats import reassemble
 from tests import recorder
-from tests.conftest import DATA, REPO, invoke, recording_files
+from tests.conftest import CASSETTE_INTERACTIONS, DATA, REPO, invoke, recording_files
 
 CASES = sorted((DATA / "formats").glob("*.json"))
 
@@ -171,10 +171,6 @@ def test_ls_table_filters_and_summary(recordings: Path) -> None:
     }
     assert summary[1]["total"] is True and summary[1]["recordings"] == 2
     assert invoke(["ls", "--summary", "--by", "colour"]).exit_code == 2
-
-
-# The interactions of the VCR.py cassettes in the shared corpus (vcr-*).
-CASSETTE_INTERACTIONS = 629
 
 
 def _sum(records: list[dict[str, Any]], key: str) -> int:
