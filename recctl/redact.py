@@ -117,7 +117,8 @@ def _left(
     """Why the redacted bytes must not be written, and which secrets it concerns, or None:
     no replaced secret may be left in them."""
     recorder = fixture.recorder
-    again = recorder.load(fixture.path, content, len(content) + 1, exact=True)
+    # Bounded as the original was: a gzipped cassette may expand as much as it did.
+    again = recorder.load(fixture.path, content, max(len(content) + 1, 2**31), exact=True)
     left = {
         secret.value
         for secret in recorder.secrets(again, salt)

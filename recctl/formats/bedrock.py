@@ -22,6 +22,16 @@ from recctl.formats.base import (
 from recctl.formats.exception import http_error
 
 
+def _model(view: RecordingView) -> str | None:
+    """The model a Bedrock url names: ``/model/<id>/converse``."""
+    from urllib.parse import unquote
+
+    parts = view.url_path.split("/")
+    if "model" in parts[:-2]:
+        return unquote(parts[parts.index("model") + 1]) or None
+    return None
+
+
 def _usage(usage: Any) -> Usage:
     if not isinstance(usage, dict):
         return Usage()
@@ -56,6 +66,7 @@ def reassemble_body(view: RecordingView) -> Reassembled:
         tool_calls=calls,
         finish_reason=body.get("stopReason"),
         usage=_usage(body.get("usage")),
+        model=_model(view),
     )
 
 
@@ -94,6 +105,7 @@ def reassemble_stream(view: RecordingView) -> Reassembled:
         finish_reason=stop,
         usage=_usage(usage),
         chunks=len(events),
+        model=_model(view),
     )
 
 

@@ -51,7 +51,10 @@ def count_phrase(paths: Iterable[str]) -> str:
         counts[noun] = counts.get(noun, 0) + 1
     if not counts:
         return "0 recordings"
-    parts = [f"{count} {noun}{'' if count == 1 else 's'}" for noun, count in sorted(counts.items())]
+    order = [recorder.noun for recorder in RECORDERS] + ["file"]
+    parts = [
+        f"{counts[noun]} {noun}{'' if counts[noun] == 1 else 's'}" for noun in order if noun in counts
+    ]
     return " and ".join(parts)
 
 

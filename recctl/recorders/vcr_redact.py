@@ -147,16 +147,16 @@ def _content_length(data: Any, body_pointer: str) -> tuple[str, str] | None:
 def _edit_text(span: str, old: str, new: str, found: Sequence[Secret]) -> str | None:
     """A flow or block scalar's text with the secrets replaced where they stand, or None
     when one is not written literally (escaped, or folded across lines)."""
-    edited = span
+    edited = _cut_pieces(span, [secret for secret in found if secret.pieces])
     for secret in sorted(found, key=lambda secret: -len(secret.value)):
-        for form in (secret.value, quote(secret.value, safe="")):
-            if form and form in old:
+        for form in dict.fromkeys((secret.value, quote(secret.value, safe=""))):
+            if form and form in old and not secret.pieces:
                 if form not in edited:
                     return None
                 edited = edited.replace(form, placeholder(secret.kind))
     for secret in found:
         for piece in secret.pieces:
-            if piece and piece in old and piece not in new and piece not in edited:
+            if piece and piece in old and piece not in new and piece in edited:
                 return None
     return edited
 

@@ -22,9 +22,46 @@ from recctl.files import LoadError
 from recctl.locate import escape_segment
 
 try:
-    _Loader: Any = yaml.CSafeLoader
+    _Base: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe loading, plus the few Python tags older VCR.py versions wrote and VCR.py still
+    reads: strings, tuples, and request bodies saved as a BytesIO or an iterator, each
+    rebuilt from its data alone. Any other ``!!python/`` tag is refused."""
+
+
+def _string(loader: Any, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)
+
+
+def _sequence(loader: Any, node: yaml.Node) -> Any:
+    return loader.construct_sequence(node)
+
+
+def _buffer(loader: Any, node: yaml.Node) -> Any:
+    """A BytesIO body: its ``state`` holds the bytes first."""
+    state = loader.construct_mapping(node, deep=True).get("state") or [b""]
+    data = state[0] if isinstance(state, (list, tuple)) and state else b""
+    return data.encode("utf-8") if isinstance(data, str) else data or b""
+
+
+def _iterated(loader: Any, node: yaml.Node) -> Any:
+    """An iterator body: the sequence it iterated, in ``args``."""
+    arguments = loader.construct_mapping(node, deep=True).get("args") or [[]]
+    return list(arguments[0]) if isinstance(arguments, (list, tuple)) and arguments else []
+
+
+for _tag, _construct in (
+    ("python/str", _string),
+    ("python/unicode", _string),
+    ("python/tuple", _sequence),
+    ("python/object/new:_io.BytesIO", _buffer),
+    ("python/object/apply:builtins.iter", _iterated),
+):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct)
 
 # How many values a document may hold once its aliases are expanded, beyond twice the
 # values it spells out: generous for any real cassette, tiny for a bomb.
@@ -92,6 +129,11 @@ def _scalar_text(node: yaml.Node) -> str | None:
 def _error(exc: yaml.YAMLError) -> LoadError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    tag = re.search(r"tag '(tag:yaml\.org,2002:python/[^']*)'", str(problem))
+    if tag is not None:
+        name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        where = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        return LoadError(f"unsafe YAML tag {name}: it builds a Python object; not loaded", *where)
     context = getattr(exc, "context", None)
     text = f"{context}: {problem}" if context and "tag" not in str(problem) else str(problem)
     if mark is None:
