@@ -152,8 +152,14 @@ def default_paths(project: Project, cwd: Path, command: str | None = None) -> li
     if os.path.isdir(local):
         # ./recordings, and the cassette folders beside it for the commands that read them.
         others = [path for path in fixture_dirs_below(here, command) if path != local]
-        return [local, *[path for path in others if folder_recorder(path) is not None
-                         and os.path.basename(path) != RECORDINGS_DIR]]
+        return [
+            local,
+            *[
+                path
+                for path in others
+                if folder_recorder(path) is not None and os.path.basename(path) != RECORDINGS_DIR
+            ],
+        ]
     return fixture_dirs_below(here, command)
 
 

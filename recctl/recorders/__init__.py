@@ -52,9 +52,7 @@ def count_phrase(paths: Iterable[str]) -> str:
     if not counts:
         return "0 recordings"
     order = [recorder.noun for recorder in RECORDERS] + ["file"]
-    parts = [
-        f"{counts[noun]} {noun}{'' if counts[noun] == 1 else 's'}" for noun in order if noun in counts
-    ]
+    parts = [f"{n} {noun}{'s' * (n != 1)}" for noun in order if (n := counts.get(noun, 0))]
     return " and ".join(parts)
 
 
