@@ -385,10 +385,25 @@ def test_pre_commit_hooks_pass_and_fail(tmp_path: Path) -> None:
     def try_repo() -> subprocess.CompletedProcess[str]:
         return try_hook(repo, "recctl-check", tmp_path)
 
+    cassettes = repo / "tests" / "cassettes"
+    shutil.copytree(DATA / "cassettes", cassettes)
+    # Another tool's YAML beside the cassettes is no cassette: not judged.
+    (cassettes / "test_chat" / "test_other.xai.yaml").write_text(
+        "version: 1\ninteractions:\n- request_sample: {json: {model: grok}}\n"
+    )
     git("init", "-q")
     git("add", ".")
     passed = try_repo()
     assert passed.returncode == 0, passed.stdout + passed.stderr
+    leaking = cassettes / "test_chat" / "test_leak.yaml"
+    text = (cassettes / "test_chat" / "test_gzip.yaml").read_text()
+    leaking.write_text(
+        text.replace(
+            "- application/json",
+            f"- application/json\n      x-api-key:\n      - {SECRETS['openai-key']}",
+            1,
+        )
+    )
     broken = _base()
     broken["test_id"] = 5
     (directory / ("c" * 64 + ".json")).write_text(json.dumps(broken, indent=2) + "\n")
@@ -403,7 +418,9 @@ def test_pre_commit_hooks_pass_and_fail(tmp_path: Path) -> None:
     assert f"{'c' * 64}.json" in output and "[schema]" in output
     assert outdated.name in output and "[hash]" in output
     assert leaked.name in output and "anthropic-key" in output and "[secret]" in output
-    assert SECRETS["anthropic-key"] not in output
+    line = leaking.read_text().splitlines().index(f"      - {SECRETS['openai-key']}") + 1
+    assert f"test_leak.yaml:{line}:" in output and "openai-key in the header" in output
+    assert SECRETS["anthropic-key"] not in output and SECRETS["openai-key"] not in output
 
 
 def test_a_key_in_a_raw_http_url_is_part_of_the_hash(project: Path) -> None:
