@@ -583,3 +583,42 @@ def test_a_cassette_recorded_by_pytest_recording_is_shown_checked_redacted_and_r
     # Replay with no server: the redacted cassette answers.
     replayed = pytester.runpytest_subprocess("--record-mode=none", "-p", "no:randomly")
     replayed.assert_outcomes(passed=1)
+
+
+def test_cache_baseline_ignores_fix_and_formats_cover_cassettes(
+    planted: tuple[Path, dict[str, tuple[str, str]]], tmp_path: Path
+) -> None:
+    root = _copy(planted, tmp_path)
+    cache = {"RECCTL_NO_CACHE": ""}
+    cold = recctl("check", "-f", "json", "tests", cwd=root, env=cache)
+    warm = recctl("check", "-f", "json", "tests", cwd=root, env=cache)
+    assert cold.returncode == warm.returncode == 1
+    assert _json_lines(cold.stdout) == _json_lines(warm.stdout)
+    assert (root / ".recctl_cache").is_dir()
+    # A baseline accepts today's findings; a new key is a new finding.
+    assert recctl("check", "--write-baseline", "tests", cwd=root).returncode == 0
+    assert recctl("check", "tests", cwd=root, env=cache).returncode == 0
+    kit.write(
+        root / "tests" / "cassettes" / "test_keys" / "test_new.yaml",
+        [kit.interaction(CHAT, QUESTION, kit.chat_body(f"new {EXAMPLE['github-token']}"))],
+    )
+    fresh = recctl("check", "-f", "json", "tests", cwd=root, env=cache)
+    assert [Path(f["path"]).name for f in _json_lines(fresh.stdout)] == ["test_new.yaml"]
+    # Per-path ignores reach cassettes by glob.
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n[tool.recctl.per-path-ignores]\n'
+        '"tests/cassettes/test_keys/test_new.yaml" = ["secret"]\n'
+    )
+    assert recctl("check", "tests", cwd=root, env=cache).returncode == 0
+    for output in ("github", "sarif", "markdown"):
+        reported = recctl("check", "--no-baseline", "-f", output, "tests", cwd=root)
+        assert reported.returncode == 1 and "test_authorization.yaml" in reported.stdout
+    sarif = json.loads(recctl("check", "--no-baseline", "-f", "sarif", "tests", cwd=root).stdout)
+    locations = [
+        result["locations"][0]["physicalLocation"] for result in sarif["runs"][0]["results"]
+    ]
+    assert all(location["region"]["startLine"] >= 1 for location in locations)
+    # fix --write redacts cassettes as redact does.
+    fixed = recctl("fix", "--write", "tests", cwd=root)
+    assert fixed.returncode == 1 and "redacted:" in fixed.stdout, fixed.stdout
+    assert recctl("check", "--no-baseline", "tests", cwd=root).returncode == 0
