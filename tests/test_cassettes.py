@@ -7,6 +7,8 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +72,7 @@ def test_show_and_ls_read_every_layout_from_another_directory(tmp_path: Path) ->
     one = recctl("show", "tests/cassettes/test_chat/test_two_calls.yaml:1", cwd=root)
     assert one.returncode == 0, one.stderr
     assert "Capital of France?" in one.stdout and "Paris is the capital." in one.stdout
+    assert "test_two_calls.yaml:1 (interaction 2 of 2)" in one.stdout
     assert "First answer." not in one.stdout
     missing = recctl("show", "tests/cassettes/test_chat/test_two_calls.yaml:2", cwd=root)
     assert missing.returncode == 1 and "holds 2 (0 to 1)" in missing.stderr
@@ -91,6 +94,17 @@ def test_check_and_validate_cassettes_beside_recordings(tmp_path: Path) -> None:
     checked = recctl("check", "--ignore", "hash", "project/tests", cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "2 recordings and 5 cassettes clean" in checked.stdout
+    # Commands for llama-stack recordings only say so for a cassette named directly.
+    cassette = "tests/cassettes/test_chat/test_gzip.yaml"
+    for command in ("rehash", "normalize", "prune"):
+        refused = recctl(command, cassette, cwd=root)
+        assert refused.returncode == 2 and "is a cassette (vcr)" in refused.stderr, command
+    # A cassette whose layout is wrong is a finding, not another tool's file.
+    wrong = root / "tests" / "cassettes" / "test_chat" / "test_wrong_layout.yaml"
+    wrong.write_text("interactions: {request: 1}\nversion: 1\n")
+    layout = recctl("validate", "-f", "json", str(wrong), cwd=tmp_path)
+    assert [f["pointer"] for f in _json_lines(layout.stdout)] == ["/interactions"]
+    wrong.unlink()
     broken = root / "tests" / "cassettes" / "test_chat" / "test_broken.yaml"
     broken.write_text(
         "interactions:\n- request:\n    method: POST\n    uri: https://x/v1\n"
@@ -285,7 +299,13 @@ def _every_output(root: Path) -> dict[str, str]:
             ["redact", "-f", output, "tests"],
             ["validate", "-f", output, "tests"],
         ]
-    commands += [["show", "--raw", "tests/cassettes"], ["show", "--chunks", "tests/cassettes"]]
+    commands += [
+        ["show", "--raw", "tests/cassettes"],
+        ["show", "--chunks", "tests/cassettes"],
+        ["ls", "--summary", "--by", "test", "tests"],
+        ["fix", "tests"],
+        ["fix", "-f", "json", "tests"],
+    ]
     outputs = {}
     for command in commands:
         result = recctl(*command, cwd=root)
@@ -445,6 +465,14 @@ def _bad_inputs(folder: Path) -> dict[str, str]:
     }
 
 
+# Runs a command and prints the peak resident set of it and its children, in KiB.
+PEAK = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], capture_output=True).returncode
+print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
 def test_hostile_cassettes_are_one_finding_each_in_bounded_time(tmp_path: Path) -> None:
     expected = _bad_inputs(tmp_path / "tests" / "cassettes" / "test_bad")
     started = time.monotonic()
@@ -453,6 +481,14 @@ def test_hostile_cassettes_are_one_finding_each_in_bounded_time(tmp_path: Path) 
         assert "Traceback" not in result.stderr, (command, result.stderr)
         assert result.returncode == 1, (command, result.stdout, result.stderr)
     assert time.monotonic() - started < 60
+    measured = subprocess.run(
+        [sys.executable, "-c", PEAK, sys.executable, "-m", "recctl", "check", "tests"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert measured[0] == "1" and int(measured[1]) < 200 * 1024  # KiB: well under 200 MB
     result = recctl("check", "-f", "json", "tests", cwd=tmp_path)
     by_file: dict[str, list[str]] = {}
     for finding in _json_lines(result.stdout):
@@ -622,3 +658,53 @@ def test_cache_baseline_ignores_fix_and_formats_cover_cassettes(
     fixed = recctl("fix", "--write", "tests", cwd=root)
     assert fixed.returncode == 1 and "redacted:" in fixed.stdout, fixed.stdout
     assert recctl("check", "--no-baseline", "tests", cwd=root).returncode == 0
+
+
+def test_every_content_encoding_and_stream_shape_is_read(tmp_path: Path) -> None:
+    import zlib
+
+    import brotli
+    import zstandard
+
+    folder = tmp_path / "tests" / "cassettes" / "test_encodings"
+    body = kit.chat_body("Decoded.")
+    encoded = {
+        "gzip": kit.gzipped(body),
+        "deflate": zlib.compress(body.encode()),
+        "br": brotli.compress(body.encode()),
+        "zstd": zstandard.ZstdCompressor().compress(body.encode()),
+        "gzip, br": brotli.compress(kit.gzipped(body)),
+    }
+    for name, data in encoded.items():
+        headers = {"Content-Type": ["application/json"], "Content-Encoding": [name]}
+        kit.write(
+            folder / f"test_{name.replace(', ', '_')}.yaml",
+            [kit.interaction(CHAT, QUESTION, data, response_headers=headers)],
+        )
+    chunks = [
+        {
+            "candidates": [{"content": {"role": "model", "parts": [{"text": piece}]}}],
+            "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": count},
+            "modelVersion": "gemini-2.0-flash",
+        }
+        for piece, count in (("Array ", None), ("stream.", 2))
+    ]
+    kit.write(
+        folder / "test_gemini_array.yaml",
+        [
+            kit.interaction(
+                "https://generativelanguage.googleapis.com/v1beta/models/g:streamGenerateContent",
+                "{}",
+                json.dumps(chunks),
+            )
+        ],
+    )
+    shown = recctl("show", "-f", "json", "tests", cwd=tmp_path)
+    records = {Path(r["path"]).stem: r for r in _json_lines(shown.stdout)}
+    assert {name: r["text"] for name, r in records.items()} == {
+        **{f"test_{name.replace(', ', '_')}": "Decoded." for name in encoded},
+        "test_gemini_array": "Array stream.",
+    }
+    gemini = records["test_gemini_array"]
+    assert gemini["streaming"] and gemini["usage"]["completion_tokens"] == 2
+    assert recctl("check", "tests", cwd=tmp_path).returncode == 0

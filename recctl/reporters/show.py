@@ -188,7 +188,11 @@ def render_show(shown: Shown, out: TextIO) -> None:
     view = console(out)
     answer = shown.answer
     # Every line of the header is whole, in a pipe too: the path and values wrap nowhere.
-    view.print(Text(visible(Display()(shown.path)), style="bold"), soft_wrap=True)
+    title = Display()(shown.path)
+    if shown.hash is None:  # an interaction of a cassette: PATH:N addresses it
+        title = f"{title}:{shown.interaction} (interaction {shown.interaction + 1} of "
+        title += f"{shown.interactions})"
+    view.print(Text(visible(title), style="bold"), soft_wrap=True)
     streamed = (
         f"streamed, {plural(answer.chunks or 0, 'chunk')}" if shown.streaming else "not streamed"
     )
