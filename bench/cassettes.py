@@ -18,26 +18,12 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from common import CACHED_ENV, ENV, HERE, SHARED_CORPUS
-from scale import MEASURE
-
-
-def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of a command and every process it starts."""
-    output = subprocess.run(
-        [sys.executable, "-c", MEASURE, *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    return float(output[0]), int(output[1])
+from scale import measure
 
 
 def replicate(root: Path, copies: int) -> None:

@@ -31,12 +31,13 @@ print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
-def measure(argv: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of a command and every process it starts."""
+def measure(argv: list[str], cwd: Path, env: dict[str, str] = ENV) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of a command and every process it starts (``env``: the
+    result cache off unless asked)."""
     output = subprocess.run(
         [sys.executable, "-c", MEASURE, *argv],
         cwd=cwd,
-        env=ENV,
+        env=env,
         capture_output=True,
         text=True,
         check=True,

@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote
 
 from recctl import recorders, secrets, store
 from recctl.interrupt import Interruption
-from recctl.secrets import placeholder
+from recctl.secrets import placeholder, replacer
 from recctl.split_keys import cut_split_keys
 from recctl.urls import split_url
 
@@ -134,15 +133,7 @@ def redacted_data(data: dict[str, Any], found: Sequence[secrets.Secret]) -> dict
     """A copy of a recording with each secret replaced outside the hashed request: headers,
     the url's user info and query, the response (every chunk of a split key), the mapping."""
     ordered = sorted(found, key=lambda secret: -len(secret.value))
-
-    def change(text: str) -> str:
-        for secret in ordered:
-            if secret.value in text:
-                text = text.replace(secret.value, placeholder(secret.kind))
-            encoded = quote(secret.value, safe="")
-            if encoded != secret.value and encoded in text:
-                text = text.replace(encoded, placeholder(secret.kind))
-        return text
+    change = replacer(found)
 
     result = dict(data)
     request = data.get("request")

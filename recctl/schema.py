@@ -146,31 +146,9 @@ def json_ready(value: Any) -> Any:
             return item
         return str(item)
 
-    if not isinstance(value, (dict, list)):
-        return plain(value)
-    root: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
-    while stack:
-        source, parent, slot = stack.pop()
-        if isinstance(source, dict):
-            copy: Any = {}
-            parent[slot] = copy
-            for key, item in source.items():
-                name = key if isinstance(key, str) else str(key)
-                if isinstance(item, (dict, list)):
-                    copy[name] = None
-                    stack.append((item, copy, name))
-                else:
-                    copy[name] = plain(item)
-        else:
-            copy = [None] * len(source)
-            parent[slot] = copy
-            for index, item in enumerate(source):
-                if isinstance(item, (dict, list)):
-                    stack.append((item, copy, index))
-                else:
-                    copy[index] = plain(item)
-    return root[0]
+    from recctl.walk import mapped
+
+    return mapped(value, plain, lambda key: key if isinstance(key, str) else str(key))
 
 
 class Validators:

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
@@ -34,6 +34,7 @@ from recctl.locate import locate, places_of
 from recctl.scan import PatternSet
 from recctl.secret_rules import PUBLIC_KEY, RULES
 from recctl.urls import split_url
+from recctl.walk import mapped
 
 _COMPILED = tuple(re.compile(rule.pattern) for rule in RULES)
 # The quick scan asks, for every rule at once, whether its leading literal occurs at all.
@@ -78,11 +79,11 @@ _CREDENTIAL_NAME_END = re.compile(_CREDENTIAL_NAME_END_PATTERN)
 # (the first len(RULES) patterns), whether an escape hides something (the next two), and
 # whether a credential-named field holds a string (the last, case-blind).
 _HIDES = (rb"\\u00[2-7]", rb"\\/")
-_QUICK = PatternSet(
+QUICK = PatternSet(
     [*(rule.prefix for rule in RULES), *_HIDES, b"(?i)" + _CREDENTIAL_NAME_END_PATTERN]
 )
 _HIDES_AT = frozenset(range(len(RULES), len(RULES) + len(_HIDES)))
-_FIELD_AT = len(RULES) + len(_HIDES)
+FIELD_AT = len(RULES) + len(_HIDES)
 _STRING = re.compile(rb'"((?:[^"\\]|\\.){0,16384})"')
 _SHAPED = re.compile(r"[A-Za-z0-9+/=_.~:-]{16,}")
 _AUTH_SCHEME = re.compile(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
@@ -157,6 +158,23 @@ def placeholder(kind: str) -> str:
     return f"<redacted:{kind}>"
 
 
+def replacer(found: Sequence[Secret]) -> Callable[[str], str]:
+    """What a text becomes with each secret (as it is, or percent-encoded) replaced by its
+    placeholder, longest first: a key never cuts a longer one in two."""
+    ordered = sorted(found, key=lambda secret: -len(secret.value))
+
+    def change(text: str) -> str:
+        for secret in ordered:
+            if secret.value in text:
+                text = text.replace(secret.value, placeholder(secret.kind))
+            encoded = quote(secret.value, safe="")
+            if encoded != secret.value and encoded in text:
+                text = text.replace(encoded, placeholder(secret.kind))
+        return text
+
+    return change
+
+
 def fingerprint(value: str, salt: str) -> str:
     """HMAC-SHA256 of the secret under the project's salt: stable for the allowlist, useless
     for guessing a weak secret offline without the salt."""
@@ -222,8 +240,13 @@ def _json_text(escaped: bytes) -> str:
     return text if isinstance(text, str) else escaped.decode("utf-8", "replace")
 
 
+# The scan's parts, each over one text (the file's bytes, a decoded body, a url), are used by
+# every recorder's scan: a llama-stack recording's below, a cassette's in
+# recctl.recorders.vcr_secrets.
+
+
 @dataclass
-class _Found:
+class Found:
     kind: str
     value: str
     offset: int | None = None
@@ -231,7 +254,7 @@ class _Found:
     pieces: tuple[str, ...] = ()
 
 
-def _patterns(view: bytes, present: set[int] | None = None) -> Iterator[_Found]:
+def shaped_keys(view: bytes, present: set[int] | None = None) -> Iterator[Found]:
     """Keys with a shape, anywhere in the (unhidden) bytes; ``present``: the rules whose
     prefixes the quick pass found."""
     if present is None:
@@ -256,7 +279,7 @@ def _patterns(view: bytes, present: set[int] | None = None) -> Iterator[_Found]:
                     continue
             starts.insert(at, start)
             ends.insert(at, end)
-            yield _Found(RULES[index].kind, value, start)
+            yield Found(RULES[index].kind, value, start)
 
 
 def name_says_credential(name: str) -> bool:
@@ -290,7 +313,7 @@ def _context_kind(name: str) -> str:
     return "credential"
 
 
-def _credential_values(name: str, value: str) -> Iterator[tuple[str, str]]:
+def credential_values(name: str, value: str) -> Iterator[tuple[str, str]]:
     """(kind, secret) in the value of a field whose name says credential."""
     if PLACEHOLDER.match(value.strip()) or PUBLIC_KEY.match(value.strip()):
         return
@@ -312,7 +335,7 @@ def _credential_values(name: str, value: str) -> Iterator[tuple[str, str]]:
         yield _context_kind(name), value
 
 
-def _pairs(view: bytes) -> Iterator[_Found]:
+def credential_fields(view: bytes) -> Iterator[Found]:
     """Values of credential-named fields, every duplicate included (a parser keeps one).
     Matched on the lowered bytes (same offsets): case-blind without re's slow IGNORECASE."""
     lowered = view.lower()
@@ -327,9 +350,9 @@ def _pairs(view: bytes) -> Iterator[_Found]:
         if value_match is None:
             continue
         value = _json_text(value_match.group(1))
-        for kind, secret in _credential_values(name, value):
+        for kind, secret in credential_values(name, value):
             offset = view.find(_json_escaped(secret), value_match.start())
-            yield _Found(kind, secret, offset if offset >= 0 else value_match.start())
+            yield Found(kind, secret, offset if offset >= 0 else value_match.start())
 
 
 def _string_start(view: bytes, end: int) -> int | None:
@@ -346,7 +369,7 @@ def _json_escaped(text: str) -> bytes:
     return json.dumps(text)[1:-1].encode()
 
 
-def _url(url: str) -> Iterator[_Found]:
+def url_credentials(url: str) -> Iterator[Found]:
     """Credentials in a url: user info, credential-named query parameters, and shaped keys
     anywhere in it once percent-decoded."""
     parts = split_url(url)
@@ -355,14 +378,14 @@ def _url(url: str) -> Iterator[_Found]:
     except ValueError:
         password = None
     if password and not PLACEHOLDER.match(unquote(password)):
-        yield _Found("url-password", unquote(password), pointer="/request/url")
+        yield Found("url-password", unquote(password), pointer="/request/url")
     for name, value in parse_qsl(parts.query, keep_blank_values=False):
         if name_says_credential(name) and len(value) >= 8 and not PLACEHOLDER.match(value):
-            yield _Found("url-credential", value, pointer="/request/url")
+            yield Found("url-credential", value, pointer="/request/url")
     decoded = unquote(url)
     if decoded != url or "%" in url:
-        for found in _patterns(decoded.encode("utf-8", "surrogatepass")):
-            yield _Found(found.kind, found.value, pointer="/request/url")
+        for found in shaped_keys(decoded.encode("utf-8", "surrogatepass")):
+            yield Found(found.kind, found.value, pointer="/request/url")
 
 
 Piece = tuple[int, tuple[Any, ...], str]
@@ -405,7 +428,7 @@ def sse_data(line: str) -> Any:
     return None
 
 
-def _split(data: Mapping[str, Any]) -> Iterator[_Found]:
+def stream_split_keys(data: Mapping[str, Any]) -> Iterator[Found]:
     """Keys that a stream spread over several chunks, at their first chunk."""
     response = data.get("response")
     body = response.get("body") if isinstance(response, Mapping) else None
@@ -424,7 +447,7 @@ def _split(data: Mapping[str, Any]) -> Iterator[_Found]:
         for _, _, piece in pieces:
             starts.append(position)
             position += len(piece.encode("utf-8", "surrogatepass"))
-        for found in _patterns(encoded):
+        for found in shaped_keys(encoded):
             assert found.offset is not None
             end = found.offset + len(found.value.encode("utf-8", "surrogatepass"))
             first = max(i for i, start in enumerate(starts) if start <= found.offset)
@@ -436,7 +459,7 @@ def _split(data: Mapping[str, Any]) -> Iterator[_Found]:
             if not isinstance(body[chunk], str):  # an SSE line is one string: point at it
                 pointer += "".join(f"/{part}" for part in place)
             held = _pieces(found.value, pieces[first : last + 1], found.offset - starts[first])
-            yield _Found(found.kind, found.value, pointer=pointer, pieces=held)
+            yield Found(found.kind, found.value, pointer=pointer, pieces=held)
 
 
 def _pieces(value: str, pieces: list[Piece], skip: int) -> tuple[str, ...]:
@@ -452,13 +475,13 @@ def _pieces(value: str, pieces: list[Piece], skip: int) -> tuple[str, ...]:
     return tuple(held)
 
 
-def _aws_secrets(view: bytes) -> Iterator[_Found]:
+def aws_secret_keys(view: bytes) -> Iterator[Found]:
     """The secret access key that stands beside an access key id: 40 base64 characters."""
     for match in _AWS_SECRET.finditer(view):
         value = match.group().decode()
         text = match.group()
         if re.search(rb"[a-z]", text) and re.search(rb"[A-Z]", text) and re.search(rb"[0-9]", text):
-            yield _Found("aws-secret-access-key", value, match.start())
+            yield Found("aws-secret-access-key", value, match.start())
 
 
 def _where(ptr: str) -> str:
@@ -496,21 +519,21 @@ def scan(
 ) -> list[Secret]:
     """Every secret in one recording, once per place, minus the allowlisted fingerprints
     (which need the project's ``salt``)."""
-    quick = _QUICK.present(raw)
+    quick = QUICK.present(raw)
     view = raw
     if quick & _HIDES_AT:
         view = unhide(raw, True)
-        quick = _QUICK.present(view)
-    found: list[_Found] = list(_patterns(view, {i for i in quick if i < len(RULES)}))
-    if _FIELD_AT in quick:
-        found += _pairs(view)
+        quick = QUICK.present(view)
+    found: list[Found] = list(shaped_keys(view, {i for i in quick if i < len(RULES)}))
+    if FIELD_AT in quick:
+        found += credential_fields(view)
     if any(item.kind == "aws-access-key-id" for item in found):
-        found += _aws_secrets(view)
+        found += aws_secret_keys(view)
     request = data.get("request") if isinstance(data, Mapping) else None
     if isinstance(request, Mapping) and isinstance(request.get("url"), str):
-        found += _url(request["url"])
+        found += url_credentials(request["url"])
     if isinstance(data, Mapping):
-        found += _split(data)
+        found += stream_split_keys(data)
     if not found:
         return []
     # The first chunk of a split key can hold enough of it to match on its own: the whole
@@ -662,33 +685,11 @@ class Masker:
 
 def map_strings(value: Any, change: Any) -> Any:
     """``value`` with ``change`` applied to every string in it, keys included; iterative."""
-    if isinstance(value, str):
-        return change(value)
-    if not isinstance(value, (dict, list)):
-        return value
-    root: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
-    while stack:
-        source, parent, slot = stack.pop()
-        if isinstance(source, dict):
-            copy: Any = {}
-            parent[slot] = copy
-            for key, item in source.items():
-                new_key = change(key) if isinstance(key, str) else key
-                if isinstance(item, (dict, list)):
-                    copy[new_key] = None
-                    stack.append((item, copy, new_key))
-                else:
-                    copy[new_key] = change(item) if isinstance(item, str) else item
-        else:
-            copy = [None] * len(source)
-            parent[slot] = copy
-            for index, item in enumerate(source):
-                if isinstance(item, (dict, list)):
-                    stack.append((item, copy, index))
-                else:
-                    copy[index] = change(item) if isinstance(item, str) else item
-    return root[0]
+
+    def strings(item: Any) -> Any:
+        return change(item) if isinstance(item, str) else item
+
+    return mapped(value, strings, strings)
 
 
 def mask_text(text: str) -> str:
@@ -698,7 +699,7 @@ def mask_text(text: str) -> str:
         return text
     found = [
         Secret(item.kind, "file", "", item.value, None)
-        for item in _patterns(encoded)
+        for item in shaped_keys(encoded)
         if not PLACEHOLDER.match(item.value)
     ]
     return Masker.of(found).text(text)

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import recctl
+from tests.test_formats_oracle import without_nulls
 
 openai_streaming = pytest.importorskip("openai.lib.streaming.chat")
 openai_chat = pytest.importorskip("openai.types.chat")
@@ -68,14 +69,6 @@ def _payload(response: dict[str, Any]) -> Any:
         return None  # text, or JSON lines: no provider payload this test reads
 
 
-def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
-
-
 def _chat(payload: Any) -> Expected | None:
     if isinstance(payload, list):
         state = openai_streaming.ChatCompletionStreamState()
@@ -85,7 +78,7 @@ def _chat(payload: Any) -> Expected | None:
             if not chunk.get("choices") and chunk.get("usage") is None:
                 continue
             if chunk.get("object") == "chat.completion.chunk":
-                typed = openai_chat.ChatCompletionChunk.model_validate(_without_nulls(chunk))
+                typed = openai_chat.ChatCompletionChunk.model_validate(without_nulls(chunk))
                 state.handle_chunk(typed)
         snapshot = state.current_completion_snapshot
         usage = snapshot.usage

@@ -118,9 +118,9 @@ def test_the_multi_literal_prefilter_changes_no_finding(pieces: list[str]) -> No
     raw = json.dumps({"request": {"body": "".join(pieces)}}).encode()
     hyperscan_at_once = PatternSet(secrets._PREFILTER.patterns, compile_after=0)
     with mock.patch.object(secrets, "_PREFILTER", hyperscan_at_once):
-        with_prefilter = [(f.kind, f.value, f.offset) for f in secrets._patterns(raw)]
+        with_prefilter = [(f.kind, f.value, f.offset) for f in secrets.shaped_keys(raw)]
     with mock.patch.object(secrets, "_PREFILTER", _EveryRule()):
-        every_rule = [(f.kind, f.value, f.offset) for f in secrets._patterns(raw)]
+        every_rule = [(f.kind, f.value, f.offset) for f in secrets.shaped_keys(raw)]
     assert every_rule == with_prefilter
 
 

@@ -49,7 +49,7 @@ SETS = [
     PatternSet(patterns.patterns, compile_after=0)
     for patterns in (
         secrets._PREFILTER,
-        secrets._QUICK,
+        secrets.QUICK,
         canonical._HINTS,
         canonical._EXPONENT_FLOAT,
     )

@@ -15,7 +15,7 @@ import base64
 import binascii
 import copy
 import gzip
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -25,25 +25,10 @@ from recctl import bodies
 from recctl.files import LoadError
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import pairs
-from recctl.recorders.yaml_source import Source, parse
-from recctl.secrets import Secret, placeholder
+from recctl.recorders.yaml_source import Source, parse, scalars
+from recctl.secrets import Secret, placeholder, replacer
 
 BINARY_TAG = "tag:yaml.org,2002:binary"
-
-
-def _changer(found: Sequence[Secret]) -> Callable[[str], str]:
-    ordered = sorted(found, key=lambda secret: -len(secret.value))
-
-    def change(text: str) -> str:
-        for secret in ordered:
-            if secret.value in text:
-                text = text.replace(secret.value, placeholder(secret.kind))
-            encoded = quote(secret.value, safe="")
-            if encoded != secret.value and encoded in text:
-                text = text.replace(encoded, placeholder(secret.kind))
-        return text
-
-    return change
 
 
 def _cut_pieces(text: str, found: Sequence[Secret]) -> str:
@@ -65,28 +50,6 @@ def _cut_pieces(text: str, found: Sequence[Secret]) -> str:
             text = text[:at] + text[at + len(piece) :]
             position = at
     return text
-
-
-def _scalars(root: yaml.Node) -> list[tuple[yaml.ScalarNode, str]]:
-    """Every scalar (keys too) with its JSON pointer, each node once."""
-    found: list[tuple[yaml.ScalarNode, str]] = []
-    stack: list[tuple[yaml.Node, str]] = [(root, "")]
-    seen: set[int] = set()
-    while stack:
-        node, pointer = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            found.append((node, pointer))
-        elif isinstance(node, yaml.SequenceNode):
-            stack += [(child, f"{pointer}/{index}") for index, child in enumerate(node.value)]
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
-                child = f"{pointer}/{name.replace('~', '~0').replace('/', '~1')}"
-                stack += [(key, f"{pointer}/\0key"), (value, child)]
-    return found
 
 
 def _message_headers(data: Any, pointer: str) -> Any:
@@ -167,13 +130,13 @@ def redacted(fixture: Fixture, found: Sequence[Secret]) -> bytes:
     if source is None or source.root is None:
         return _redacted_json(fixture, found)
     text = source.text
-    change = _changer(found)
+    change = replacer(found)
     split = [secret for secret in found if secret.pieces]
     expected = copy.deepcopy(fixture.data)
     expected_changes: list[tuple[str, Any]] = []
     edits: list[tuple[int, int, str]] = []
     lengths: list[tuple[str, int, int]] = []
-    for node, pointer in _scalars(source.root):
+    for node, pointer, is_key in scalars(source.root):
         start, end = node.start_mark.index, node.end_mark.index
         if node.tag == BINARY_TAG:
             try:
@@ -205,7 +168,7 @@ def redacted(fixture: Fixture, found: Sequence[Secret]) -> bytes:
         new = change(_cut_pieces(old, split) if split else old)
         if new == old:
             continue
-        if pointer.endswith("/\0key"):
+        if is_key:
             raise LoadError("a secret stands in a key of the cassette: redact it by hand")
         span = text[start:end]
         edited = _edit_text(span, old, new, found)
@@ -261,6 +224,6 @@ def _redacted_json(fixture: Fixture, found: Sequence[Secret]) -> bytes:
         escaped = json.dumps(secret.value)[1:-1]
         text = text.replace(escaped, placeholder(secret.kind))
     content = text.encode("utf-8")
-    if store.parse_exact(content) != map_strings(fixture.data, _changer(found)):
+    if store.parse_exact(content) != map_strings(fixture.data, replacer(found)):
         raise LoadError("the redacted cassette would not load as the original less its secrets")
     return _gzip_like(content, fixture.raw) if fixture.source.gzipped else content

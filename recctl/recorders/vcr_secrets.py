@@ -21,6 +21,7 @@ import yaml
 from recctl import bodies, secrets
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import body_value, header_items, pairs
+from recctl.recorders.yaml_source import scalars
 from recctl.secret_rules import RULES
 
 # Headers whose value is a credential whatever their name says.
@@ -44,24 +45,10 @@ class _Places:
     """Which value of the document a character offset of its text falls in."""
 
     def __init__(self, root: yaml.Node | None) -> None:
-        spans: list[tuple[int, int, str]] = []
-        stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
-        seen: set[int] = set()
-        while stack:
-            node, pointer = stack.pop()
-            if id(node) in seen:
-                continue  # an alias: its place is where it was first written
-            seen.add(id(node))
-            if isinstance(node, yaml.ScalarNode):
-                spans.append((node.start_mark.index, node.end_mark.index, pointer))
-            elif isinstance(node, yaml.SequenceNode):
-                stack += [(child, f"{pointer}/{i}") for i, child in enumerate(node.value)]
-            elif isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
-                    child = f"{pointer}/{name.replace('~', '~0').replace('/', '~1')}"
-                    stack += [(key, child), (value, child)]
-        spans.sort()
+        spans = sorted(
+            (node.start_mark.index, node.end_mark.index, pointer)
+            for node, pointer, _ in scalars(root)
+        )
         self._starts = [start for start, _, _ in spans]
         self._spans = spans
 
@@ -93,11 +80,11 @@ def _char_offset(text: bytes, offset: int) -> int:
 
 def _in_text(text: bytes, places: _Places, ascii_only: bool) -> Iterator[_Hit]:
     """Shaped keys anywhere in the file's text, each at its exact line."""
-    quick = secrets._QUICK.present(text)
+    quick = secrets.QUICK.present(text)
     present = {index for index in quick if index < len(RULES)}
-    found = list(secrets._patterns(text, present))
+    found = list(secrets.shaped_keys(text, present))
     if any(item.kind == "aws-access-key-id" for item in found):
-        found += secrets._aws_secrets(text)
+        found += secrets.aws_secret_keys(text)
     for item in found:
         assert item.offset is not None
         offset = item.offset if ascii_only else _char_offset(text, item.offset)
@@ -119,7 +106,7 @@ def _header_values(name: str, value: str) -> Iterator[tuple[str, str]]:
                 yield "cookie", cookie
         return
     if lowered in _CREDENTIAL_HEADERS or secrets.name_says_credential(name):
-        yield from secrets._credential_values(name, value)
+        yield from secrets.credential_values(name, value)
 
 
 def _body_text(stored: Any, headers: Any, where: str, limit: int) -> bytes | None:
@@ -140,12 +127,12 @@ def _in_body(data: bytes, pointer: str, line: int | None, block: bool) -> Iterat
     """Keys in a decoded body: shaped ones and credential-named JSON fields (an SSE event's
     too); in a literal block, at the line they stand on."""
     view = secrets.unhide(data)
-    quick = secrets._QUICK.present(view)
-    found = list(secrets._patterns(view, {index for index in quick if index < len(RULES)}))
-    if secrets._FIELD_AT in quick:
-        found += secrets._pairs(view)
+    quick = secrets.QUICK.present(view)
+    found = list(secrets.shaped_keys(view, {index for index in quick if index < len(RULES)}))
+    if secrets.FIELD_AT in quick:
+        found += secrets.credential_fields(view)
     if any(item.kind == "aws-access-key-id" for item in found):
-        found += secrets._aws_secrets(view)
+        found += secrets.aws_secret_keys(view)
     for item in found:
         at = line
         if block and line is not None and item.offset is not None:
@@ -182,7 +169,7 @@ def scan(fixture: Fixture, salt: str | None) -> list[secrets.Secret]:
         if isinstance(uri, str):
             hits += [
                 _Hit(item.kind, item.value, f"{base}/request/uri", None)
-                for item in secrets._url(uri)
+                for item in secrets.url_credentials(uri)
             ]
     for interaction in fixture.interactions:
         hits += _split_keys(interaction.view, interaction.pointer)
@@ -197,7 +184,7 @@ def _split_keys(view: Any, base: str) -> Iterator[_Hit]:
     body = response.get("body")
     if not isinstance(body, list):
         return
-    for item in secrets._split({"response": {"body": body}}):
+    for item in secrets.stream_split_keys({"response": {"body": body}}):
         yield _Hit(item.kind, item.value, f"{base}/response/body/string", None, item.pieces)
 
 

@@ -122,6 +122,29 @@ class Source:
         return node.start_mark.index, node.end_mark.index
 
 
+def scalars(root: yaml.Node | None) -> list[tuple[yaml.ScalarNode, str, bool]]:
+    """Every scalar of a document, keys too, each node once (an alias is where it was first
+    written): (node, JSON pointer of its value, whether it is a key)."""
+    found: list[tuple[yaml.ScalarNode, str, bool]] = []
+    stack: list[tuple[yaml.Node, str, bool]] = [(root, "", False)] if root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node, pointer, is_key = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            found.append((node, pointer, is_key))
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(child, f"{pointer}/{i}", False) for i, child in enumerate(node.value)]
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                child = f"{pointer}/{escape_segment(name)}"
+                stack += [(key, child, True), (value, child, False)]
+    return found
+
+
 def _scalar_text(node: yaml.Node) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
@@ -204,7 +227,3 @@ def parse(raw: bytes) -> Source:
     finally:
         loader.dispose()
     return Source(text, data, root)
-
-
-def pointer_of(parts: Iterable[str | int]) -> str:
-    return "".join(f"/{escape_segment(str(part))}" for part in parts)
