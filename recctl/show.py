@@ -26,7 +26,6 @@ from recctl.parallel import process_map
 from recctl.project import Project
 from recctl.urls import url_host, url_path
 
-NOT_A_RECORDING = "not a recording: no request and response objects"
 # ``PATH:N``: one interaction of a file (0-based).
 _INTERACTION_REF = re.compile(r"^(.+):(\d+)$")
 Ref = tuple[str, int | None]
@@ -251,15 +250,6 @@ def _provider(request: dict[str, Any], url: Any) -> str | None:
     return None
 
 
-def is_recording(data: Any) -> bool:
-    """Whether a parsed document is a recording at all: a request and a response."""
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("request"), dict)
-        and isinstance(data.get("response"), dict)
-    )
-
-
 def _text(value: Any) -> str | None:
     """A field shown as text, whatever a broken recording put there."""
     return None if value is None else value if isinstance(value, str) else str(value)
@@ -278,11 +268,11 @@ def shown_of(fixture: recorders.Fixture, display: str, reveal: bool = False) -> 
     ``reveal``; LoadError for a file that holds no recording."""
     recorder = fixture.recorder
     interactions = fixture.interactions
-    # A cassette's interactions always have both sides; a JSON file may have neither.
-    if recorder.noun == "recording" and not all(is_recording(i.view) for i in interactions):
-        raise store.LoadError(NOT_A_RECORDING)
+    problem = recorder.no_interactions(fixture)
+    if problem is not None:
+        raise store.LoadError(problem)
     masker = None if reveal else secrets.Masker.of(recorder.secrets(fixture, None))
-    hash_named = recorder.noun == "recording"
+    hash_named = recorder.hash_named
     test = recorder.test_name(fixture)
     stem = fixture.name.split(".", 1)[0] if not hash_named else fixture.name
     shown = []
@@ -325,20 +315,12 @@ def raw_view(path: str | Path, max_size: int, reveal: bool = False) -> bytes:
     try:
         fixture = recorders.recorder_for(path, raw).load(path, raw, max_size)
     except store.LoadError:
-        fixture = None
-    if fixture is None or fixture.recorder.noun == "recording":
-        if reveal:
-            return raw
-        try:
-            data = store.parse(raw)
-        except store.LoadError:
-            data = None
-        return secrets.masker_for(raw, data).raw(raw)
-    text: bytes = fixture.source.text
-    if reveal:
-        return text
-    masker = secrets.Masker.of(fixture.recorder.secrets(fixture, None))
-    return masker.text(text.decode("utf-8", "replace")).encode("utf-8")
+        # A file no recorder reads is printed as it is, every shaped key in it masked.
+        return raw if reveal else secrets.masker_for(raw, None).raw(raw)
+    recorder = fixture.recorder
+    return recorder.readable(
+        fixture, None if reveal else secrets.Masker.of(recorder.secrets(fixture, None))
+    )
 
 
 # --- whole-corpus runs: small results from worker processes ---------------------------------

@@ -11,7 +11,7 @@ from recctl.cache import ResultCache, cached_map
 from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.findings import CheckReport, FileResult, Finding
 from recctl.parallel import process_map
-from recctl.schema import SchemaValidator, Validators, json_ready, schema_files
+from recctl.schema import SchemaValidator, Validators, schema_files
 
 CHECK = "schema"
 
@@ -30,22 +30,15 @@ def schema_findings(
     """Every schema violation of one parsed file, and every body its recorder could not
     decode, with line numbers (``masker``: the file's secrets, when the caller has them)."""
     recorder = fixture.recorder
-    document = fixture.data if recorder.noun == "recording" else json_ready(fixture.data)
-    errors = validator.errors(document)
-    if errors and recorder.noun == "recording":
-        # orjson turns integers beyond 64 bits into floats: judge a failing file on exact values.
+    errors = validator.errors(recorder.schema_document(fixture))
+    if errors:
+        # A failing file is judged again on its exact values (a parser may round numbers).
         try:
-            errors = validator.errors(store.parse_exact(fixture.raw))
+            errors = validator.errors(recorder.schema_document(fixture, exact=True))
         except store.LoadError as failure:
             return [load_finding(display, failure)]
     places = [(error.pointer, error.message) for error in errors]
-    if not errors or recorder.noun != "recording":
-        # A broken interaction has no body to decode: the schema says what is wrong with it.
-        places += [
-            interaction.problem
-            for interaction in fixture.interactions
-            if interaction.problem is not None
-        ]
+    places += [interaction.problem for interaction in fixture.interactions if interaction.problem]
     if not places:
         return []
     positions = recorder.positions(fixture, {where for where, _ in places})

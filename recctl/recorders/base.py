@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from recctl.files import LoadError
 
 if TYPE_CHECKING:
-    from recctl.secrets import Secret
+    from recctl.secrets import Masker, Secret
 
 Position = tuple[int | None, int | None]
 
@@ -82,6 +82,8 @@ class Recorder(ABC):
     schema_file: ClassVar[str]
     commands: ClassVar[frozenset[str]]
     """The commands that work on its files."""
+    hash_named: ClassVar[bool]
+    """Whether its files are named by the hash of their request (else by their test)."""
 
     @abstractmethod
     def owns_name(self, name: str) -> bool:
@@ -108,6 +110,19 @@ class Recorder(ABC):
     def redacted(self, fixture: Fixture, found: Sequence[Secret]) -> bytes:
         """The file's bytes with each secret replaced by its placeholder, every other byte
         as it was; LoadError when that cannot be done safely."""
+
+    @abstractmethod
+    def schema_document(self, fixture: Fixture, exact: bool = False) -> Any:
+        """The file as its JSON Schema judges it (``exact``: every number as written)."""
+
+    @abstractmethod
+    def no_interactions(self, fixture: Fixture) -> str | None:
+        """Why the file holds nothing to show (a JSON file that is no recording), or None."""
+
+    @abstractmethod
+    def readable(self, fixture: Fixture, masker: Masker | None) -> bytes:
+        """The file's text as ``show --raw`` prints it (a gzipped file decompressed), every
+        secret of ``masker`` masked (None: revealed)."""
 
     def test_name(self, fixture: Fixture) -> str | None:
         """The test a file belongs to, as its format says."""

@@ -12,7 +12,9 @@ from recctl.files import LoadError
 from recctl.recorders.base import Fixture, Interaction, Position, Recorder
 
 if TYPE_CHECKING:
-    from recctl.secrets import Secret
+    from recctl.secrets import Masker, Secret
+
+NOT_A_RECORDING = "not a recording: no request and response objects"
 
 
 class LlamaStack(Recorder):
@@ -21,6 +23,7 @@ class LlamaStack(Recorder):
     folder = "recordings"
     checks = frozenset({"schema", "hash", "normalization", "secret"})
     schema_file = "recording.schema.json"
+    hash_named = True
     commands = frozenset(
         {"check", "validate", "fix", "redact", "show", "ls", "rehash", "normalize", "prune"}
         | {"why", "diff", "coverage", "hash"}
@@ -61,6 +64,23 @@ class LlamaStack(Recorder):
         if compute_hashes(redacted, schemes).hashes != compute_hashes(data, schemes).hashes:
             raise LoadError("redacting it would change the request hash")
         return store.dumps(redacted)
+
+    def schema_document(self, fixture: Fixture, exact: bool = False) -> Any:
+        # orjson turns integers beyond 64 bits into floats: a failing file is judged again
+        # on exact values.
+        return store.parse_exact(fixture.raw) if exact else fixture.data
+
+    def no_interactions(self, fixture: Fixture) -> str | None:
+        data = fixture.data
+        request = data.get("request") if isinstance(data, dict) else None
+        response = data.get("response") if isinstance(data, dict) else None
+        if isinstance(request, dict) and isinstance(response, dict):
+            return None
+        return NOT_A_RECORDING
+
+    def readable(self, fixture: Fixture, masker: Masker | None) -> bytes:
+        # A recording is shown as the JSON it is: secrets masked in their escaped form.
+        return fixture.raw if masker is None else masker.raw(fixture.raw)
 
     def test_name(self, fixture: Fixture) -> str | None:
         data = fixture.data

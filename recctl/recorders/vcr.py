@@ -20,7 +20,7 @@ from recctl.recorders.base import Fixture, Interaction, NotARecording, Position,
 
 if TYPE_CHECKING:
     from recctl.recorders.yaml_source import Source
-    from recctl.secrets import Secret
+    from recctl.secrets import Masker, Secret
 
 GZIP_MAGIC = b"\x1f\x8b"
 SUFFIXES = (".yaml", ".yml", ".yaml.gz", ".yml.gz", ".json")
@@ -82,11 +82,9 @@ def body_value(message: Any) -> tuple[str, Any]:
     if "content" in message and "body" not in message:
         return "/content", message["content"]  # VCR.py 4's httpx responses
     body = message.get("body")
-    if isinstance(body, (dict, list)) and not (isinstance(body, dict) and "string" in body):
-        return "/body", body  # already a mapping: pydantic-ai writes JSON requests so
     if isinstance(body, dict) and "string" in body:
         return "/body/string", body["string"]
-    return "/body", body
+    return "/body", body  # text, bytes, or (pydantic-ai's requests) the parsed JSON itself
 
 
 def _status(response: Any) -> int | None:
@@ -141,7 +139,7 @@ def _bytes(value: Any) -> bytes | None:
     return None
 
 
-def test_of(path: str | Path) -> tuple[str, str]:
+def cassette_test(path: str | Path) -> tuple[str, str]:
     """(module, test) a cassette belongs to by pytest-recording's naming: the folder it lies
     in names the module, the file the test (``Class.test`` for a method)."""
     name = os.path.basename(path)
@@ -161,6 +159,7 @@ class Vcr(Recorder):
     schema_file = "cassette.schema.json"
     # Renaming by hash, normalizing ids, staleness and replay misses are the next steps.
     commands = frozenset({"check", "validate", "fix", "redact", "show", "ls"})
+    hash_named = False
 
     def owns_name(self, name: str) -> bool:
         return name.endswith(SUFFIXES)
@@ -186,6 +185,8 @@ class Vcr(Recorder):
         return Fixture(path, raw, data, self, _Parsed(text, source, raw[:2] == GZIP_MAGIC))
 
     def interactions(self, fixture: Fixture) -> list[Interaction]:
+        # A compressed body may expand to 64 times the file that holds it, no more: a gzip
+        # bomb in a small cassette is an undecodable body, not an exhausted memory.
         limit = len(fixture.raw) * 64 + 2**20
         found = []
         for index, (pointer, request, response) in enumerate(pairs(fixture.data)):
@@ -219,8 +220,22 @@ class Vcr(Recorder):
 
         return redacted(fixture, found)
 
+    def schema_document(self, fixture: Fixture, exact: bool = False) -> Any:
+        from recctl.schema import json_ready
+
+        return json_ready(fixture.data)
+
+    def no_interactions(self, fixture: Fixture) -> str | None:
+        return None  # a cassette may hold none (interactions: []): it is shown as empty
+
+    def readable(self, fixture: Fixture, masker: Masker | None) -> bytes:
+        text: bytes = fixture.source.text
+        if masker is None:
+            return text
+        return masker.text(text.decode("utf-8", "replace")).encode("utf-8")
+
     def test_name(self, fixture: Fixture) -> str | None:
-        module, test = test_of(fixture.path)
+        module, test = cassette_test(fixture.path)
         name, bracket, parameters = test.partition("[")
         return f"{module}.py::{name.replace('.', '::')}{bracket}{parameters}"
 
