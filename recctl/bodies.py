@@ -309,32 +309,29 @@ class Answer:
 
     body: Any
     streaming: bool
-    text: str | None
-    """The decoded text, for a text body (what secrets are looked for in)."""
 
 
 def answer_of(data: bytes, headers: Any, limit: int = DEFAULT_MAX_FILE_SIZE) -> Answer:
     """A response body as provider formats read it; BodyError when it cannot be decoded."""
     plain = decoded_bytes(data, headers, limit)
     kind = media_type(headers)
-    if kind == "application/vnd.amazon.eventstream" or (
-        not kind and plain[:4] != b"" and _is_eventstream(plain)
-    ):
-        return Answer(eventstream_events(plain), True, None)
+    # A serializer may have dropped the headers: a stream is known by its first frame too.
+    if kind == "application/vnd.amazon.eventstream" or (not kind and _is_eventstream(plain)):
+        return Answer(eventstream_events(plain), True)
     text = text_of(plain, headers)
     if text is None:
-        return Answer(None, False, None)
+        return Answer(None, False)  # an image, audio: no answer to read
     if kind == "text/event-stream" or looks_like_sse(text):
         events = [event.data for event in sse_events(text) if event.data != "[DONE]"]
-        return Answer(events, True, text)
+        return Answer(events, True)
     parsed = _json_or_text(text) if text.strip() else None
     if (
         isinstance(parsed, list)
         and parsed
         and all(isinstance(item, dict) and "candidates" in item for item in parsed)
     ):
-        return Answer(parsed, True, text)  # a Gemini REST stream: one JSON array of chunks
-    return Answer(parsed, False, text)
+        return Answer(parsed, True)  # a Gemini REST stream: one JSON array of chunks
+    return Answer(parsed, False)
 
 
 def _is_eventstream(data: bytes) -> bool:

@@ -3,6 +3,7 @@ the CLI, with files made by VCR.py's own serializer and checked back with VCR.py
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import os
@@ -421,6 +422,22 @@ def test_placeholders_and_non_credentials_are_never_findings(tmp_path: Path) -> 
             )
         ],
     )
+    # An image whose base64 text happens to spell a key's shape holds no key.
+    spelled = "AAA/" + EXAMPLE["google-api-key"] + "AAAA"
+    image = base64.b64decode(spelled + "=" * (-len(spelled) % 4))
+    kit.write(
+        folder / "test_image.yaml",
+        [
+            kit.interaction(
+                "https://example.com/cat.png",
+                None,
+                image,
+                method="GET",
+                response_headers={"Content-Type": ["image/png"]},
+            )
+        ],
+    )
+    assert EXAMPLE["google-api-key"] in (folder / "test_image.yaml").read_text()
     result = recctl("check", "tests", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
 

@@ -107,12 +107,12 @@ def _view(request: Any, response: Any, limit: int) -> tuple[dict[str, Any], str 
     where, stored = body_value(response)
     problem = None
     if where == "/parsed_body" or isinstance(stored, (dict, list)):
-        answer = bodies.Answer(stored, False, None)
+        answer = bodies.Answer(stored, False)
     else:
         try:
             answer = bodies.answer_of(_bytes(stored) or b"", response_headers, limit)
         except bodies.BodyError as error:
-            answer, problem = bodies.Answer(None, False, None), f"undecodable body: {error}"
+            answer, problem = bodies.Answer(None, False), f"undecodable body: {error}"
     uri = request.get("uri")
     view = {
         "request": {

@@ -25,10 +25,8 @@ from recctl import bodies
 from recctl.files import LoadError
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import pairs
-from recctl.recorders.yaml_source import Source, parse, scalars
+from recctl.recorders.yaml_source import BINARY_TAG, Source, parse, scalars
 from recctl.secrets import Secret, placeholder, replacer
-
-BINARY_TAG = "tag:yaml.org,2002:binary"
 
 
 def _cut_pieces(text: str, found: Sequence[Secret]) -> str:

@@ -21,7 +21,7 @@ import yaml
 from recctl import bodies, secrets
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import body_value, header_items, pairs
-from recctl.recorders.yaml_source import scalars
+from recctl.recorders.yaml_source import BINARY_TAG, scalars
 from recctl.secret_rules import RULES
 
 # Headers whose value is a credential whatever their name says.
@@ -42,23 +42,26 @@ class _Hit:
 
 
 class _Places:
-    """Which value of the document a character offset of its text falls in."""
+    """Which value of the document a character offset of its text falls in, and whether
+    that value is a ``!!binary`` body (its base64 text is scanned decoded, never as text:
+    random base64 can spell a key's shape)."""
 
     def __init__(self, root: yaml.Node | None) -> None:
         spans = sorted(
-            (node.start_mark.index, node.end_mark.index, pointer)
+            (node.start_mark.index, node.end_mark.index, pointer, node.tag == BINARY_TAG)
             for node, pointer, _ in scalars(root)
         )
-        self._starts = [start for start, _, _ in spans]
+        self._starts = [start for start, _, _, _ in spans]
         self._spans = spans
 
-    def pointer_at(self, offset: int) -> str:
-        at = bisect.bisect_right(self._starts, offset) - 1
-        if at >= 0:
-            start, end, pointer = self._spans[at]
+    def at(self, offset: int) -> tuple[str, bool]:
+        """(pointer, is binary) of the value at ``offset``."""
+        index = bisect.bisect_right(self._starts, offset) - 1
+        if index >= 0:
+            start, end, pointer, binary = self._spans[index]
             if start <= offset < end:
-                return pointer
-        return ""
+                return pointer, binary
+        return "", False
 
 
 def _where(pointer: str) -> str:
@@ -88,8 +91,9 @@ def _in_text(text: bytes, places: _Places, ascii_only: bool) -> Iterator[_Hit]:
     for item in found:
         assert item.offset is not None
         offset = item.offset if ascii_only else _char_offset(text, item.offset)
-        line = text.count(b"\n", 0, item.offset) + 1
-        yield _Hit(item.kind, item.value, places.pointer_at(offset), line)
+        pointer, binary = places.at(offset)
+        if not binary:
+            yield _Hit(item.kind, item.value, pointer, text.count(b"\n", 0, item.offset) + 1)
 
 
 def _header_values(name: str, value: str) -> Iterator[tuple[str, str]]:

@@ -70,6 +70,7 @@ MAX_EXPANDED = 1_000_000
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
 
 Position = tuple[int | None, int | None]
+BINARY_TAG = "tag:yaml.org,2002:binary"
 
 
 @dataclass(frozen=True)
