@@ -11,6 +11,9 @@ Reasons, each with a detail a reviewer can check:
 - ``misplaced``: not in ``<test file's dir>/recordings/``, where the recorder looks.
 - ``duplicate``: the same request in several places; the one the recorder finds first stays.
 - ``unused``: given usage logs of replay runs (``pytest --recctl-used``), no test opened it.
+
+VCR.py cassettes are judged by their test's name (``recctl.recorders.vcr_tests``): an
+``orphan`` is a cassette whose test is gone.
 """
 
 from __future__ import annotations
@@ -99,6 +102,10 @@ class PruneReport:
     withheld: Withheld | None = None
     deleted: list[Stale] = field(default_factory=list)
     failed: list[tuple[Stale, str]] = field(default_factory=list)
+    undetermined: Counter[str] = field(default_factory=Counter)
+    """Cassettes whose test recctl cannot tell, by why (a fixture moves them)."""
+    named_only: int = 0
+    """With usage logs: cassettes judged by their names alone (the logs record recordings)."""
 
 
 class TestIndex:
@@ -270,6 +277,46 @@ def _read_item(path: str) -> _Seen | tuple[str, str]:
         return (path, error.message)
 
 
+def _cassette_stale(
+    paths: Sequence[str], project: Project, max_size: int, report: PruneReport
+) -> list[Stale]:
+    """The cassettes whose test is gone, by pytest-recording's naming rules; those whose
+    test recctl cannot tell are counted in ``report.undetermined``, never flagged."""
+    from recctl import recorders
+    from recctl.recorders.vcr_tests import TestModules
+
+    modules = TestModules(project.root)
+    orphans: list[tuple[str, str]] = []
+    gone = 0
+    for path in paths:
+        verdict = modules.verdict(path)
+        if verdict is None:
+            continue
+        reason, why = verdict
+        if reason == "unknown":
+            report.undetermined[why] += 1
+            continue
+        gone += why.endswith("does not exist")
+        orphans.append((path, why))
+    if paths and gone * 2 > len(paths):
+        # Most modules missing: the root looks wrong, as for recordings.
+        report.withheld = report.withheld or Withheld(str(project.root), gone, len(paths))
+        return []
+    stale = []
+    for path, why in orphans:
+        try:
+            fixture = recorders.load(path, max_size)
+        except recorders.NotARecording:
+            continue  # another tool's file: not a cassette, never pruned
+        except store.LoadError as error:
+            report.unreadable.append((path, error.message))
+            continue
+        test = fixture.recorder.test_name(fixture) or ""
+        raw = fixture.raw
+        stale.append(Stale(path, "orphan", f"{test}: {why}", len(raw), store.digest(raw)))
+    return stale
+
+
 def find_stale(
     paths: Sequence[str | Path],
     target: HashScheme,
@@ -285,12 +332,16 @@ def find_stale(
     ``variants``, the groups of drifting variants too; with ``used``, every reachable
     recording that no logged run opened is ``unused``. Files are read on every core;
     ``digests`` (for a deletion to come) keeps a digest of each file's bytes."""
+    from recctl.recorders import named
+
     root = project.root
     report = PruneReport()
     index = TestIndex(root, collected)
     seen: list[_Seen] = []
     initargs = (target.name, max_size, variants, digests)
-    names = [str(path) for path in paths]
+    # Files named by their request's hash are judged by it; cassettes by their test's name.
+    by_test = [str(path) for path in paths if not _hash_named(named(str(path)))]
+    names = [str(path) for path in paths if _hash_named(named(str(path)))]
     test_ids: dict[str, str] = {}
     results = process_map(_read_item, names, jobs, _init_worker, initargs)
     for name, item in zip(names, results, strict=True):
@@ -351,8 +402,17 @@ def find_stale(
         report.contributions = list(used.contributions)
     if variants:
         report.variants = _variants([item for item in reachable if item.status == "ok"])
+    if by_test:
+        report.stale.extend(_cassette_stale(by_test, project, max_size, report))
+        report.named_only = len(by_test) if used is not None else 0
     report.stale.sort(key=lambda stale: stale.path)
     return report
+
+
+def _hash_named(recorder: Any) -> bool:
+    """Whether a file's recorder names it by its request's hash (a file of no recorder is
+    judged as a recording: it is reported unreadable or unreachable)."""
+    return recorder is None or bool(recorder.hash_named)
 
 
 def plural_runs(used: UsageLog) -> str:

@@ -157,8 +157,9 @@ class Vcr(Recorder):
     folder = "cassettes"
     checks = frozenset({"schema", "secret"})
     schema_file = "cassette.schema.json"
-    # Renaming by hash, normalizing ids, staleness and replay misses are the next steps.
-    commands = frozenset({"check", "validate", "fix", "redact", "show", "ls"})
+    # Renaming by hash and normalizing ids are llama-stack's; replay misses, diffs and
+    # usage logs of cassettes are the next steps.
+    commands = frozenset({"check", "validate", "fix", "redact", "show", "ls", "prune"})
     hash_named = False
 
     def owns_name(self, name: str) -> bool:

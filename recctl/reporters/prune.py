@@ -24,6 +24,17 @@ def usage_lines(report: PruneReport, display: Display) -> list[str]:
             f"{plural(sum(report.unjudged.values()), 'recording')} not judged (no run that "
             f"passed vouches for them): {reasons}"
         )
+    if report.undetermined:
+        reasons = ", ".join(f"{count}: {why}" for why, count in report.undetermined.most_common())
+        lines.append(
+            f"{plural(sum(report.undetermined.values()), 'cassette')} not judged (recctl "
+            f"cannot tell their test): {reasons}"
+        )
+    if report.named_only:
+        lines.append(
+            f"{plural(report.named_only, 'cassette')} judged by their names only: usage logs "
+            "record the recordings replay opens"
+        )
     return lines
 
 
@@ -97,6 +108,9 @@ def render_json(report: PruneReport, out: TextIO, variants: bool) -> None:
         out.write(json_text({"usage_log": contribution}) + "\n")
     if report.unjudged:
         out.write(json_text({"unjudged": dict(report.unjudged.most_common())}) + "\n")
+    if report.undetermined:
+        undetermined = dict(report.undetermined.most_common())
+        out.write(json_text({"undetermined_cassettes": undetermined}) + "\n")
     if variants:
         for variant in report.variants:
             record = {**variant.record(), "paths": [display(path) for path in variant.paths]}

@@ -1,0 +1,155 @@
+"""Which test a cassette belongs to, read from the test modules (with ``ast``, never
+imported), by pytest-recording's and pytest-vcr's naming rules.
+
+A cassette ``<dir>/cassettes/<module>/<name>.yaml`` belongs to the test module
+``<dir>/<module>.py``; its name is the test's (``test_x``, ``Class.test_x``), with the
+parametrize id in brackets (``test_x[gpt-4o]``), the characters ``<>?%*:|"'/\\`` written as
+``-``. A ``@pytest.mark.vcr("other.yaml")`` (on a test, a class or a module's
+``pytestmark``) names cassettes too. A cassette is an orphan when its module is gone, or
+defines no such test and names no such cassette. Where a project moves or renames its
+cassettes (a ``vcr_cassette_dir`` or ``default_cassette_name`` fixture), or a class's tests
+may come from a base class, recctl cannot tell, and says so: it never guesses.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from recctl.files import LoadError, read_bytes
+from recctl.recorders.vcr import cassette_test
+
+# The fixtures of pytest-recording that move or rename a module's cassettes.
+OVERRIDES = ("vcr_cassette_dir", "default_cassette_name")
+_MAX_MODULE = 16 * 2**20
+
+
+@dataclass(frozen=True)
+class Module:
+    """What one test module defines, as far as cassettes are concerned."""
+
+    names: frozenset[str]
+    """Top-level functions and names, classes, and ``Class.method``."""
+    open_classes: frozenset[str]
+    """Classes with bases: their tests may be inherited."""
+    marked: frozenset[str]
+    """Cassette names given to ``pytest.mark.vcr``, without their ``.yaml``."""
+    overrides: frozenset[str]
+    """The OVERRIDES it defines."""
+
+
+def _is_vcr_mark(node: ast.expr) -> bool:
+    """``pytest.mark.vcr`` or ``mark.vcr``."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "vcr"
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "mark"
+    )
+
+
+def _module(tree: ast.Module) -> Module:
+    names: set[str] = set()
+    open_classes: set[str] = set()
+    marked: set[str] = set()
+    overrides: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            names.add(node.name)
+            if node.bases:
+                open_classes.add(node.name)
+            names.update(
+                f"{node.name}.{item.name}"
+                for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+            )
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+    for each in ast.walk(tree):
+        if isinstance(each, (ast.FunctionDef, ast.AsyncFunctionDef)) and each.name in OVERRIDES:
+            overrides.add(each.name)
+        if isinstance(each, ast.Call) and _is_vcr_mark(each.func):
+            for argument in each.args:
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    marked.add(_stem(os.path.basename(argument.value)))
+    return Module(
+        frozenset(names), frozenset(open_classes), frozenset(marked), frozenset(overrides)
+    )
+
+
+def _stem(name: str) -> str:
+    for suffix in (".yaml", ".yml"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+class TestModules:
+    """The test modules and conftest files of one project, each read once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(os.path.realpath(root))
+        self._modules: dict[str, Module | None] = {}
+
+    def _read(self, path: str) -> Module | None:
+        """The module at ``path`` (None: it cannot be read or parsed)."""
+        if path not in self._modules:
+            try:
+                tree = ast.parse(read_bytes(path, _MAX_MODULE), filename=path)
+            except (LoadError, SyntaxError, ValueError):
+                self._modules[path] = None
+            else:
+                self._modules[path] = _module(tree)
+        return self._modules[path]
+
+    def _overridden(self, directory: str) -> str | None:
+        """Why the cassettes of the modules in ``directory`` may lie elsewhere or be named
+        otherwise: the conftest file (there or above, up to the root) that defines an
+        override, or None."""
+        current = directory
+        while True:
+            conftest = os.path.join(current, "conftest.py")
+            if os.path.isfile(conftest):
+                found = self._read(conftest)
+                if found is not None and found.overrides:
+                    shown = os.path.relpath(conftest, self.root)
+                    return f"{shown} defines {', '.join(sorted(found.overrides))}"
+            if os.path.realpath(current) == str(self.root) or os.path.dirname(current) == current:
+                return None
+            current = os.path.dirname(current)
+
+    def verdict(self, cassette: str) -> tuple[str, str] | None:
+        """("orphan", why) or ("unknown", why) for a cassette, None when its test is there."""
+        folder = os.path.dirname(os.path.abspath(cassette))
+        cassettes = os.path.dirname(folder)
+        if os.path.basename(cassettes) != "cassettes":
+            return "unknown", "not in <tests>/cassettes/<module>/, where pytest-recording writes"
+        directory = os.path.dirname(cassettes)
+        module_name, test = cassette_test(cassette)
+        module_path = os.path.join(directory, f"{module_name}.py")
+        shown = os.path.relpath(module_path, self.root)
+        # A fixture that moves or renames cassettes makes every verdict a guess.
+        overridden = self._overridden(directory)
+        if overridden is not None:
+            return "unknown", overridden
+        if not os.path.isfile(module_path):
+            return "orphan", f"{shown} does not exist"
+        module = self._read(module_path)
+        if module is None:
+            return "unknown", f"{shown} cannot be parsed"
+        if module.overrides:
+            return "unknown", f"{shown} defines {', '.join(sorted(module.overrides))}"
+        if test in module.marked:
+            return None
+        base = test.split("[", 1)[0]
+        if base in module.names:
+            return None
+        owner = base.split(".", 1)[0]
+        if "." in base and owner in module.open_classes:
+            return "unknown", f"{owner} in {shown} may inherit {base.split('.', 1)[1]}"
+        return "orphan", f"{shown} defines no {base}"
