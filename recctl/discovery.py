@@ -194,6 +194,19 @@ def _what(command: str | None) -> str:
     return " or ".join(f"{recorder.noun}s" for recorder in recorders_for(command))
 
 
+def refuse_other_files(args: Sequence[str], cwd: Path, command: str) -> None:
+    """A usage error for a file named directly that belongs to a recorder ``command`` does
+    not read (a cassette given to ``rehash``): never a wrong answer about it."""
+    wanted = recorders_for(command)
+    for arg in args:
+        path = os.path.join(cwd, arg)
+        recorder = named(path) if os.path.isfile(path) else None
+        if recorder is not None and recorder not in wanted:
+            raise UsageError(
+                f"{arg} is a {recorder.noun} ({recorder.name}): {command} reads {_what(command)}"
+            )
+
+
 def find_fixture_names(
     args: Sequence[str], project: Project, cwd: Path, command: str | None = None
 ) -> list[str]:
@@ -212,7 +225,6 @@ def find_fixture_names(
         raise UsageError(
             f"no {what} found: pass files or directories, or set paths in [tool.recctl]"
         )
-    wanted = recorders_for(command)
     seen: dict[str, str] = {}
     """Each file's identity (``real_path``) -> the first path that named it."""
     for arg, root in zip(args or roots, map(os.path.abspath, roots), strict=True):
@@ -223,11 +235,8 @@ def find_fixture_names(
                 seen.setdefault(real_path(path), path)
             continue
         # A file argument is always taken; one that cannot be read is the loader's finding.
-        recorder = named(root)
-        if recorder is not None and recorder not in wanted:
-            raise UsageError(
-                f"{arg} is a {recorder.noun} ({recorder.name}): {command} reads {what}"
-            )
+        if command is not None:
+            refuse_other_files([arg], cwd, command)
         seen.setdefault(real_path(root), root)
     if not seen:
         where = ", ".join(display_path(root, cwd) for root in roots)

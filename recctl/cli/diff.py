@@ -53,6 +53,7 @@ def diff(
     the differences, like git diff, unless --exit-code.
     """
     from recctl import diff as core
+    from recctl.discovery import refuse_other_files
     from recctl.reporters import write_json_lines
     from recctl.reporters.diff import (
         markdown_report,
@@ -63,6 +64,7 @@ def diff(
 
     cwd = Path.cwd()
     named = [arg for arg in (arguments or []) if arg != "--" and os.path.lexists(cwd / arg)]
+    refuse_other_files(named, cwd, "diff")
     settings = project(named[:2], root).config
     noise = settings.diff_noise if settings.diff_noise is not None else core.DEFAULT_NOISE
     streamed = pair_line_writer(sys.stdout) if output is DiffFormat.json else None

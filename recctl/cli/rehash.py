@@ -149,6 +149,10 @@ def hash_command(
         raise UsageError(
             "no input: name a recording, or pipe a request in (recctl hash - < request.json)"
         )
+    if source != "-":
+        from recctl.discovery import refuse_other_files
+
+        refuse_other_files([source], Path.cwd(), "hash")
     settings = project([] if source == "-" else [source], root).config
     target = get_scheme(scheme or settings.hash_scheme)
     try:
