@@ -72,14 +72,25 @@ def fix_paths(
     stop: Interruption | None = None,
 ) -> FixReport:
     """Normalize, then rename outdated files, then redact (a dry run unless ``write``)."""
+    from recctl.discovery import recorders_for
+    from recctl.recorders import named
+
     settings = project.config
     root = project.root
+
+    def of(command: str) -> list[str | Path]:
+        """The files whose recorder that repair works on (a cassette has no hash name)."""
+        wanted = recorders_for(command)
+        return [path for path in files if named(str(path)) in (*wanted, None)]
+
     normalized = [
         item
-        for item in normalize_paths(files, root, settings.max_file_size, write, stop)
+        for item in normalize_paths(of("normalize"), root, settings.max_file_size, write, stop)
         if item.action != "unchanged"  # only counted as nothing to do: not kept
     ]
-    result = rehash.rehash(files, target, root, settings.max_file_size, jobs, write, False, stop)
+    result = rehash.rehash(
+        of("rehash"), target, root, settings.max_file_size, jobs, write, False, stop
+    )
     moved: dict[str, str] = {}
     for rename in result.renames:
         if write and rename.action in ("renamed", "completed") and rename.verdict.expected:
