@@ -150,16 +150,10 @@ def default_paths(project: Project, cwd: Path, command: str | None = None) -> li
         return [str(path) for path in project.config.paths]
     local = os.path.join(here, RECORDINGS_DIR)
     if os.path.isdir(local):
-        # ./recordings, and the cassette folders beside it for the commands that read them.
-        others = [path for path in fixture_dirs_below(here, command) if path != local]
-        return [
-            local,
-            *[
-                path
-                for path in others
-                if folder_recorder(path) is not None and os.path.basename(path) != RECORDINGS_DIR
-            ],
-        ]
+        # ./recordings alone of the recordings folders, and every other recorder's folder
+        # below (cassettes) for the commands that read them.
+        others = fixture_dirs_below(here, command)
+        return [local, *[path for path in others if os.path.basename(path) != RECORDINGS_DIR]]
     return fixture_dirs_below(here, command)
 
 
