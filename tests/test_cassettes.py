@@ -69,6 +69,12 @@ def test_show_and_ls_read_every_layout_from_another_directory(tmp_path: Path) ->
     assert got == expected
     assert answers[("test_two_calls.yaml", 1)]["test_id"] == "test_chat.py::test_two_calls"
     assert answers[("test_bedrock.yaml", 0)]["model"] == "amazon.nova-micro-v1:0"
+    # An empty cassette is valid and shows no interaction.
+    empty = root / "tests" / "cassettes" / "test_chat" / "test_empty.yaml"
+    empty.write_text("interactions: []\nversion: 1\n")
+    assert recctl("show", "-f", "json", str(empty), cwd=elsewhere).stdout == ""
+    assert recctl("validate", str(empty), cwd=elsewhere).returncode == 0
+    empty.unlink()
     # PATH:N is one interaction; text shows it as a conversation.
     one = recctl("show", "tests/cassettes/test_chat/test_two_calls.yaml:1", cwd=root)
     assert one.returncode == 0, one.stderr

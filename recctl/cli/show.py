@@ -102,8 +102,10 @@ def show(
         failed = False
         for entry in records:
             failed = failed or entry.error is not None
-            lines = entry.records if entry.error is None else None
-            for record in lines or [{"path": entry.path, "error": entry.error}]:
+            # One object per interaction (an empty cassette has none), or the file's error.
+            if entry.error is not None:
+                write_json_lines([{"path": display(entry.path), "error": entry.error}], sys.stdout)
+            for record in entry.records or ():
                 write_json_lines([{**record, "path": display(entry.path)}], sys.stdout)
         raise typer.Exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
     failed = False
