@@ -19,6 +19,7 @@ import orjson
 import yaml
 
 from recctl import bodies, secrets
+from recctl.locate import escape_segment
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import body_value, header_items, pairs
 from recctl.recorders.yaml_source import BINARY_TAG, scalars
@@ -158,7 +159,8 @@ def scan(fixture: Fixture, salt: str | None) -> list[secrets.Secret]:
                 continue
             headers = message.get("headers") or {}
             for name, index, value in header_items(headers):
-                at = f"{base}/{side}/headers/{name}" + ("" if index is None else f"/{index}")
+                at = f"{base}/{side}/headers/{escape_segment(name)}"
+                at += "" if index is None else f"/{index}"
                 for kind, secret in _header_values(name, value):
                     hits.append(_Hit(kind, secret, at, None))
             where, stored = body_value(message)
@@ -175,12 +177,14 @@ def scan(fixture: Fixture, salt: str | None) -> list[secrets.Secret]:
                 _Hit(item.kind, item.value, f"{base}/request/uri", None)
                 for item in secrets.url_credentials(uri)
             ]
-    for interaction in fixture.interactions:
-        hits += _split_keys(interaction.view, interaction.pointer)
+    interactions = zip(fixture.interactions, pairs(fixture.data), strict=True)
+    for interaction, (_, _, response) in interactions:
+        where = body_value(response)[0] or "/body/string"
+        hits += _split_keys(interaction.view, f"{interaction.pointer}/response{where}")
     return _secrets(hits, fixture, salt)
 
 
-def _split_keys(view: Any, base: str) -> Iterator[_Hit]:
+def _split_keys(view: Any, at: str) -> Iterator[_Hit]:
     """Keys a stream spread over several events, named at the body that holds them."""
     response = view.get("response") if isinstance(view, dict) else None
     if not isinstance(response, dict) or not response.get("is_streaming"):
@@ -189,7 +193,7 @@ def _split_keys(view: Any, base: str) -> Iterator[_Hit]:
     if not isinstance(body, list):
         return
     for item in secrets.stream_split_keys({"response": {"body": body}}):
-        yield _Hit(item.kind, item.value, f"{base}/response/body/string", None, item.pieces)
+        yield _Hit(item.kind, item.value, at, None, item.pieces)
 
 
 def _secrets(hits: list[_Hit], fixture: Fixture, salt: str | None) -> list[secrets.Secret]:
