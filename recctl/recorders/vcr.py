@@ -157,8 +157,8 @@ class Vcr(Recorder):
     folder = "cassettes"
     checks = frozenset({"schema", "secret"})
     schema_file = "cassette.schema.json"
-    # Renaming by hash and normalizing ids are llama-stack's; replay misses, diffs and
-    # usage logs of cassettes are the next steps.
+    # Renaming by hash and normalizing ids are llama-stack's; ``why CASSETTE`` reads one
+    # cassette it is given. Diffs and usage logs of cassettes are the next steps.
     commands = frozenset({"check", "validate", "fix", "redact", "show", "ls", "prune"})
     hash_named = False
 

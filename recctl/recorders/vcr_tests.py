@@ -17,6 +17,7 @@ import ast
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from recctl.files import LoadError, read_bytes
 from recctl.recorders.vcr import cassette_test
@@ -38,6 +39,11 @@ class Module:
     """Cassette names given to ``pytest.mark.vcr``, without their ``.yaml``."""
     overrides: frozenset[str]
     """The OVERRIDES it defines."""
+    vcr_config: dict[str, Any] | None = None
+    """What its ``vcr_config`` fixture returns, when that is a plain dict of literals (an
+    empty dict when the fixture is not plain); None without one."""
+    configures: bool = False
+    """Whether it defines ``pytest_recording_configure`` (which may register matchers)."""
 
 
 def _is_vcr_mark(node: ast.expr) -> bool:
@@ -70,16 +76,39 @@ def _module(tree: ast.Module) -> Module:
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names.update(target.id for target in targets if isinstance(target, ast.Name))
+    config: dict[str, Any] | None = None
+    configures = False
     for each in ast.walk(tree):
         if isinstance(each, (ast.FunctionDef, ast.AsyncFunctionDef)) and each.name in OVERRIDES:
             overrides.add(each.name)
+        if isinstance(each, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if each.name == "vcr_config":
+                config = _literal_return(each)
+            configures = configures or each.name == "pytest_recording_configure"
         if isinstance(each, ast.Call) and _is_vcr_mark(each.func):
             for argument in each.args:
                 if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                     marked.add(_stem(os.path.basename(argument.value)))
     return Module(
-        frozenset(names), frozenset(open_classes), frozenset(marked), frozenset(overrides)
+        frozenset(names),
+        frozenset(open_classes),
+        frozenset(marked),
+        frozenset(overrides),
+        config,
+        configures,
     )
+
+
+def _literal_return(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]:
+    """The dict a fixture returns when it is written as literals, else {}."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            try:
+                value = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                return {}
+            return value if isinstance(value, dict) else {}
+    return {}
 
 
 def _stem(name: str) -> str:
@@ -122,6 +151,39 @@ class TestModules:
             if os.path.realpath(current) == str(self.root) or os.path.dirname(current) == current:
                 return None
             current = os.path.dirname(current)
+
+    def replay_settings(self, cassette: str) -> tuple[tuple[str, ...] | None, bool, str]:
+        """(match_on, allow_playback_repeats, where they come from) for a cassette's test, as
+        its module or the conftest files above it configure ``vcr_config`` (None: VCR.py's
+        default matchers)."""
+        folder = os.path.dirname(os.path.dirname(os.path.abspath(cassette)))
+        directory = os.path.dirname(folder)
+        module_name, _ = cassette_test(cassette)
+        candidates = [os.path.join(directory, f"{module_name}.py")]
+        current = directory
+        while True:
+            candidates.append(os.path.join(current, "conftest.py"))
+            if os.path.realpath(current) == str(self.root) or os.path.dirname(current) == current:
+                break
+            current = os.path.dirname(current)
+        configured = [
+            (path, module)
+            for path in candidates
+            if os.path.isfile(path) and (module := self._read(path)) is not None
+        ]
+        caveat = ""
+        if any(module.configures for _, module in configured):
+            caveat = "; pytest_recording_configure may register other matchers"
+        for path, module in configured:
+            if module.vcr_config is None:
+                continue
+            shown = os.path.relpath(path, self.root)
+            match_on = module.vcr_config.get("match_on")
+            repeats = module.vcr_config.get("allow_playback_repeats") is True
+            if isinstance(match_on, (list, tuple)) and all(isinstance(m, str) for m in match_on):
+                return tuple(match_on), repeats, f"vcr_config in {shown}{caveat}"
+            return None, repeats, f"VCR.py's default; vcr_config in {shown} sets none{caveat}"
+        return None, False, f"VCR.py's default{caveat}"
 
     def verdict(self, cassette: str) -> tuple[str, str] | None:
         """("orphan", why) or ("unknown", why) for a cassette, None when its test is there."""

@@ -11,6 +11,8 @@ from recctl.reporters import Display, Lines, json_text, plural, write_file_error
 
 if TYPE_CHECKING:
     from recctl.why import Change, WhyReport
+    from recctl.why_cassette import Attempt as CassetteAttempt
+    from recctl.why_cassette import CassetteWhy
 
 
 def _value(value: Any) -> str:
@@ -134,4 +136,55 @@ def render_json(report: WhyReport, out: TextIO) -> None:
 REPORTERS: dict[str, Callable[[WhyReport, TextIO], None]] = {
     "text": render_text,
     "json": render_json,
+}
+
+
+# --- a cassette's replay miss (recctl.why_cassette) ------------------------------------------
+
+
+def _attempt_text(attempt: CassetteAttempt) -> str:
+    failed = "; ".join(f"{name} ({why})" for name, why in attempt.failed)
+    passed = ", ".join(attempt.passed) or "none"
+    return f"interaction {attempt.interaction}: passes {passed}; fails {failed}"
+
+
+def render_cassette_text(report: CassetteWhy, out: TextIO) -> None:
+    lines = Lines(out)
+    style = lines.style
+    colour = "green" if report.plays else "red"
+    verdict = "replay answers every request" if report.plays else "replay misses"
+    lines.write(style(f"{Display()(report.path)}: {verdict}", fg=colour, bold=True))
+    repeats = ", playback repeats allowed" if report.repeats else ""
+    lines.write(
+        f"  {plural(report.interactions, 'interaction')}; match_on: "
+        f"{', '.join(report.match_on)} ({report.match_on_from}){repeats}"
+    )
+    for request in report.verdicts:
+        lines.write()
+        lines.write(
+            style(f"request {request.number}: ", bold=True), request.method, " ", request.uri
+        )
+        if request.plays is not None:
+            lines.write(f"  plays interaction {request.plays}")
+            continue
+        for interaction, by in request.played:
+            who = f"request {by}" if by else "an earlier request of the run"
+            lines.write(
+                f"  interaction {interaction} matches, but {who} played it already "
+                "(VCR.py plays each interaction once unless allow_playback_repeats)"
+            )
+        if request.nearest is not None:
+            lines.write("  no interaction matches; nearest: ", _attempt_text(request.nearest))
+        for attempt in request.attempts:
+            if attempt is not request.nearest and attempt.failed:
+                lines.write("  ", _attempt_text(attempt))
+
+
+def render_cassette_json(report: CassetteWhy, out: TextIO) -> None:
+    out.write(json_text({**report.record(), "path": Display()(report.path)}) + "\n")
+
+
+CASSETTE_REPORTERS: dict[str, Callable[[CassetteWhy, TextIO], None]] = {
+    "text": render_cassette_text,
+    "json": render_cassette_json,
 }
