@@ -11,6 +11,8 @@ Reasons, each with a detail a reviewer can check:
 - ``misplaced``: not in ``<test file's dir>/recordings/``, where the recorder looks.
 - ``duplicate``: the same request in several places; the one the recorder finds first stays.
 - ``unused``: given usage logs of replay runs (``pytest --recctl-used``), no test opened it.
+- ``unplayed``: given usage logs with VCR.py's play counts, an interaction of a cassette that
+  no test played (the cassette's tail a re-record left behind).
 
 VCR.py cassettes are judged by their test's name (``recctl.recorders.vcr_tests``): an
 ``orphan`` is a cassette whose test is gone.
@@ -44,7 +46,7 @@ from recctl.project import Project, real_path
 from recctl.rehash import Repair, Verdict, classify, settle, word_of
 from recctl.usage import UsageLog
 
-Reason = Literal["orphan", "unreachable", "misplaced", "duplicate", "unused"]
+Reason = Literal["orphan", "unreachable", "misplaced", "duplicate", "unused", "unplayed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +57,15 @@ class Stale:
     size: int
     digest: str
     """sha256 of the bytes read: deletion refuses a file that changed since."""
+    interaction: int | None = None
+    """For ``unplayed``: the interaction of the cassette no test played (0-based)."""
 
     def record(self) -> dict[str, Any]:
-        return {"path": self.path, "reason": self.reason, "detail": self.detail}
+        record: dict[str, Any] = {"path": self.path, "reason": self.reason}
+        if self.interaction is not None:
+            record["interaction"] = self.interaction
+        record["detail"] = self.detail
+        return record
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ class PruneReport:
     undetermined: Counter[str] = field(default_factory=Counter)
     """Cassettes whose test recctl cannot tell, by why (a fixture moves them)."""
     named_only: int = 0
-    """With usage logs: cassettes judged by their names alone (the logs record recordings)."""
+    """With usage logs: cassettes a test opened whose play counts no run logged."""
 
 
 class TestIndex:
@@ -278,22 +286,30 @@ def _read_item(path: str) -> _Seen | tuple[str, str]:
 
 
 def _cassette_stale(
-    paths: Sequence[str], project: Project, max_size: int, report: PruneReport
+    paths: Sequence[str],
+    project: Project,
+    max_size: int,
+    report: PruneReport,
+    used: UsageLog | None,
 ) -> list[Stale]:
     """The cassettes whose test is gone, by pytest-recording's naming rules; those whose
-    test recctl cannot tell are counted in ``report.undetermined``, never flagged."""
+    test recctl cannot tell are counted in ``report.undetermined``, never flagged. With
+    usage logs, a cassette no test opened is ``unused`` and an interaction no test played
+    ``unplayed``."""
     from recctl import recorders
     from recctl.recorders.vcr_tests import TestModules
 
     modules = TestModules(project.root)
     orphans: list[tuple[str, str]] = []
+    live: list[str] = []
     gone = 0
     for path in paths:
         verdict = modules.verdict(path)
         if verdict is None:
+            live.append(path)
             continue
-        reason, why = verdict
-        if reason == "unknown":
+        kind, why = verdict
+        if kind == "unknown":
             report.undetermined[why] += 1
             continue
         gone += why.endswith("does not exist")
@@ -303,7 +319,11 @@ def _cassette_stale(
         report.withheld = report.withheld or Withheld(str(project.root), gone, len(paths))
         return []
     stale = []
-    for path, why in orphans:
+    judged: list[tuple[str, Reason | None, str]] = [(path, "orphan", why) for path, why in orphans]
+    if used is not None:
+        judged += [(path, None, "") for path in live]
+    runs = plural_runs(used) if used is not None else ""
+    for path, reason, why in judged:
         try:
             fixture = recorders.load(path, max_size)
         except recorders.NotARecording:
@@ -313,7 +333,29 @@ def _cassette_stale(
             continue
         test = fixture.recorder.test_name(fixture) or ""
         raw = fixture.raw
-        stale.append(Stale(path, "orphan", f"{test}: {why}", len(raw), store.digest(raw)))
+        found = functools.partial(Stale, path, size=len(raw), digest=store.digest(raw))
+        if reason is not None:
+            stale.append(found(reason, f"{test}: {why}"))
+            continue
+        assert used is not None
+        key = project.key(path)
+        if not used.used(key):
+            node = modules.node_id(path)
+            unjudged = used.unjudged(node, project.key(os.path.dirname(path)))
+            if unjudged is not None:
+                report.unjudged[unjudged] += 1
+            else:
+                stale.append(found("unused", f"no test opened it in {runs}"))
+            continue
+        plays = used.plays(key)
+        if plays is None:
+            report.named_only += 1  # opened, but no run counted its plays
+            continue
+        for index in range(len(fixture.interactions)):
+            if index >= len(plays) or plays[index] == 0:
+                detail = f"interaction {index}: no test played it in {runs}"
+                # The file stays: no bytes of it are counted as stale.
+                stale.append(found("unplayed", detail, interaction=index, size=0))
     return stale
 
 
@@ -403,9 +445,8 @@ def find_stale(
     if variants:
         report.variants = _variants([item for item in reachable if item.status == "ok"])
     if by_test:
-        report.stale.extend(_cassette_stale(by_test, project, max_size, report))
-        report.named_only = len(by_test) if used is not None else 0
-    report.stale.sort(key=lambda stale: stale.path)
+        report.stale.extend(_cassette_stale(by_test, project, max_size, report, used))
+    report.stale.sort(key=lambda stale: (stale.path, stale.interaction or 0))
     return report
 
 
@@ -495,17 +536,54 @@ def _variants(items: Iterable[_Seen]) -> list[Variant]:
     return variants
 
 
-def delete(report: PruneReport, root: Path, stop: Interruption | None = None) -> None:
+def delete(
+    report: PruneReport,
+    root: Path,
+    stop: Interruption | None = None,
+    interactions: bool = False,
+    max_size: int = store.DEFAULT_MAX_FILE_SIZE,
+) -> None:
     """Delete exactly the stale files listed, each only if unchanged since it was read and
-    only inside ``root``. Orphans are never deleted while the root looks wrong."""
+    only inside ``root``; with ``interactions``, rewrite each cassette without its unplayed
+    interactions too. Orphans are never deleted while the root looks wrong."""
+    tails: dict[str, list[Stale]] = {}
     for stale in report.stale:
         if stop is not None and stop.requested:
             return
         if report.withheld is not None and stale.reason in ("orphan", "misplaced"):
             continue  # not reported either; defensive: such a verdict never reaches here
+        if stale.reason == "unplayed":
+            if interactions:
+                tails.setdefault(stale.path, []).append(stale)
+            continue
         try:
             store.remove(Path(stale.path), stale.digest, root=root)
         except store.WriteError as error:
             report.failed.append((stale, str(error)))
             continue
         report.deleted.append(stale)
+    for path, unplayed in tails.items():
+        if stop is not None and stop.requested:
+            return
+        _cut_tail(Path(path), unplayed, report, root, max_size)
+
+
+def _cut_tail(
+    path: Path, unplayed: list[Stale], report: PruneReport, root: Path, max_size: int
+) -> None:
+    """Rewrite one cassette without its unplayed interactions, in its own format, only if it
+    is unchanged since it was read."""
+    from recctl import recorders
+
+    try:
+        fixture = recorders.load(path, max_size)
+        if store.digest(fixture.raw) != unplayed[0].digest:
+            raise store.WriteError(f"{path} changed since it was read; not rewriting it")
+        drop = [stale.interaction for stale in unplayed if stale.interaction is not None]
+        content = fixture.recorder.without_interactions(fixture, drop)
+        store.write(path, content, expected=fixture.raw, root=root)
+    except (store.LoadError, store.WriteError) as error:
+        message = error.message if isinstance(error, store.LoadError) else str(error)
+        report.failed.extend((stale, message) for stale in unplayed)
+        return
+    report.deleted.extend(unplayed)

@@ -1,15 +1,18 @@
-"""A pytest plugin that logs which recordings a replay run really reads:
+"""A pytest plugin that logs which recordings and cassettes a replay run really reads:
 ``pytest --recctl-used=used.jsonl``.
 
 Inactive unless the option is given. Active, it watches Python's audit events (``open``,
 ``os.listdir``, ``os.scandir``, ``glob.glob``), so it works with any recorder and needs no
-change to it, and keeps those under a ``recordings`` directory (or the project's configured
-``paths``), attributed to the test running. Under pytest-xdist each worker hands its part to
-the controller, which merges them and writes one log, atomically.
+change to it, and keeps those under a ``recordings`` or ``cassettes`` directory (or the
+project's configured ``paths``), attributed to the test running. Where VCR.py is installed,
+it also notes how often each interaction of a cassette played, as the cassette closes.
+Under pytest-xdist each worker hands its part to the controller, which merges them and
+writes one log, atomically.
 
 The log is JSON lines: a header (``recctl-used``, the project root, pytest's rootdir, when),
 then one line per test that ran: its node id, outcome, the files it opened (root-relative,
-with how often), the directories it listed and the globs it ran. ``recctl prune --used``,
+with how often), the directories it listed, the globs it ran and, for the cassettes it
+used, each interaction's play count (``played``). ``recctl prune --used``,
 ``ls --used`` and ``coverage`` read it.
 
 pytest loads this module in every run of every project where recctl is installed: it imports
@@ -30,7 +33,7 @@ import pytest
 
 # Standard library only, as this module: what counts as a recording's path and event is said
 # once, for this process and the ones it starts.
-from recctl.usage_child import EVENTS, RECORDINGS, kept, kind_of
+from recctl.usage_child import CASSETTES, EVENTS, RECORDINGS, kept, kind_of
 
 LOG_VERSION = 1
 SESSION = ""
@@ -46,7 +49,7 @@ class UsageRecorder:
         self.root = root
         self.extra = extra
         """Configured recording paths (absolute) that need not be named ``recordings``."""
-        needles = sorted({RECORDINGS, *(os.path.basename(path) for path in extra)})
+        needles = sorted({RECORDINGS, CASSETTES, *(os.path.basename(path) for path in extra)})
         # One C call tells an event's path names none of them (most events of a run).
         self.mentions = re.compile("|".join(map(re.escape, needles))).search
         self.current = SESSION
@@ -55,6 +58,8 @@ class UsageRecorder:
         self.globs: dict[str, set[str]] = {}
         self.outcomes: dict[str, str] = {}
         self.collected: set[str] = set()
+        self.played: dict[str, dict[str, list[int]]] = {}
+        """For each test, each cassette it used: how often each interaction played."""
         self.spool = ""
         """Where the session's other processes write what they open (``usage_child``)."""
         self.current_file = ""
@@ -92,6 +97,11 @@ class UsageRecorder:
         else:
             self.listed.setdefault(test, set()).add(path)
 
+    def note_played(self, path: str, counts: list[int]) -> None:
+        """A VCR.py cassette the running test closed, with its play count per interaction."""
+        mine = self.played.setdefault(self.current, {})
+        mine[path] = _added(mine.get(path, []), counts)
+
     def set_current(self, test: str) -> None:
         """The running test, here and for the processes this one starts: the name and a
         newline written over the file's start in one call, then the rest cut (a reader takes
@@ -117,6 +127,7 @@ class UsageRecorder:
             "globs": {test: sorted(paths) for test, paths in self.globs.items()},
             "outcomes": self.outcomes,
             "collected": sorted(self.collected),
+            "played": self.played,
         }
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -131,6 +142,10 @@ class UsageRecorder:
             if self.outcomes.get(test) != "failed":
                 self.outcomes[test] = outcome
         self.collected.update(state.get("collected", ()))
+        for test, cassettes in state.get("played", {}).items():
+            ours = self.played.setdefault(test, {})
+            for path, counts in cassettes.items():
+                ours[path] = _added(ours.get(path, []), counts)
 
     def close(self) -> None:
         """The session is over: the processes it starts from now on are not measured (a
@@ -159,8 +174,18 @@ class UsageRecorder:
         shutil.rmtree(self.spool, ignore_errors=True)
 
 
+def _added(counts: list[int], more: list[int]) -> list[int]:
+    """Play counts of one cassette, summed interaction by interaction."""
+    size = max(len(counts), len(more))
+    return [
+        (counts[i] if i < len(counts) else 0) + (more[i] if i < len(more) else 0)
+        for i in range(size)
+    ]
+
+
 _recorder: UsageRecorder | None = None
 _hook_added = False
+_vcr_patched = False
 _fork_hook_added = False
 _LOG = pytest.StashKey[str]()
 """Where the log goes, absolute (the run may change directory)."""
@@ -205,6 +230,33 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _hook_added:
         sys.addaudithook(_audit)
         _hook_added = True
+    _watch_cassettes()
+
+
+def _watch_cassettes() -> None:
+    """When VCR.py is installed: note, as each cassette closes at the end of its use, how
+    often each of its interactions played (VCR.py's own ``play_counts``)."""
+    global _vcr_patched
+    if _vcr_patched:
+        return
+    try:
+        from vcr.cassette import Cassette
+    except ImportError:
+        return  # no VCR.py in this environment: opens are logged all the same
+    original = Cassette._save
+
+    def save(cassette: Any, *args: Any, **kwargs: Any) -> Any:
+        recorder = _recorder
+        if recorder is not None:
+            with contextlib.suppress(Exception):  # never break the suite's replay
+                path = os.path.abspath(os.fspath(cassette._path))
+                loaded = getattr(cassette, "_loaded_count", len(cassette.data))
+                plays = cassette.play_counts
+                recorder.note_played(path, [int(plays.get(i, 0)) for i in range(loaded)])
+        return original(cassette, *args, **kwargs)
+
+    Cassette._save = save
+    _vcr_patched = True
 
 
 def _share_with_subprocesses(recorder: UsageRecorder, config: pytest.Config) -> None:
@@ -354,7 +406,12 @@ def log_lines(recorder: UsageRecorder, rootdir: str, workers: int) -> list[str]:
             name = _relative(path, root)
             if name is not None:
                 opened[name] = opened.get(name, 0) + count
-        record = {
+        played: dict[str, list[int]] = {}
+        for path, counts in recorder.played.get(test, {}).items():
+            name = _relative(path, root)
+            if name is not None:
+                played[name] = _added(played.get(name, []), counts)
+        record: dict[str, Any] = {
             "test": test or None,
             # Collected and never run (an interrupted run, -x): said so, never "passed".
             "outcome": recorder.outcomes.get(test, NOT_RUN) if test else None,
@@ -362,6 +419,9 @@ def log_lines(recorder: UsageRecorder, rootdir: str, workers: int) -> list[str]:
             "listed": _relatives(recorder.listed.get(test, ()), root),
             "globs": _relatives(recorder.globs.get(test, ()), root),
         }
+        if played:
+            # How often each interaction of each VCR.py cassette played (0: never).
+            record["played"] = dict(sorted(played.items()))
         # Outside tests only opens count: pytest's collection lists every directory.
         if test == SESSION and not record["opened"]:
             continue

@@ -33,6 +33,8 @@ class TestRun:
     """Root-relative paths and how often the test opened each."""
     outcomes: set[str] = field(default_factory=set)
     """Its outcome in every log that has it (a matrix runs a test in several jobs)."""
+    played: dict[str, list[int]] = field(default_factory=dict)
+    """For each VCR.py cassette it used: how often each interaction played."""
 
     @property
     def passed(self) -> bool:
@@ -100,11 +102,29 @@ class UsageLog:
             self._folders = folders
         return self._folders
 
+    def plays(self, relative: str) -> list[int] | None:
+        """How often each interaction of a cassette played, summed over every test and log;
+        None when no run counted its plays (VCR.py was not importable there)."""
+        found: list[int] | None = None
+        for run in self.tests.values():
+            counts = run.played.get(relative)
+            if counts is not None:
+                found = _summed(found or [], counts)
+        return found
+
     def used(self, relative: str) -> bool:
         """Whether a run read the file: opened it, or globbed a pattern it matches."""
         return any(relative in run.opened for run in self.tests.values()) or any(
             fnmatch.fnmatchcase(relative, pattern) for pattern in self.globs
         )
+
+
+def _summed(counts: list[int], more: list[int]) -> list[int]:
+    size = max(len(counts), len(more))
+    return [
+        (counts[i] if i < len(counts) else 0) + (more[i] if i < len(more) else 0)
+        for i in range(size)
+    ]
 
 
 def expand(arguments: Sequence[str], cwd: Path) -> list[Path]:
@@ -145,6 +165,14 @@ def _malformed(record: dict[str, Any]) -> str | None:
         value = record.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             return f"{key} must be a list of paths"
+    played = record.get("played", {})
+    if not isinstance(played, dict) or not all(
+        isinstance(name, str)
+        and isinstance(counts, list)
+        and all(type(count) is int and count >= 0 for count in counts)
+        for name, counts in played.items()
+    ):
+        return "played must map cassettes to lists of play counts"
     return None
 
 
@@ -246,6 +274,9 @@ def load_usage(
                 run.outcomes.add(outcome)
             for name, count in record.get("opened", {}).items():
                 run.opened[inside(name)] += count
+            for name, counts in record.get("played", {}).items():
+                cassette = inside(name)
+                run.played[cassette] = _summed(run.played.get(cassette, []), counts)
             merged.globs.update(map(inside, record.get("globs", [])))
     if not any(run.opened for run in merged.tests.values()) and not allowed:
         raise UsageError(

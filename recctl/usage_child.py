@@ -35,12 +35,16 @@ CHILD_SUFFIX = ".child.jsonl"
 # The audit events that read a file or a directory; glob.glob/2 is glob's 3.10+ form.
 EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob", "glob.glob/2"})
 RECORDINGS = "recordings"
+CASSETTES = "cassettes"
+"""The folders of the recorders whose files are logged (llama-stack's, VCR.py's)."""
 
 
 def kept(path: str, extra: tuple[str, ...]) -> bool:
-    """Whether an absolute path is a recording's, or a folder of them: under a
-    ``recordings`` directory or a configured path (the plugin asks the same)."""
-    if os.sep + RECORDINGS + os.sep in path + os.sep:
+    """Whether an absolute path is a recording's or a cassette's, or a folder of them: under
+    a ``recordings`` or ``cassettes`` directory or a configured path (the plugin asks the
+    same)."""
+    ended = path + os.sep
+    if os.sep + RECORDINGS + os.sep in ended or os.sep + CASSETTES + os.sep in ended:
         return True
     return any(path == prefix or path.startswith(prefix + os.sep) for prefix in extra)
 
@@ -91,7 +95,9 @@ class ChildRecorder:
         target = args[0] if args else None
         if isinstance(target, bytes):
             target = os.fsdecode(target)
-        if not isinstance(target, str) or (RECORDINGS not in target and not self.extra):
+        if not isinstance(target, str) or (
+            RECORDINGS not in target and CASSETTES not in target and not self.extra
+        ):
             return
         self._busy = True  # the recorder's own reads raise audit events too
         try:

@@ -34,6 +34,14 @@ def prune(
         bool, typer.Option("--delete", help="Delete the stale files (default: a dry run).")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before deleting.")] = False,
+    interactions: Annotated[
+        bool,
+        typer.Option(
+            "--interactions",
+            help="With --delete and --used: also rewrite each cassette without the "
+            "interactions no test played.",
+        ),
+    ] = False,
     tests: Annotated[
         Path | None,
         typer.Option(
@@ -74,7 +82,8 @@ def prune(
     """Find and delete stale recordings.
 
     Reasons: orphan, unreachable, misplaced, duplicate; with --used, unused: no replay run
-    opened it.
+    opened it, and unplayed: an interaction of a cassette no test played (removed with
+    --interactions).
 
     A dry run unless --delete; it asks first, unless --yes (without a terminal, --delete
     needs --yes). Deletion removes exactly the files listed, each only if it is unchanged
@@ -101,6 +110,8 @@ def prune(
     target = get_scheme(scheme or settings.hash_scheme)
     if allow_empty and not used:
         raise UsageError("--allow-empty goes with --used")
+    if interactions and not (delete and used):
+        raise UsageError("--interactions goes with --delete and --used")
     logs = usage_logs(used, found, allow_empty) if used else None
     report = core.find_stale(
         files,
@@ -119,7 +130,7 @@ def prune(
         if not yes and not typer.confirm(f"Delete these {len(report.stale)} files?", err=True):
             raise typer.Exit(int(ExitCode.FINDINGS))
         with writing([Path(stale.path) for stale in report.stale]) as stop:
-            core.delete(report, found.root, stop)
+            core.delete(report, found.root, stop, interactions, settings.max_file_size)
         render_deletion(report, sys.stderr)
         stop_if_interrupted(stop)
         raise typer.Exit(int(ExitCode.FINDINGS if report.failed or unreadable else ExitCode.OK))

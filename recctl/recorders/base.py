@@ -127,3 +127,8 @@ class Recorder(ABC):
     def test_name(self, fixture: Fixture) -> str | None:
         """The test a file belongs to, as its format says."""
         return None
+
+    def without_interactions(self, fixture: Fixture, drop: Iterable[int]) -> bytes:
+        """The file's bytes less the interactions ``drop``, every other byte as it was;
+        LoadError where that cannot be done (a file that holds one request)."""
+        raise LoadError(f"a {self.noun} holds one request: delete the file instead")

@@ -235,6 +235,11 @@ class Vcr(Recorder):
             return text
         return masker.text(text.decode("utf-8", "replace")).encode("utf-8")
 
+    def without_interactions(self, fixture: Fixture, drop: Iterable[int]) -> bytes:
+        from recctl.recorders.vcr_edit import without_interactions
+
+        return without_interactions(fixture, drop)
+
     def test_name(self, fixture: Fixture) -> str | None:
         module, test = cassette_test(fixture.path)
         name, bracket, parameters = test.partition("[")

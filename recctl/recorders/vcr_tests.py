@@ -185,6 +185,16 @@ class TestModules:
             return None, repeats, f"VCR.py's default; vcr_config in {shown} sets none{caveat}"
         return None, False, f"VCR.py's default{caveat}"
 
+    def node_id(self, cassette: str) -> str:
+        """The pytest node id of a cassette's test, root-relative (``tests/test_x.py::
+        Class::test[id]``), as usage logs name tests."""
+        directory = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(cassette))))
+        module_name, test = cassette_test(cassette)
+        module = os.path.relpath(os.path.join(directory, f"{module_name}.py"), self.root)
+        name, bracket, parameters = test.partition("[")
+        node = f"{name.replace('.', '::')}{bracket}{parameters}"
+        return f"{module.replace(os.sep, '/')}::{node}"
+
     def verdict(self, cassette: str) -> tuple[str, str] | None:
         """("orphan", why) or ("unknown", why) for a cassette, None when its test is there."""
         folder = os.path.dirname(os.path.abspath(cassette))

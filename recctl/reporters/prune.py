@@ -32,8 +32,8 @@ def usage_lines(report: PruneReport, display: Display) -> list[str]:
         )
     if report.named_only:
         lines.append(
-            f"{plural(report.named_only, 'cassette')} judged by their names only: usage logs "
-            "record the recordings replay opens"
+            f"{plural(report.named_only, 'cassette')} opened without play counts (VCR.py was "
+            "not importable where they played): their interactions are not judged"
         )
     return lines
 
@@ -64,13 +64,19 @@ def withheld_note(report: PruneReport, display: Display) -> str | None:
 def render_text(report: PruneReport, out: TextIO, variants: bool) -> None:
     lines, display = Lines(out), Display()
     for stale in report.stale:
-        lines.write(f"{stale.reason:<12} ", display(stale.path))
+        # An interaction of a cassette is named PATH:N, as show addresses it.
+        where = "" if stale.interaction is None else f":{stale.interaction}"
+        lines.write(f"{stale.reason:<12} ", display(stale.path), where)
         lines.write(" " * 13, stale.detail)
     for path, message in report.unreadable:
         lines.write(f"{'unreadable':<12} ", display(path))
         lines.write(" " * 13, message)
     size = sum(stale.size for stale in report.stale)
-    lines.write(f"{plural(len(report.stale), 'stale recording')}, {human_size(size)}")
+    tails = sum(stale.interaction is not None for stale in report.stale)
+    summary = f"{plural(len(report.stale) - tails, 'stale recording')}, {human_size(size)}"
+    if tails:
+        summary += f"; {plural(tails, 'unplayed interaction')} (--interactions removes them)"
+    lines.write(summary)
     note = withheld_note(report, display)
     if note:
         lines.write(note)
@@ -120,8 +126,17 @@ def render_json(report: PruneReport, out: TextIO, variants: bool) -> None:
 def render_deletion(report: PruneReport, out: TextIO) -> None:
     """What ``--delete`` did, on standard error."""
     lines, display = Lines(out), Display()
-    removed = sum(stale.size for stale in report.deleted)
-    lines.write(f"deleted {plural(len(report.deleted), 'file')}, {human_size(removed)}")
+    files = [stale for stale in report.deleted if stale.interaction is None]
+    tails = [stale for stale in report.deleted if stale.interaction is not None]
+    removed = sum(stale.size for stale in files)
+    summary = f"deleted {plural(len(files), 'file')}, {human_size(removed)}"
+    if tails:
+        cassettes = len({stale.path for stale in tails})
+        summary += (
+            f"; removed {plural(len(tails), 'unplayed interaction')} from "
+            f"{plural(cassettes, 'cassette')}"
+        )
+    lines.write(summary)
     for stale, why in report.failed:
         lines.write(f"not deleted: {display(stale.path)}: {why}")
 
@@ -148,8 +163,9 @@ def render_markdown(report: PruneReport, out: TextIO, variants: bool) -> None:
     if counts:
         document.table(["reason", "recordings"], [[k, str(v)] for k, v in sorted(counts.items())])
     for item in report.stale:
+        where = "" if item.interaction is None else f" (interaction {item.interaction})"
         document.item(
-            f"- **{item.reason}** {document.link(item.path)}: {markdown_text(item.detail)}"
+            f"- **{item.reason}** {document.link(item.path)}{where}: {markdown_text(item.detail)}"
         )
     for path, message in report.unreadable:
         document.item(f"- **unreadable** {document.link(path)}: {markdown_text(message)}")
