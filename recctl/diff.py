@@ -116,7 +116,17 @@ class Pair:
 
 
 def _is_recording(path: str) -> bool:
-    return path.endswith(".json") and "/recordings/" in f"/{path}"
+    """Whether a path git names is a file of a recorder diff reads (a recording, a
+    cassette), by its folder."""
+    from recctl.discovery import recorders_for
+    from recctl.recorders import FOLDERS
+
+    *folders, name = path.split("/")
+    for folder in reversed(folders):
+        recorder = FOLDERS.get(folder)
+        if recorder is not None:
+            return recorder in recorders_for("diff") and recorder.owns_name(name)
+    return False
 
 
 @dataclass
@@ -513,6 +523,16 @@ def classify(
 ) -> Pair:
     if old.raw == new.raw:
         return Pair("renamed" if renamed else "identical", old, new)
+    from recctl.diff_cassette import cassette_changes, is_cassette
+
+    if is_cassette(old.path) and is_cassette(new.path):
+        found = cassette_changes(old.raw, new.raw, old.path, new.path, noise)
+        if found is None:
+            detail = "not readable as a cassette on one side"
+            return Pair("changed", old, new, [{"what": "file", "detail": detail}])
+        if not found:
+            return Pair("renamed" if renamed else "noise-only", old, new)
+        return Pair("renamed" if renamed else "changed", old, new, found)
     a, b = old.data(), new.data()
     if a is None or b is None:
         return Pair(
@@ -775,6 +795,12 @@ def pair_sides(
             pairs.append(pair)
     removed = {path: side for path, side in old.items() if path not in new}
     added = {path: side for path, side in new.items() if path not in old}
+    # A cassette is named after its test: one moved or renamed keeps its file name.
+    for before in sorted(removed):
+        name = os.path.basename(before)
+        after = next((a for a in sorted(added) if os.path.basename(a) == name), None)
+        if after is not None and name.endswith((".yaml", ".yml", ".yaml.gz")):
+            pairs.append(_judged(removed.pop(before), added.pop(after), noise, target))
     requests: dict[str, _Request] = {}
     for prefix, sides in (("old:", removed), ("new:", added)):
         for path, side in list(sides.items()):

@@ -352,6 +352,7 @@ def test_redact_write_removes_every_key_changes_nothing_else_and_converges(
     before = {path.name: path.read_bytes() for path in folder.iterdir()}
     loaded = {path.name: _vcrpy_load(path) for path in folder.iterdir()}
     os.chmod(folder / "test_cookie.yaml", 0o600)
+    shutil.copytree(root, tmp_path / "before")
     dry = recctl("redact", "tests", cwd=root)
     assert dry.returncode == 1 and "would redact" in dry.stdout
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
@@ -386,6 +387,26 @@ def test_redact_write_removes_every_key_changes_nothing_else_and_converges(
     (record,) = _json_lines(shown.stdout)
     assert record["text"] == "Your key: <redacted:openai-key>."
     assert (folder / "test_cookie.yaml").stat().st_mode & 0o777 == 0o600
+    # A review of the redaction shows what changed, and no key.
+    for output in ("text", "json", "markdown"):
+        reviewed = recctl(
+            "diff",
+            "-f",
+            output,
+            "--root",
+            str(tmp_path),
+            "before/tests",
+            "project/tests",
+            cwd=tmp_path,
+        )
+        assert reviewed.returncode == 0 and "changed" in reviewed.stdout, reviewed.stderr
+        leaked = [
+            secret[:6]
+            for secret, _ in files.values()
+            for piece in pieces(secret, 12)
+            if piece in reviewed.stdout
+        ]
+        assert leaked == [], output
     after = {path.name: path.read_bytes() for path in folder.iterdir()}
     again = recctl("redact", "--write", "tests", cwd=root)
     assert again.returncode == 0, again.stdout

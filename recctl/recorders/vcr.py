@@ -157,9 +157,9 @@ class Vcr(Recorder):
     folder = "cassettes"
     checks = frozenset({"schema", "secret"})
     schema_file = "cassette.schema.json"
-    # Renaming by hash and normalizing ids are llama-stack's; ``why CASSETTE`` reads one
-    # cassette it is given. Diffs and usage logs of cassettes are the next steps.
-    commands = frozenset({"check", "validate", "fix", "redact", "show", "ls", "prune"})
+    # Renaming by hash and normalizing ids are llama-stack's; ``why CASSETTE`` reads the
+    # one cassette it is given.
+    commands = frozenset({"check", "validate", "fix", "redact", "show", "ls", "prune", "diff"})
     hash_named = False
 
     def owns_name(self, name: str) -> bool:

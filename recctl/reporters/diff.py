@@ -96,6 +96,10 @@ def render_unreadable(unreadable: Iterable[tuple[str, str]], out: TextIO) -> Non
 
 
 def describe(change: dict[str, Any]) -> str:
+    """One change in words; a cassette's changes name their interaction first."""
+    if "interaction" in change:
+        rest = {key: value for key, value in change.items() if key != "interaction"}
+        return f"interaction {change['interaction']}: {describe(rest)}"
     what = change["what"]
     if what == "test_id":
         return f"test id {change['old']!r} -> {change['new']!r}"
