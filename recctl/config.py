@@ -125,6 +125,9 @@ class Config:
     """Keys the secrets' fingerprints (``RECCTL_SECRET_SALT``, else ``secret-salt``); without
     one no fingerprint is shown (an unsalted one could be brute-forced from the output)."""
     diff_noise: tuple[str, ...] | None = None
+    normalize_headers: tuple[str, ...] = ()
+    """``normalize-headers``: the volatile headers (name globs) ``normalize`` drops from
+    VCR.py cassettes."""
     per_path_ignores: PathIgnores = NO_PATH_IGNORES
     baseline: Path | None = None
     """``baseline``: the baseline file (default ``.recctl-baseline.json`` at the root)."""
@@ -186,6 +189,7 @@ KNOWN_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "secret-allowlist": _string_list,
     "secret-salt": _string,
     "diff-noise": _string_list,
+    "normalize-headers": _string_list,
     "per-path-ignores": _path_ignores,
     "baseline": _string,
     "cache-dir": _string,
@@ -265,6 +269,7 @@ def config_from_table(pyproject: Path, table: dict[str, Any]) -> Config:
         secret_allowlist=frozenset(table.get("secret-allowlist", ())),
         secret_salt=_environment_salt() or table.get("secret-salt") or None,
         diff_noise=tuple(table["diff-noise"]) if "diff-noise" in table else None,
+        normalize_headers=tuple(table.get("normalize-headers", ())),
         per_path_ignores=PathIgnores.of(table.get("per-path-ignores", {})),
         baseline=_project_path(root, "baseline", table["baseline"])
         if "baseline" in table

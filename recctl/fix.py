@@ -85,7 +85,9 @@ def fix_paths(
 
     normalized = [
         item
-        for item in normalize_paths(of("normalize"), root, settings.max_file_size, write, stop)
+        for item in normalize_paths(
+            of("normalize"), root, settings.max_file_size, write, stop, settings.normalize_headers
+        )
         if item.action != "unchanged"  # only counted as nothing to do: not kept
     ]
     result = rehash.rehash(

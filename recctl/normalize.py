@@ -1,5 +1,9 @@
 """``recctl normalize``: the recorder's response normalization, applied to existing files.
 
+A VCR.py cassette is normalized by dropping the volatile headers the project names in
+``[tool.recctl] normalize-headers`` (``date``, ``cf-ray``…), so that a re-record stops
+churning them; a request header is kept when the test matches on headers.
+
 When llama-stack records (and what its ``normalize_recordings.py`` does to old files): in
 every typed response object, ``id`` becomes ``rec-<hash[:12]>`` and ``created`` becomes 0,
 except for model objects (``object: "model"``), which keep both; Ollama's ``created_at``
@@ -143,6 +147,46 @@ class Normalization:
         }
 
 
+def normalize_cassette(
+    path: Path, display: str, root: Path, max_size: int, write: bool, headers: Sequence[str]
+) -> Normalization:
+    """Drop the volatile headers the project names (``normalize-headers``) from a VCR.py
+    cassette: from its responses, and from its requests unless its test matches on headers
+    (every byte a matcher reads stays)."""
+    import fnmatch
+
+    from recctl import recorders
+    from recctl.recorders.vcr_tests import TestModules
+
+    if not headers:
+        return Normalization(display, "unchanged")
+    try:
+        fixture = recorders.load(path, max_size)
+    except recorders.NotARecording as error:
+        return Normalization(display, "skipped", detail=error.message)
+    except store.LoadError as error:
+        return Normalization(display, "failed", detail=error.message)
+    patterns = [pattern.lower() for pattern in headers]
+    match_on, _, _ = TestModules(root).replay_settings(str(path))
+    requests = "headers" not in (match_on or ())
+    try:
+        content, names = fixture.recorder.without_headers(
+            fixture, lambda name: any(fnmatch.fnmatchcase(name, p) for p in patterns), requests
+        )
+    except store.LoadError as error:
+        return Normalization(display, "failed", detail=error.message)
+    if not names:
+        return Normalization(display, "unchanged")
+    detail = f"{len(names)} volatile header{'s' if len(names) != 1 else ''}"
+    if not write:
+        return Normalization(display, "would normalize", names, detail)
+    try:
+        store.write(path, content, expected=fixture.raw, root=root)
+    except store.WriteError as error:
+        return Normalization(display, "failed", names, str(error))
+    return Normalization(display, "normalized", names, detail)
+
+
 def normalize_file(
     path: Path, display: str, root: Path, max_size: int, write: bool
 ) -> Normalization:
@@ -180,10 +224,18 @@ def normalize_paths(
     max_size: int,
     write: bool,
     stop: Interruption | None = None,
+    headers: Sequence[str] = (),
 ) -> Iterator[Normalization]:
     """Normalize file by file (a dry run unless ``write``) until ``stop``, each result as
-    its file is done; a file already right is untouched."""
+    its file is done; a file already right is untouched. A recording's ids and timestamps
+    are normalized; a cassette loses the volatile ``headers`` the project names."""
+    from recctl.recorders import named
+
     for path in paths:
         if stop is not None and stop.requested:
             return
-        yield normalize_file(Path(path), str(path), root, max_size, write)
+        recorder = named(str(path))
+        if recorder is not None and not recorder.hash_named:
+            yield normalize_cassette(Path(path), str(path), root, max_size, write, headers)
+        else:
+            yield normalize_file(Path(path), str(path), root, max_size, write)

@@ -48,7 +48,14 @@ def normalize(
 
     # Results stream to the reporter as each file is done; only what is pending is kept.
     with writing(files, write) as stop:
-        results = normalize_paths(files, found.root, found.config.max_file_size, write, stop)
+        results = normalize_paths(
+            files,
+            found.root,
+            found.config.max_file_size,
+            write,
+            stop,
+            found.config.normalize_headers,
+        )
         NORMALIZE_REPORTERS[output.value](noted(results), sys.stdout)
     stop_if_interrupted(stop)
     raise typer.Exit(int(ExitCode.FINDINGS if pending else ExitCode.OK))

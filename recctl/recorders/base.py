@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -127,6 +127,13 @@ class Recorder(ABC):
     def test_name(self, fixture: Fixture) -> str | None:
         """The test a file belongs to, as its format says."""
         return None
+
+    def without_headers(
+        self, fixture: Fixture, matches: Callable[[str], bool], requests: bool
+    ) -> tuple[bytes, list[str]]:
+        """The file's bytes without the headers whose lowercased name ``matches`` (of its
+        responses, and its requests when ``requests``), and the names removed."""
+        raise LoadError(f"a {self.noun}'s headers are not normalized by name")
 
     def without_interactions(self, fixture: Fixture, drop: Iterable[int]) -> bytes:
         """The file's bytes less the interactions ``drop``, every other byte as it was;

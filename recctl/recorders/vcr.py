@@ -10,7 +10,7 @@ cassettes folder that holds none of these (a project's own fixtures) is not a ca
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,9 +157,10 @@ class Vcr(Recorder):
     folder = "cassettes"
     checks = frozenset({"schema", "secret"})
     schema_file = "cassette.schema.json"
-    # Renaming by hash and normalizing ids are llama-stack's; ``why CASSETTE`` reads the
-    # one cassette it is given.
-    commands = frozenset({"check", "validate", "fix", "redact", "show", "ls", "prune", "diff"})
+    # Renaming by hash is llama-stack's; ``why CASSETTE`` reads the one cassette it is given.
+    commands = frozenset(
+        {"check", "validate", "fix", "redact", "show", "ls", "prune", "diff", "normalize"}
+    )
     hash_named = False
 
     def owns_name(self, name: str) -> bool:
@@ -234,6 +235,13 @@ class Vcr(Recorder):
         if masker is None:
             return text
         return masker.text(text.decode("utf-8", "replace")).encode("utf-8")
+
+    def without_headers(
+        self, fixture: Fixture, matches: Callable[[str], bool], requests: bool
+    ) -> tuple[bytes, list[str]]:
+        from recctl.recorders.vcr_edit import without_headers
+
+        return without_headers(fixture, matches, requests)
 
     def without_interactions(self, fixture: Fixture, drop: Iterable[int]) -> bytes:
         from recctl.recorders.vcr_edit import without_interactions

@@ -7,8 +7,10 @@ else nothing is written.
 
 from __future__ import annotations
 
+import copy
 import gzip
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import yaml
 
@@ -21,6 +23,14 @@ def _line_start(text: str, index: int) -> int:
     return text.rfind("\n", 0, index) + 1
 
 
+def _end(text: str, node: yaml.Node) -> int:
+    """Where a block collection's text ends: the start of the line its end mark is on when
+    only indentation precedes the mark there (the next key's), else the mark."""
+    end: int = node.end_mark.index
+    start = _line_start(text, end)
+    return start if not text[start:end].strip() else end
+
+
 def _cuts(
     text: str, key: yaml.Node, items: yaml.SequenceNode, drop: set[int]
 ) -> list[tuple[int, int, str]]:
@@ -30,9 +40,9 @@ def _cuts(
     if drop >= set(range(len(items.value))):
         # Nothing left: the key keeps an empty list, as VCR.py writes an empty cassette.
         colon = text.find(":", key.end_mark.index)
-        return [(colon, items.end_mark.index, ": []\n")]
+        return [(colon, _end(text, items), ": []\n")]
     starts = [_line_start(text, item.start_mark.index) for item in items.value]
-    end = items.end_mark.index
+    end = _end(text, items)
     cuts = []
     for index in sorted(drop):
         stop = starts[index + 1] if index + 1 < len(starts) else end
@@ -71,3 +81,81 @@ def without_interactions(fixture: Fixture, drop: Iterable[int]) -> bytes:
     if parsed.gzipped:
         return gzip.compress(content, mtime=int.from_bytes(fixture.raw[4:8], "little"))
     return content
+
+
+def _entry_cuts(
+    text: str, mapping: yaml.MappingNode, drop: list[int]
+) -> list[tuple[int, int, str]]:
+    """The edits that remove the entries ``drop`` (indexes) of a block mapping."""
+    if mapping.flow_style:
+        raise LoadError("its headers are written inline (a flow mapping): edit it by hand")
+    if len(drop) == len(mapping.value):
+        return []  # handled by the caller: the key keeps an empty mapping
+    starts = [_line_start(text, key.start_mark.index) for key, _ in mapping.value]
+    cuts = []
+    for index in drop:
+        stop = starts[index + 1] if index + 1 < len(starts) else _end(text, mapping)
+        cuts.append((starts[index], stop, ""))
+    return cuts
+
+
+def without_headers(
+    fixture: Fixture, matches: Callable[[str], bool], requests: bool
+) -> tuple[bytes, list[str]]:
+    """The cassette's bytes without the headers whose (lowercased) name ``matches``, from
+    its responses and (``requests``) its requests, and the names removed; every other byte
+    as it was."""
+    from recctl.recorders.vcr import pairs
+
+    parsed = fixture.source
+    if parsed.source is None or parsed.source.root is None:
+        raise LoadError("a JSON cassette is not rewritten in place: edit it by hand")
+    source = parsed.source
+    text: str = source.text
+    expected = copy.deepcopy(fixture.data)
+    edits: list[tuple[int, int, str]] = []
+    removed: set[str] = set()
+    for base, _, _ in pairs(fixture.data):
+        sides = ("response", "request") if requests else ("response",)
+        for side in sides:
+            at = f"{base}/{side}/headers"
+            node = source.node_at(at)
+            if not isinstance(node, yaml.MappingNode):
+                continue
+            drop = [
+                index
+                for index, (key, _) in enumerate(node.value)
+                if isinstance(key, yaml.ScalarNode) and matches(str(key.value).lower())
+            ]
+            if not drop:
+                continue
+            names = [str(node.value[index][0].value) for index in drop]
+            removed.update(name.lower() for name in names)
+            if len(drop) == len(node.value):
+                headers_key = source.node_at(at.rsplit("/", 1)[0])
+                assert isinstance(headers_key, yaml.MappingNode)
+                key = next(k for k, v in headers_key.value if v is node)
+                colon = text.find(":", key.end_mark.index)
+                edits.append((colon, _end(text, node), ": {}\n"))
+            else:
+                edits += _entry_cuts(text, node, drop)
+            target = _at(expected, at)
+            for name in names:
+                target.pop(name, None)
+    if not edits:
+        return fixture.raw, []
+    new_text = text
+    for start, end, replacement in sorted(edits, reverse=True):
+        new_text = new_text[:start] + replacement + new_text[end:]
+    content = new_text.encode("utf-8")
+    if parse(content).data != expected:
+        raise LoadError("the cassette would not load as the original less those headers")
+    if parsed.gzipped:
+        content = gzip.compress(content, mtime=int.from_bytes(fixture.raw[4:8], "little"))
+    return content, sorted(removed)
+
+
+def _at(data: Any, pointer: str) -> Any:
+    for part in pointer.lstrip("/").split("/"):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
