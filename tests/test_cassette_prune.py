@@ -108,3 +108,56 @@ def test_marks_classes_and_moved_cassettes(tmp_path: Path) -> None:
     assert _stale(tmp_path, "tests") == []
     text = recctl("prune", "tests", cwd=tmp_path).stdout
     assert "tests/conftest.py defines vcr_cassette_dir" in text
+
+
+def test_a_plain_vcr_cassette_dir_is_followed(tmp_path: Path) -> None:
+    """crewAI keeps one flat cassettes folder, set by a plain fixture: each cassette belongs
+    to whichever test module under the conftest defines its test."""
+    tests = tmp_path / "tests"
+    (tests / "agents").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (tests / "conftest.py").write_text(
+        "from pathlib import Path\n\nimport pytest\n\n\n"
+        '@pytest.fixture(scope="module")\n'
+        "def vcr_cassette_dir(request):\n"
+        '    return str(Path(__file__).parent / "cassettes")\n'
+    )
+    (tests / "agents" / "test_agent.py").write_text(
+        "import pytest\n\n@pytest.mark.vcr\ndef test_agent_runs():\n    pass\n"
+    )
+    one = [kit.interaction(CHAT, "{}", kit.chat_body("hi"))]
+    for name in ("test_agent_runs", "test_agent_runs[gpt-4o]", "test_agent_was_removed"):
+        kit.write(tests / "cassettes" / f"{name}.yaml", one)
+    flagged = {Path(r["path"]).name: r["detail"] for r in _stale(tmp_path, "tests")}
+    assert list(flagged) == ["test_agent_was_removed.yaml"]
+    assert (
+        "no test module under tests defines test_agent_was_removed"
+        in flagged["test_agent_was_removed.yaml"]
+    )
+    # A fixture that is not plain: recctl cannot tell, and flags nothing.
+    (tests / "conftest.py").write_text(
+        "import os\n\nimport pytest\n\n\n"
+        "@pytest.fixture\ndef vcr_cassette_dir(request):\n"
+        "    return os.environ['CASSETTES']\n"
+    )
+    assert _stale(tmp_path, "tests") == []
+
+
+def test_one_run_over_both_kinds(tmp_path: Path) -> None:
+    """A project with llama-stack recordings and cassettes gets both in one run."""
+    from tests.conftest import DATA
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    tests = tmp_path / "tests"
+    shutil.copytree(DATA / "recordings", tests / "recordings")
+    one = [kit.interaction(CHAT, "{}", kit.chat_body("hi"))]
+    # Most cassettes' tests are there (else the root looks wrong and no orphan is said).
+    (tests / "test_live.py").write_text("def test_a():\n    pass\n\ndef test_b():\n    pass\n")
+    for name in ("test_a", "test_b"):
+        kit.write(tests / "cassettes" / "test_live" / f"{name}.yaml", one)
+    kit.write(tests / "cassettes" / "test_gone" / "test_x.yaml", one)
+    reasons = sorted((Path(r["path"]).name, r["reason"]) for r in _stale(tmp_path, "tests"))
+    assert ("test_x.yaml", "orphan") in reasons
+    assert any(name.endswith(".json") for name, _ in reasons)
+    listed = recctl("ls", "-f", "json", "tests", cwd=tmp_path).stdout.splitlines()
+    assert len(listed) == 5

@@ -44,6 +44,8 @@ class Module:
     empty dict when the fixture is not plain); None without one."""
     configures: bool = False
     """Whether it defines ``pytest_recording_configure`` (which may register matchers)."""
+    cassette_dir: str | None = None
+    """The folder a plain ``vcr_cassette_dir`` fixture of it returns (absolute)."""
 
 
 def _is_vcr_mark(node: ast.expr) -> bool:
@@ -56,7 +58,48 @@ def _is_vcr_mark(node: ast.expr) -> bool:
     )
 
 
-def _module(tree: ast.Module) -> Module:
+def _path_of(node: ast.expr, file: str) -> str | None:
+    """The path a plain expression of ``__file__`` names: ``os.path.join(os.path.dirname(
+    __file__), "cassettes")``, ``Path(__file__).parent / "cassettes"`` and their kin; None
+    for anything else (a path relative to where pytest runs, a computed one)."""
+    if isinstance(node, ast.Name) and node.id == "__file__":
+        return file
+    if isinstance(node, ast.Attribute) and node.attr == "parent":
+        inner = _path_of(node.value, file)
+        return None if inner is None else os.path.dirname(inner)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        inner = _path_of(node.left, file)
+        right = node.right
+        if inner is None or not (isinstance(right, ast.Constant) and isinstance(right.value, str)):
+            return None
+        return os.path.join(inner, right.value)
+    if isinstance(node, ast.Call) and node.args and not node.keywords:
+        name = ast.unparse(node.func)
+        if name in ("os.path.dirname",) and len(node.args) == 1:
+            inner = _path_of(node.args[0], file)
+            return None if inner is None else os.path.dirname(inner)
+        if name in ("os.path.abspath", "os.path.realpath", "str", "Path", "pathlib.Path"):
+            return _path_of(node.args[0], file) if len(node.args) == 1 else None
+        if name == "os.path.join":
+            head = _path_of(node.args[0], file)
+            rest = node.args[1:]
+            if head is None or not all(
+                isinstance(part, ast.Constant) and isinstance(part.value, str) for part in rest
+            ):
+                return None
+            return os.path.join(head, *(str(part.value) for part in rest))  # type: ignore[attr-defined]
+    return None
+
+
+def _plain_dir(function: ast.FunctionDef | ast.AsyncFunctionDef, file: str) -> str | None:
+    returns = [node for node in ast.walk(function) if isinstance(node, ast.Return)]
+    if len(returns) != 1 or returns[0].value is None:
+        return None
+    found = _path_of(returns[0].value, file)
+    return os.path.normpath(found) if found is not None else None
+
+
+def _module(tree: ast.Module, file: str = "") -> Module:
     names: set[str] = set()
     open_classes: set[str] = set()
     marked: set[str] = set()
@@ -78,9 +121,13 @@ def _module(tree: ast.Module) -> Module:
             names.update(target.id for target in targets if isinstance(target, ast.Name))
     config: dict[str, Any] | None = None
     configures = False
+    cassette_dir = None
     for each in ast.walk(tree):
         if isinstance(each, (ast.FunctionDef, ast.AsyncFunctionDef)) and each.name in OVERRIDES:
-            overrides.add(each.name)
+            plain = _plain_dir(each, file) if each.name == "vcr_cassette_dir" else None
+            if plain is None:
+                overrides.add(each.name)
+            cassette_dir = plain or cassette_dir
         if isinstance(each, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if each.name == "vcr_config":
                 config = _literal_return(each)
@@ -96,6 +143,7 @@ def _module(tree: ast.Module) -> Module:
         frozenset(overrides),
         config,
         configures,
+        cassette_dir,
     )
 
 
@@ -133,7 +181,7 @@ class TestModules:
             except (LoadError, SyntaxError, ValueError):
                 self._modules[path] = None
             else:
-                self._modules[path] = _module(tree)
+                self._modules[path] = _module(tree, os.path.abspath(path))
         return self._modules[path]
 
     def _overridden(self, directory: str) -> str | None:
@@ -195,9 +243,48 @@ class TestModules:
         node = f"{name.replace('.', '::')}{bracket}{parameters}"
         return f"{module.replace(os.sep, '/')}::{node}"
 
+    def _flat_owner(self, folder: str) -> str | None:
+        """The directory of the conftest whose plain ``vcr_cassette_dir`` is ``folder``
+        (a flat folder of every test's cassettes, as crewAI keeps), or None."""
+        current = os.path.dirname(folder)
+        while True:
+            conftest = os.path.join(current, "conftest.py")
+            if os.path.isfile(conftest):
+                found = self._read(conftest)
+                if found is not None and found.cassette_dir == os.path.normpath(folder):
+                    return current
+            if os.path.realpath(current) == str(self.root) or os.path.dirname(current) == current:
+                return None
+            current = os.path.dirname(current)
+
+    def _flat_verdict(self, owner: str, test: str) -> tuple[str, str] | None:
+        """A cassette of a flat folder belongs to whichever test module under ``owner``
+        defines its test or names it in a mark."""
+        base = test.split("[", 1)[0]
+        for dirpath, dirnames, filenames in os.walk(owner):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+            for name in filenames:
+                if not (name.startswith("test_") or name.endswith("_test.py")):
+                    continue
+                if not name.endswith(".py"):
+                    continue
+                module = self._read(os.path.join(dirpath, name))
+                if module is None:
+                    return "unknown", f"{os.path.join(dirpath, name)} cannot be parsed"
+                if test in module.marked or base in module.names:
+                    return None
+                owner_class = base.split(".", 1)[0]
+                if "." in base and owner_class in module.open_classes:
+                    return "unknown", f"{owner_class} may inherit {base.split('.', 1)[1]}"
+        shown = os.path.relpath(owner, self.root)
+        return "orphan", f"no test module under {shown} defines {base}"
+
     def verdict(self, cassette: str) -> tuple[str, str] | None:
         """("orphan", why) or ("unknown", why) for a cassette, None when its test is there."""
         folder = os.path.dirname(os.path.abspath(cassette))
+        owner = self._flat_owner(folder)
+        if owner is not None:
+            return self._flat_verdict(owner, cassette_test(cassette)[1])
         cassettes = os.path.dirname(folder)
         if os.path.basename(cassettes) != "cassettes":
             return "unknown", "not in <tests>/cassettes/<module>/, where pytest-recording writes"
