@@ -39,8 +39,14 @@ def test_none():
 @pytest.mark.vcr
 def test_gone():
     assert ask("/g") == "answer to /g"
+
+
+@pytest.mark.vcr
+def test_unmarked():
+    assert ask("/u") == "answer to /u"
 """
-# The suite after a change: test_one asks one question, test_none none, test_gone is gone.
+# The suite after a change: test_one asks one question, test_none none, test_gone is gone,
+# and test_unmarked no longer uses a cassette (its own stays behind, unused).
 CHANGED = """
 import os, urllib.request
 
@@ -58,6 +64,10 @@ def test_one():
 
 @pytest.mark.vcr
 def test_none():
+    pass
+
+
+def test_unmarked():
     pass
 """
 
@@ -94,14 +104,14 @@ def test_prune_used_finds_unused_cassettes_and_unplayed_tails(
     pytester.makefile(".toml", pyproject='[project]\nname = "demo"\n')
     pytester.makepyfile(test_suite=RECORDED)
     pytester.runpytest_subprocess("--record-mode=once", "-p", "no:randomly").assert_outcomes(
-        passed=3
+        passed=4
     )
     server.shutdown()  # from here on, only the cassettes answer
     pytester.makepyfile(test_suite=CHANGED)
     replay = pytester.runpytest_subprocess(
         "--record-mode=none", "-n", "2", "--recctl-used=used.jsonl", "-p", "no:randomly"
     )
-    replay.assert_outcomes(passed=2)
+    replay.assert_outcomes(passed=3)
     log = [json.loads(line) for line in (pytester.path / "used.jsonl").read_text().splitlines()]
     played = {r["test"]: r.get("played") for r in log[1:] if r.get("test")}
     assert played["test_suite.py::test_one"] == {"cassettes/test_suite/test_one.yaml": [1, 0]}
@@ -114,6 +124,7 @@ def test_prune_used_finds_unused_cassettes_and_unplayed_tails(
         ("test_gone.yaml", "orphan", None),
         ("test_none.yaml", "unplayed", 0),
         ("test_one.yaml", "unplayed", 1),
+        ("test_unmarked.yaml", "unused", None),
     ]
     text = recctl("prune", "--used", "used.jsonl", "cassettes", cwd=pytester.path).stdout
     assert "unplayed     cassettes/test_suite/test_one.yaml:1" in text
@@ -121,6 +132,7 @@ def test_prune_used_finds_unused_cassettes_and_unplayed_tails(
     recctl("prune", "--used", "used.jsonl", "--delete", "--yes", "cassettes", cwd=pytester.path)
     folder = pytester.path / "cassettes" / "test_suite"
     assert not (folder / "test_gone.yaml").exists()
+    assert not (folder / "test_unmarked.yaml").exists()
     assert "/b" in (folder / "test_one.yaml").read_text()
     tails = recctl(
         "prune",
@@ -138,10 +150,10 @@ def test_prune_used_finds_unused_cassettes_and_unplayed_tails(
     assert recctl("validate", "cassettes", cwd=pytester.path).returncode == 0
     # VCR.py replays what is left, and the same tests pass.
     again = pytester.runpytest_subprocess("--record-mode=none", "-p", "no:randomly")
-    again.assert_outcomes(passed=2)
+    again.assert_outcomes(passed=3)
     rerun = pytester.runpytest_subprocess(
         "--record-mode=none", "--recctl-used=again.jsonl", "-p", "no:randomly"
     )
-    rerun.assert_outcomes(passed=2)
+    rerun.assert_outcomes(passed=3)
     clean = recctl("prune", "--used", "again.jsonl", "cassettes", cwd=pytester.path)
     assert clean.returncode == 0, clean.stdout
