@@ -179,23 +179,14 @@ def cassette_changes(
     headers = _noise_pattern(noise)
     changes: list[dict[str, Any]] = []
     for index in range(max(len(old), len(new))):
-        if index >= len(old):
+        if index >= len(old) or index >= len(new):
+            kind, side = ("added", new) if index >= len(old) else ("removed", old)
             changes.append(
                 {
                     "what": "interaction",
                     "interaction": index,
-                    "kind": "added",
-                    "request": _summary(new[index]),
-                }
-            )
-            continue
-        if index >= len(new):
-            changes.append(
-                {
-                    "what": "interaction",
-                    "interaction": index,
-                    "kind": "removed",
-                    "request": _summary(old[index]),
+                    "kind": kind,
+                    "request": _summary(side[index]),
                 }
             )
             continue

@@ -19,6 +19,26 @@ from recctl.recorders.base import Fixture
 from recctl.recorders.yaml_source import parse
 
 
+def rewritten(
+    fixture: Fixture, text: str, edits: Iterable[tuple[int, int, str]], expected: Any, what: str
+) -> bytes:
+    """The cassette's text with ``edits`` (start, end, replacement) made, as bytes in the
+    file's own wrapping (gzipped again when it was, its header's time kept); LoadError
+    unless it loads as ``expected``: a rewrite that changed anything else is never written."""
+    new_text = text
+    for start, end, replacement in sorted(edits, reverse=True):
+        new_text = new_text[:start] + replacement + new_text[end:]
+    content = new_text.encode("utf-8")
+    if parse(content).data != expected:
+        raise LoadError(f"the cassette would not load as the original less {what}")
+    return gzipped_like(content, fixture.raw) if fixture.source.gzipped else content
+
+
+def gzipped_like(content: bytes, original: bytes) -> bytes:
+    """``content`` gzipped with the modification time of the gzipped ``original``."""
+    return gzip.compress(content, mtime=int.from_bytes(original[4:8], "little"))
+
+
 def _line_start(text: str, index: int) -> int:
     return text.rfind("\n", 0, index) + 1
 
@@ -72,15 +92,7 @@ def without_interactions(fixture: Fixture, drop: Iterable[int]) -> bytes:
             expected[key.value] = [
                 item for index, item in enumerate(data[key.value]) if index not in dropped
             ]
-    new_text = text
-    for start, end, replacement in sorted(edits, reverse=True):
-        new_text = new_text[:start] + replacement + new_text[end:]
-    content = new_text.encode("utf-8")
-    if parse(content).data != expected:
-        raise LoadError("the cassette would not load as the original less those interactions")
-    if parsed.gzipped:
-        return gzip.compress(content, mtime=int.from_bytes(fixture.raw[4:8], "little"))
-    return content
+    return rewritten(fixture, text, edits, expected, "those interactions")
 
 
 def _entry_cuts(
@@ -144,15 +156,7 @@ def without_headers(
                 target.pop(name, None)
     if not edits:
         return fixture.raw, []
-    new_text = text
-    for start, end, replacement in sorted(edits, reverse=True):
-        new_text = new_text[:start] + replacement + new_text[end:]
-    content = new_text.encode("utf-8")
-    if parse(content).data != expected:
-        raise LoadError("the cassette would not load as the original less those headers")
-    if parsed.gzipped:
-        content = gzip.compress(content, mtime=int.from_bytes(fixture.raw[4:8], "little"))
-    return content, sorted(removed)
+    return rewritten(fixture, text, edits, expected, "those headers"), sorted(removed)
 
 
 def _at(data: Any, pointer: str) -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import gzip
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +24,8 @@ from recctl import bodies
 from recctl.files import LoadError
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import pairs
-from recctl.recorders.yaml_source import BINARY_TAG, Source, parse, scalars
+from recctl.recorders.vcr_edit import gzipped_like, rewritten
+from recctl.recorders.yaml_source import BINARY_TAG, Source, scalars
 from recctl.secrets import Secret, placeholder, replacer
 
 
@@ -193,20 +193,7 @@ def redacted(fixture: Fixture, found: Sequence[Secret]) -> bytes:
             expected_changes.append((header[0], str(after)))
     for pointer, value in expected_changes:
         _set(expected, pointer, value)
-    new_text = text
-    for start, end, replacement in sorted(edits, reverse=True):
-        new_text = new_text[:start] + replacement + new_text[end:]
-    content = new_text.encode("utf-8")
-    if parse(content).data != expected:
-        raise LoadError("the redacted cassette would not load as the original less its secrets")
-    if parsed.gzipped:
-        return _gzip_like(content, fixture.raw)
-    return content
-
-
-def _gzip_like(content: bytes, original: bytes) -> bytes:
-    mtime = int.from_bytes(original[4:8], "little")
-    return gzip.compress(content, mtime=mtime)
+    return rewritten(fixture, text, edits, expected, "its secrets")
 
 
 def _redacted_json(fixture: Fixture, found: Sequence[Secret]) -> bytes:
@@ -224,4 +211,4 @@ def _redacted_json(fixture: Fixture, found: Sequence[Secret]) -> bytes:
     content = text.encode("utf-8")
     if store.parse_exact(content) != map_strings(fixture.data, replacer(found)):
         raise LoadError("the redacted cassette would not load as the original less its secrets")
-    return _gzip_like(content, fixture.raw) if fixture.source.gzipped else content
+    return gzipped_like(content, fixture.raw) if fixture.source.gzipped else content
