@@ -249,14 +249,23 @@ def _watch_cassettes() -> None:
         recorder = _recorder
         if recorder is not None:
             with contextlib.suppress(Exception):  # never break the suite's replay
-                path = os.path.abspath(os.fspath(cassette._path))
-                loaded = getattr(cassette, "_loaded_count", len(cassette.data))
-                plays = cassette.play_counts
-                recorder.note_played(path, [int(plays.get(i, 0)) for i in range(loaded)])
+                _note_plays(recorder, cassette)
         return original(cassette, *args, **kwargs)
 
     Cassette._save = save
     _vcr_patched = True
+
+
+def _note_plays(recorder: UsageRecorder, cassette: Any) -> None:
+    """A closing cassette's play counts, when they say what replay used: not for a cassette
+    that recorded (its new interactions were not played, they were made)."""
+    loaded = getattr(cassette, "_loaded_count", len(cassette.data))
+    mode = getattr(cassette.record_mode, "value", cassette.record_mode)
+    if mode == "all" or len(cassette.data) > loaded:
+        return  # opened all the same (the log has it), its plays unjudged
+    plays = cassette.play_counts
+    path = os.path.abspath(os.fspath(cassette._path))
+    recorder.note_played(path, [int(plays.get(index, 0)) for index in range(loaded)])
 
 
 def _share_with_subprocesses(recorder: UsageRecorder, config: pytest.Config) -> None:

@@ -103,9 +103,13 @@ def test_prune_used_finds_unused_cassettes_and_unplayed_tails(
 ) -> None:
     pytester.makefile(".toml", pyproject='[project]\nname = "demo"\n')
     pytester.makepyfile(test_suite=RECORDED)
-    pytester.runpytest_subprocess("--record-mode=once", "-p", "no:randomly").assert_outcomes(
-        passed=4
+    recording = pytester.runpytest_subprocess(
+        "--record-mode=once", "--recctl-used=recorded.jsonl", "-p", "no:randomly"
     )
+    recording.assert_outcomes(passed=4)
+    # A run that recorded its cassettes vouches for no play: nothing is called unplayed.
+    made = recctl("prune", "--used", "recorded.jsonl", "-f", "json", "cassettes", cwd=pytester.path)
+    assert made.returncode == 0 and _records(made.stdout) == [], made.stdout
     server.shutdown()  # from here on, only the cassettes answer
     pytester.makepyfile(test_suite=CHANGED)
     replay = pytester.runpytest_subprocess(
