@@ -44,6 +44,7 @@ from recctl.interrupt import Interruption
 from recctl.parallel import process_map
 from recctl.project import Project, real_path
 from recctl.rehash import Repair, Verdict, classify, settle, word_of
+from recctl.test_source import definitions
 from recctl.usage import UsageLog
 
 Reason = Literal["orphan", "unreachable", "misplaced", "duplicate", "unused", "unplayed"]
@@ -133,18 +134,9 @@ class TestIndex:
             except (store.LoadError, SyntaxError, ValueError):
                 self._definitions[file] = None
             else:
-                names: set[str] = set()
-                for node in tree.body:
-                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        names.add(node.name)
-                    elif isinstance(node, ast.ClassDef):
-                        names.add(node.name)
-                        names.update(
-                            f"{node.name}::{item.name}"
-                            for item in node.body
-                            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-                        )
-                self._definitions[file] = names
+                names, _ = definitions(tree)
+                # Test ids write a method as Class::method.
+                self._definitions[file] = {name.replace(".", "::") for name in names}
         return self._definitions[file]
 
     def has_file(self, test_id: str) -> bool:

@@ -151,6 +151,13 @@ def cassette_test(path: str | Path) -> tuple[str, str]:
     return module, name
 
 
+def node_name(test: str) -> str:
+    """A cassette's test name as pytest names the test: ``Class.test[id]`` is
+    ``Class::test[id]`` (the id may hold dots)."""
+    name, bracket, parameters = test.partition("[")
+    return f"{name.replace('.', '::')}{bracket}{parameters}"
+
+
 class Vcr(Recorder):
     name = "vcr"
     noun = "cassette"
@@ -250,8 +257,7 @@ class Vcr(Recorder):
 
     def test_name(self, fixture: Fixture) -> str | None:
         module, test = cassette_test(fixture.path)
-        name, bracket, parameters = test.partition("[")
-        return f"{module}.py::{name.replace('.', '::')}{bracket}{parameters}"
+        return f"{module}.py::{node_name(test)}"
 
 
 class _Parsed:

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from recctl.files import LoadError, read_bytes
-from recctl.recorders.vcr import cassette_test
+from recctl.recorders.vcr import cassette_test, node_name
+from recctl.test_source import definitions
 
 # The fixtures of pytest-recording that move or rename a module's cassettes.
 OVERRIDES = ("vcr_cassette_dir", "default_cassette_name")
@@ -46,6 +48,23 @@ class Module:
     """Whether it defines ``pytest_recording_configure`` (which may register matchers)."""
     cassette_dir: str | None = None
     """The folder a plain ``vcr_cassette_dir`` fixture of it returns (absolute)."""
+
+    def owns(self, test: str) -> bool | None:
+        """Whether it defines ``test`` (``Class.test[id]``) or names its cassette in a mark;
+        None when a class of it with bases may inherit the test."""
+        base = test.split("[", 1)[0]
+        if test in self.marked or base in self.names:
+            return True
+        if "." in base and base.split(".", 1)[0] in self.open_classes:
+            return None
+        return False
+
+
+def _inherited(test: str, where: str = "") -> str:
+    """What recctl cannot tell of a method its class (``where``: in which module) may
+    inherit."""
+    owner, _, method = test.split("[", 1)[0].partition(".")
+    return f"{owner}{where} may inherit {method}"
 
 
 def _is_vcr_mark(node: ast.expr) -> bool:
@@ -100,23 +119,12 @@ def _plain_dir(function: ast.FunctionDef | ast.AsyncFunctionDef, file: str) -> s
 
 
 def _module(tree: ast.Module, file: str = "") -> Module:
-    names: set[str] = set()
-    open_classes: set[str] = set()
+    names, open_classes = definitions(tree)
     marked: set[str] = set()
     overrides: set[str] = set()
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.ClassDef):
-            names.add(node.name)
-            if node.bases:
-                open_classes.add(node.name)
-            names.update(
-                f"{node.name}.{item.name}"
-                for item in node.body
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-            )
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        # A test made by assignment (test_x = make_test()) is a test all the same.
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names.update(target.id for target in targets if isinstance(target, ast.Name))
     config: dict[str, Any] | None = None
@@ -184,36 +192,35 @@ class TestModules:
                 self._modules[path] = _module(tree, os.path.abspath(path))
         return self._modules[path]
 
-    def _overridden(self, directory: str) -> str | None:
-        """Why the cassettes of the modules in ``directory`` may lie elsewhere or be named
-        otherwise: the conftest file (there or above, up to the root) that defines an
-        override, or None."""
+    def _conftests(self, directory: str) -> Iterator[str]:
+        """The conftest files that govern the tests of ``directory``: its own, then each
+        folder's above it, up to the root."""
         current = directory
         while True:
             conftest = os.path.join(current, "conftest.py")
             if os.path.isfile(conftest):
-                found = self._read(conftest)
-                if found is not None and found.overrides:
-                    shown = os.path.relpath(conftest, self.root)
-                    return f"{shown} defines {', '.join(sorted(found.overrides))}"
+                yield conftest
             if os.path.realpath(current) == str(self.root) or os.path.dirname(current) == current:
-                return None
+                return
             current = os.path.dirname(current)
+
+    def _overridden(self, directory: str) -> str | None:
+        """Why the cassettes of the modules in ``directory`` may lie elsewhere or be named
+        otherwise: the conftest file (there or above, up to the root) that defines an
+        override, or None."""
+        for conftest in self._conftests(directory):
+            found = self._read(conftest)
+            if found is not None and found.overrides:
+                shown = os.path.relpath(conftest, self.root)
+                return f"{shown} defines {', '.join(sorted(found.overrides))}"
+        return None
 
     def replay_settings(self, cassette: str) -> tuple[tuple[str, ...] | None, bool, str]:
         """(match_on, allow_playback_repeats, where they come from) for a cassette's test, as
         its module or the conftest files above it configure ``vcr_config`` (None: VCR.py's
         default matchers)."""
-        folder = os.path.dirname(os.path.dirname(os.path.abspath(cassette)))
-        directory = os.path.dirname(folder)
-        module_name, _ = cassette_test(cassette)
-        candidates = [os.path.join(directory, f"{module_name}.py")]
-        current = directory
-        while True:
-            candidates.append(os.path.join(current, "conftest.py"))
-            if os.path.realpath(current) == str(self.root) or os.path.dirname(current) == current:
-                break
-            current = os.path.dirname(current)
+        module_path, _ = _module_of(cassette)
+        candidates = [module_path, *self._conftests(os.path.dirname(module_path))]
         configured = [
             (path, module)
             for path in candidates
@@ -236,31 +243,22 @@ class TestModules:
     def node_id(self, cassette: str) -> str:
         """The pytest node id of a cassette's test, root-relative (``tests/test_x.py::
         Class::test[id]``), as usage logs name tests."""
-        directory = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(cassette))))
-        module_name, test = cassette_test(cassette)
-        module = os.path.relpath(os.path.join(directory, f"{module_name}.py"), self.root)
-        name, bracket, parameters = test.partition("[")
-        node = f"{name.replace('.', '::')}{bracket}{parameters}"
-        return f"{module.replace(os.sep, '/')}::{node}"
+        module_path, test = _module_of(cassette)
+        module = os.path.relpath(module_path, self.root).replace(os.sep, "/")
+        return f"{module}::{node_name(test)}"
 
     def _flat_owner(self, folder: str) -> str | None:
         """The directory of the conftest whose plain ``vcr_cassette_dir`` is ``folder``
         (a flat folder of every test's cassettes, as crewAI keeps), or None."""
-        current = os.path.dirname(folder)
-        while True:
-            conftest = os.path.join(current, "conftest.py")
-            if os.path.isfile(conftest):
-                found = self._read(conftest)
-                if found is not None and found.cassette_dir == os.path.normpath(folder):
-                    return current
-            if os.path.realpath(current) == str(self.root) or os.path.dirname(current) == current:
-                return None
-            current = os.path.dirname(current)
+        for conftest in self._conftests(os.path.dirname(folder)):
+            found = self._read(conftest)
+            if found is not None and found.cassette_dir == os.path.normpath(folder):
+                return os.path.dirname(conftest)
+        return None
 
     def _flat_verdict(self, owner: str, test: str) -> tuple[str, str] | None:
         """A cassette of a flat folder belongs to whichever test module under ``owner``
         defines its test or names it in a mark."""
-        base = test.split("[", 1)[0]
         for dirpath, dirnames, filenames in os.walk(owner):
             dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
             for name in filenames:
@@ -271,13 +269,13 @@ class TestModules:
                 module = self._read(os.path.join(dirpath, name))
                 if module is None:
                     return "unknown", f"{os.path.join(dirpath, name)} cannot be parsed"
-                if test in module.marked or base in module.names:
+                owns = module.owns(test)
+                if owns is None:
+                    return "unknown", _inherited(test)
+                if owns:
                     return None
-                owner_class = base.split(".", 1)[0]
-                if "." in base and owner_class in module.open_classes:
-                    return "unknown", f"{owner_class} may inherit {base.split('.', 1)[1]}"
         shown = os.path.relpath(owner, self.root)
-        return "orphan", f"no test module under {shown} defines {base}"
+        return "orphan", f"no test module under {shown} defines {test.split('[', 1)[0]}"
 
     def verdict(self, cassette: str) -> tuple[str, str] | None:
         """("orphan", why) or ("unknown", why) for a cassette, None when its test is there."""
@@ -285,15 +283,12 @@ class TestModules:
         owner = self._flat_owner(folder)
         if owner is not None:
             return self._flat_verdict(owner, cassette_test(cassette)[1])
-        cassettes = os.path.dirname(folder)
-        if os.path.basename(cassettes) != "cassettes":
+        if os.path.basename(os.path.dirname(folder)) != "cassettes":
             return "unknown", "not in <tests>/cassettes/<module>/, where pytest-recording writes"
-        directory = os.path.dirname(cassettes)
-        module_name, test = cassette_test(cassette)
-        module_path = os.path.join(directory, f"{module_name}.py")
+        module_path, test = _module_of(cassette)
         shown = os.path.relpath(module_path, self.root)
         # A fixture that moves or renames cassettes makes every verdict a guess.
-        overridden = self._overridden(directory)
+        overridden = self._overridden(os.path.dirname(module_path))
         if overridden is not None:
             return "unknown", overridden
         if not os.path.isfile(module_path):
@@ -303,12 +298,15 @@ class TestModules:
             return "unknown", f"{shown} cannot be parsed"
         if module.overrides:
             return "unknown", f"{shown} defines {', '.join(sorted(module.overrides))}"
-        if test in module.marked:
-            return None
-        base = test.split("[", 1)[0]
-        if base in module.names:
-            return None
-        owner = base.split(".", 1)[0]
-        if "." in base and owner in module.open_classes:
-            return "unknown", f"{owner} in {shown} may inherit {base.split('.', 1)[1]}"
-        return "orphan", f"{shown} defines no {base}"
+        owns = module.owns(test)
+        if owns is None:
+            return "unknown", _inherited(test, f" in {shown}")
+        return None if owns else ("orphan", f"{shown} defines no {test.split('[', 1)[0]}")
+
+
+def _module_of(cassette: str) -> tuple[str, str]:
+    """(the test module a cassette at ``<dir>/cassettes/<module>/<test>.yaml`` belongs to,
+    its test)."""
+    module_name, test = cassette_test(cassette)
+    directory = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(cassette))))
+    return os.path.join(directory, f"{module_name}.py"), test
