@@ -33,7 +33,7 @@ import pytest
 
 # Standard library only, as this module: what counts as a recording's path and event is said
 # once, for this process and the ones it starts.
-from recctl.usage_child import CASSETTES, EVENTS, RECORDINGS, kept, kind_of
+from recctl.usage_child import CASSETTES, EVENTS, RECORDINGS, added_plays, kept, kind_of
 
 LOG_VERSION = 1
 SESSION = ""
@@ -100,7 +100,7 @@ class UsageRecorder:
     def note_played(self, path: str, counts: list[int]) -> None:
         """A VCR.py cassette the running test closed, with its play count per interaction."""
         mine = self.played.setdefault(self.current, {})
-        mine[path] = _added(mine.get(path, []), counts)
+        mine[path] = added_plays(mine.get(path, []), counts)
 
     def set_current(self, test: str) -> None:
         """The running test, here and for the processes this one starts: the name and a
@@ -145,7 +145,7 @@ class UsageRecorder:
         for test, cassettes in state.get("played", {}).items():
             ours = self.played.setdefault(test, {})
             for path, counts in cassettes.items():
-                ours[path] = _added(ours.get(path, []), counts)
+                ours[path] = added_plays(ours.get(path, []), counts)
 
     def close(self) -> None:
         """The session is over: the processes it starts from now on are not measured (a
@@ -172,15 +172,6 @@ class UsageRecorder:
         import shutil
 
         shutil.rmtree(self.spool, ignore_errors=True)
-
-
-def _added(counts: list[int], more: list[int]) -> list[int]:
-    """Play counts of one cassette, summed interaction by interaction."""
-    size = max(len(counts), len(more))
-    return [
-        (counts[i] if i < len(counts) else 0) + (more[i] if i < len(more) else 0)
-        for i in range(size)
-    ]
 
 
 _recorder: UsageRecorder | None = None
@@ -419,7 +410,7 @@ def log_lines(recorder: UsageRecorder, rootdir: str, workers: int) -> list[str]:
         for path, counts in recorder.played.get(test, {}).items():
             name = _relative(path, root)
             if name is not None:
-                played[name] = _added(played.get(name, []), counts)
+                played[name] = added_plays(played.get(name, []), counts)
         record: dict[str, Any] = {
             "test": test or None,
             # Collected and never run (an interrupted run, -x): said so, never "passed".

@@ -22,6 +22,7 @@ from recctl import store
 from recctl.discovery import RECORDINGS_DIR
 from recctl.errors import UsageError
 from recctl.project import Project, real_path
+from recctl.usage_child import added_plays
 
 LOG_VERSION = 1
 
@@ -109,7 +110,7 @@ class UsageLog:
         for run in self.tests.values():
             counts = run.played.get(relative)
             if counts is not None:
-                found = _summed(found or [], counts)
+                found = added_plays(found or [], counts)
         return found
 
     def used(self, relative: str) -> bool:
@@ -117,14 +118,6 @@ class UsageLog:
         return any(relative in run.opened for run in self.tests.values()) or any(
             fnmatch.fnmatchcase(relative, pattern) for pattern in self.globs
         )
-
-
-def _summed(counts: list[int], more: list[int]) -> list[int]:
-    size = max(len(counts), len(more))
-    return [
-        (counts[i] if i < len(counts) else 0) + (more[i] if i < len(more) else 0)
-        for i in range(size)
-    ]
 
 
 def expand(arguments: Sequence[str], cwd: Path) -> list[Path]:
@@ -276,7 +269,7 @@ def load_usage(
                 run.opened[inside(name)] += count
             for name, counts in record.get("played", {}).items():
                 cassette = inside(name)
-                run.played[cassette] = _summed(run.played.get(cassette, []), counts)
+                run.played[cassette] = added_plays(run.played.get(cassette, []), counts)
             merged.globs.update(map(inside, record.get("globs", [])))
     if not any(run.opened for run in merged.tests.values()) and not allowed:
         raise UsageError(

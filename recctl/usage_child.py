@@ -49,6 +49,16 @@ def kept(path: str, extra: tuple[str, ...]) -> bool:
     return any(path == prefix or path.startswith(prefix + os.sep) for prefix in extra)
 
 
+def added_plays(counts: list[int], more: list[int]) -> list[int]:
+    """Play counts of one cassette, summed interaction by interaction (the longer list's
+    length: a count a run did not report is 0)."""
+    size = max(len(counts), len(more))
+    return [
+        (counts[i] if i < len(counts) else 0) + (more[i] if i < len(more) else 0)
+        for i in range(size)
+    ]
+
+
 def kind_of(event: str) -> str:
     """What an audit event did: ``open``, ``glob`` or ``list``."""
     return "open" if event == "open" else "glob" if event.startswith("glob") else "list"
