@@ -119,14 +119,10 @@ def _is_recording(path: str) -> bool:
     """Whether a path git names is a file of a recorder diff reads (a recording, a
     cassette), by its folder."""
     from recctl.discovery import recorders_for
-    from recctl.recorders import FOLDERS
+    from recctl.recorders import owner_of
 
-    *folders, name = path.split("/")
-    for folder in reversed(folders):
-        recorder = FOLDERS.get(folder)
-        if recorder is not None:
-            return recorder in recorders_for("diff") and recorder.owns_name(name)
-    return False
+    # git's own path, as it is: the directories above the repository say nothing.
+    return owner_of(path.split("/")) in recorders_for("diff")
 
 
 @dataclass

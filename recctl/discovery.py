@@ -20,7 +20,7 @@ from pathlib import Path
 
 from recctl.errors import UsageError
 from recctl.project import Project, missing_path, real_path
-from recctl.recorders import FOLDERS, RECORDERS, Recorder, named
+from recctl.recorders import RECORDERS, Recorder, folder_of, named
 
 RECORDINGS_DIR = "recordings"
 
@@ -60,11 +60,7 @@ def under_recordings(path: str) -> bool:
 
 def folder_recorder(directory: str) -> Recorder | None:
     """The recorder whose folder ``directory`` is or lies in (the innermost one)."""
-    for part in reversed(directory.split(os.sep)):
-        recorder = FOLDERS.get(part)
-        if recorder is not None:
-            return recorder
-    return None
+    return folder_of(directory.split(os.sep))
 
 
 def in_fixture_folder(path: str) -> bool:

@@ -9,7 +9,7 @@ holds VCR.py's ``interactions``; anything else is read as a cassette).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from recctl.files import LoadError
@@ -21,16 +21,27 @@ BY_NAME: dict[str, Recorder] = {recorder.name: recorder for recorder in RECORDER
 FOLDERS: dict[str, Recorder] = {recorder.folder: recorder for recorder in RECORDERS}
 
 
+def folder_of(folders: Sequence[str]) -> Recorder | None:
+    """The recorder whose folder is the innermost of ``folders`` (directory names, outermost
+    first) to be one, else None."""
+    for folder in reversed(folders):
+        recorder = FOLDERS.get(folder)
+        if recorder is not None:
+            return recorder
+    return None
+
+
+def owner_of(parts: Sequence[str]) -> Recorder | None:
+    """The recorder of a file whose path is ``parts``: the one whose folder it lies in (the
+    innermost), when it takes files of that name, else None."""
+    recorder = folder_of(parts[:-1])
+    return recorder if recorder is not None and recorder.owns_name(parts[-1]) else None
+
+
 def in_folder(path: str) -> Recorder | None:
     """The recorder whose folder ``path`` lies in (the innermost one) and whose names it
     takes, else None."""
-    parts = os.path.abspath(path).split(os.sep)
-    name = parts[-1]
-    for part in reversed(parts[:-1]):
-        recorder = FOLDERS.get(part)
-        if recorder is not None:
-            return recorder if recorder.owns_name(name) else None
-    return None
+    return owner_of(os.path.abspath(path).split(os.sep))
 
 
 def named(path: str) -> Recorder | None:
@@ -88,7 +99,11 @@ __all__ = [
     "LoadError",
     "NotARecording",
     "Recorder",
+    "count_phrase",
+    "folder_of",
     "in_folder",
     "load",
+    "named",
+    "owner_of",
     "recorder_for",
 ]
