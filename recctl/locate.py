@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 # A JSON token: a string (escapes kept), a structural character, or a bare scalar.
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.DOTALL)
@@ -25,6 +26,21 @@ def escape_segment(segment: str) -> str:
 def pointer(parts: Iterable[str | int]) -> str:
     """The JSON pointer of a path given as keys and indexes."""
     return "".join("/" + escape_segment(str(part)) for part in parts)
+
+
+def segments(ptr: str) -> list[str]:
+    """The reference tokens of a JSON pointer, unescaped as RFC 6901 says."""
+    if not ptr:
+        return []
+    return [part.replace("~1", "/").replace("~0", "~") for part in ptr[1:].split("/")]
+
+
+def value_at(data: Any, ptr: str) -> Any:
+    """The value a JSON pointer names in a parsed document (KeyError, IndexError when it
+    leads nowhere)."""
+    for part in segments(ptr):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
 
 
 def _prefixes(pointers: set[str]) -> set[str]:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from recctl.files import LoadError
+from recctl.locate import value_at
 from recctl.recorders.base import Fixture
 from recctl.recorders.yaml_source import parse
 
@@ -151,15 +152,9 @@ def without_headers(
                 edits.append((colon, _end(text, node), ": {}\n"))
             else:
                 edits += _entry_cuts(text, node, drop)
-            target = _at(expected, at)
+            target = value_at(expected, at)
             for name in names:
                 target.pop(name, None)
     if not edits:
         return fixture.raw, []
     return rewritten(fixture, text, edits, expected, "those headers"), sorted(removed)
-
-
-def _at(data: Any, pointer: str) -> Any:
-    for part in pointer.lstrip("/").split("/"):
-        data = data[int(part)] if isinstance(data, list) else data[part]
-    return data

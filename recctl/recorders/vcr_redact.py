@@ -22,6 +22,7 @@ import yaml
 
 from recctl import bodies
 from recctl.files import LoadError
+from recctl.locate import segments, value_at
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import pairs
 from recctl.recorders.vcr_edit import gzipped_like, rewritten
@@ -77,15 +78,10 @@ def _binary_block(node: yaml.ScalarNode, text: str, content: bytes) -> str:
 
 
 def _set(data: Any, pointer: str, value: Any) -> None:
-    parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
-    target = data
-    for part in parts[:-1]:
-        target = target[int(part)] if isinstance(target, list) else target[part]
-    last = parts[-1]
-    if isinstance(target, list):
-        target[int(last)] = value
-    else:
-        target[last] = value
+    parent, _, last = pointer.rpartition("/")
+    target = value_at(data, parent)
+    (key,) = segments(f"/{last}")
+    target[int(key) if isinstance(target, list) else key] = value
 
 
 def _content_length(data: Any, body_pointer: str) -> tuple[str, str] | None:

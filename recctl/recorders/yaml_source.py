@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from recctl.files import LoadError
-from recctl.locate import escape_segment
+from recctl.locate import escape_segment, segments
 
 try:
     _Base: Any = yaml.CSafeLoader
@@ -86,8 +86,7 @@ class Source:
         node = self.root
         if not pointer:
             return node
-        for raw_part in pointer.lstrip("/").split("/"):
-            part = raw_part.replace("~1", "/").replace("~0", "~")
+        for part in segments(pointer):
             if isinstance(node, yaml.MappingNode):
                 node = next((value for key, value in node.value if _scalar_text(key) == part), None)
             elif isinstance(node, yaml.SequenceNode) and part.isdigit():
