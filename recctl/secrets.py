@@ -511,6 +511,24 @@ def _hashed(where: str, value: str, request: Any) -> bool:
     return False
 
 
+def keys_in(raw: bytes, unhidden: bool = True, fields: bool = True) -> tuple[bytes, list[Found]]:
+    """The keys in a text, by one quick pass and the rules it says may match: shaped keys,
+    the values of credential-named JSON fields (``fields``), an AWS secret key beside its
+    id. ``unhidden``: escapes that could hide a key are undone first (the offsets are then
+    the view's, which is returned)."""
+    quick = QUICK.present(raw)
+    view = raw
+    if unhidden and quick & _HIDES_AT:
+        view = unhide(raw, True)
+        quick = QUICK.present(view)
+    found: list[Found] = list(shaped_keys(view, {i for i in quick if i < len(RULES)}))
+    if fields and FIELD_AT in quick:
+        found += credential_fields(view)
+    if any(item.kind == "aws-access-key-id" for item in found):
+        found += aws_secret_keys(view)
+    return view, found
+
+
 def scan(
     raw: bytes,
     data: Any,
@@ -519,16 +537,7 @@ def scan(
 ) -> list[Secret]:
     """Every secret in one recording, once per place, minus the allowlisted fingerprints
     (which need the project's ``salt``)."""
-    quick = QUICK.present(raw)
-    view = raw
-    if quick & _HIDES_AT:
-        view = unhide(raw, True)
-        quick = QUICK.present(view)
-    found: list[Found] = list(shaped_keys(view, {i for i in quick if i < len(RULES)}))
-    if FIELD_AT in quick:
-        found += credential_fields(view)
-    if any(item.kind == "aws-access-key-id" for item in found):
-        found += aws_secret_keys(view)
+    view, found = keys_in(raw)
     request = data.get("request") if isinstance(data, Mapping) else None
     if isinstance(request, Mapping) and isinstance(request.get("url"), str):
         found += url_credentials(request["url"])

@@ -23,7 +23,6 @@ from recctl.locate import escape_segment
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import body_value, header_items, pairs
 from recctl.recorders.yaml_source import BINARY_TAG, scalars
-from recctl.secret_rules import RULES
 
 # Headers whose value is a credential whatever their name says.
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -84,11 +83,8 @@ def _char_offset(text: bytes, offset: int) -> int:
 
 def _in_text(text: bytes, places: _Places, ascii_only: bool) -> Iterator[_Hit]:
     """Shaped keys anywhere in the file's text, each at its exact line."""
-    quick = secrets.QUICK.present(text)
-    present = {index for index in quick if index < len(RULES)}
-    found = list(secrets.shaped_keys(text, present))
-    if any(item.kind == "aws-access-key-id" for item in found):
-        found += secrets.aws_secret_keys(text)
+    # Offsets must be the text's own: nothing is unhidden (the bodies are scanned decoded).
+    _, found = secrets.keys_in(text, unhidden=False, fields=False)
     for item in found:
         assert item.offset is not None
         offset = item.offset if ascii_only else _char_offset(text, item.offset)
@@ -131,13 +127,7 @@ def _body_text(stored: Any, headers: Any, where: str, limit: int) -> bytes | Non
 def _in_body(data: bytes, pointer: str, line: int | None, block: bool) -> Iterator[_Hit]:
     """Keys in a decoded body: shaped ones and credential-named JSON fields (an SSE event's
     too); in a literal block, at the line they stand on."""
-    view = secrets.unhide(data)
-    quick = secrets.QUICK.present(view)
-    found = list(secrets.shaped_keys(view, {index for index in quick if index < len(RULES)}))
-    if secrets.FIELD_AT in quick:
-        found += secrets.credential_fields(view)
-    if any(item.kind == "aws-access-key-id" for item in found):
-        found += secrets.aws_secret_keys(view)
+    view, found = secrets.keys_in(data)
     for item in found:
         at = line
         if block and line is not None and item.offset is not None:
