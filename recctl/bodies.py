@@ -150,16 +150,27 @@ def encodings(headers: Any) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def decoded_bytes(data: bytes, headers: Any, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
-    """A body's bytes with its Content-Encoding chain undone (last applied, first undone).
+def undone(
+    data: bytes, headers: Any, limit: int = DEFAULT_MAX_FILE_SIZE
+) -> tuple[bytes, list[str]]:
+    """A body's bytes with its Content-Encoding chain undone (last applied, first undone),
+    and the encodings that were undone, in the order they had been applied (what encodes
+    the body again).
 
     A body whose header says gzip but which is plain already (the suite set
     ``decode_compressed_response``) is taken as it is."""
+    applied: list[str] = []
     for encoding in reversed(encodings(headers)):
         if encoding.lower() in ("gzip", "x-gzip") and data[:2] != b"\x1f\x8b":
             continue
         data = decompress(data, encoding, limit)
-    return data
+        applied.insert(0, encoding)
+    return data, applied
+
+
+def decoded_bytes(data: bytes, headers: Any, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """A body's bytes with its Content-Encoding chain undone (see ``undone``)."""
+    return undone(data, headers, limit)[0]
 
 
 def text_of(data: bytes, headers: Any) -> str | None:

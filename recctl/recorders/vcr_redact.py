@@ -139,12 +139,7 @@ def redacted(fixture: Fixture, found: Sequence[Secret]) -> bytes:
                 continue
             headers = _message_headers(fixture.data, pointer)
             try:
-                plain = bodies.decoded_bytes(raw, headers)
-                chain = [
-                    encoding
-                    for encoding in bodies.encodings(headers)
-                    if not (encoding.lower() in ("gzip", "x-gzip") and raw[:2] != b"\x1f\x8b")
-                ]
+                plain, chain = bodies.undone(raw, headers)
             except bodies.BodyError:
                 plain, chain = raw, []
             decoded = plain.decode("utf-8", "surrogateescape")
