@@ -53,11 +53,6 @@ def _prune(dirpath: str, dirnames: list[str]) -> None:
     )
 
 
-def under_recordings(path: str) -> bool:
-    """Whether ``path`` is a ``recordings`` directory or lies inside one."""
-    return f"{os.sep}{RECORDINGS_DIR}{os.sep}" in f"{path}{os.sep}"
-
-
 def folder_recorder(directory: str) -> Recorder | None:
     """The recorder whose folder ``directory`` is or lies in (the innermost one)."""
     return folder_of(directory.split(os.sep))

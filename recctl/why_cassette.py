@@ -22,7 +22,7 @@ import orjson
 from recctl import recorders
 from recctl.errors import UsageError
 from recctl.project import Project
-from recctl.recorders.vcr import body_value, pairs
+from recctl.recorders.vcr import as_bytes, body_value, pairs
 from recctl.recorders.vcr_matchers import DEFAULT_MATCH_ON, MATCHERS, Request
 
 # The live request in VCR.py's CannotOverwriteExistingCassetteException message: before
@@ -103,13 +103,8 @@ class CassetteWhy:
 
 
 def _body_bytes(value: Any) -> bytes | None:
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass")
-    return orjson.dumps(value)
+    """A body as the matchers compare it: stored text or bytes, or parsed JSON dumped."""
+    return orjson.dumps(value) if isinstance(value, (dict, list)) else as_bytes(value)
 
 
 def _headers(value: Any) -> dict[str, str]:

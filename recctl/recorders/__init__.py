@@ -17,7 +17,6 @@ from recctl.recorders import llama_stack, vcr
 from recctl.recorders.base import Fixture, Interaction, NotARecording, Recorder
 
 RECORDERS: tuple[Recorder, ...] = (llama_stack.RECORDER, vcr.RECORDER)
-BY_NAME: dict[str, Recorder] = {recorder.name: recorder for recorder in RECORDERS}
 FOLDERS: dict[str, Recorder] = {recorder.folder: recorder for recorder in RECORDERS}
 
 
@@ -92,7 +91,6 @@ def load(path: str | Path, max_size: int, exact: bool = False) -> Fixture:
 
 
 __all__ = [
-    "BY_NAME",
     "RECORDERS",
     "Fixture",
     "Interaction",

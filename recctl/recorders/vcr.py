@@ -102,7 +102,7 @@ def _view(request: Any, response: Any, limit: int) -> tuple[dict[str, Any], str 
     request_headers = request.get("headers") or {}
     where, stored = body_value(request)
     parsed = where == "/parsed_body" or isinstance(stored, (dict, list))
-    request_body = stored if parsed else bodies.request_body(_bytes(stored), request_headers)
+    request_body = stored if parsed else bodies.request_body(as_bytes(stored), request_headers)
     response_headers = response.get("headers") or {}
     where, stored = body_value(response)
     problem = None
@@ -110,7 +110,7 @@ def _view(request: Any, response: Any, limit: int) -> tuple[dict[str, Any], str 
         answer = bodies.Answer(stored, False)
     else:
         try:
-            answer = bodies.answer_of(_bytes(stored) or b"", response_headers, limit)
+            answer = bodies.answer_of(as_bytes(stored) or b"", response_headers, limit)
         except bodies.BodyError as error:
             answer, problem = bodies.Answer(None, False), f"undecodable body: {error}"
     uri = request.get("uri")
@@ -131,7 +131,8 @@ def _view(request: Any, response: Any, limit: int) -> tuple[dict[str, Any], str 
     return view, problem
 
 
-def _bytes(value: Any) -> bytes | None:
+def as_bytes(value: Any) -> bytes | None:
+    """A stored body as bytes (text encoded), or None for anything else."""
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
