@@ -753,3 +753,43 @@ def test_every_content_encoding_and_stream_shape_is_read(tmp_path: Path) -> None
     gemini = records["test_gemini_array"]
     assert gemini["streaming"] and gemini["usage"]["completion_tokens"] == 2
     assert recctl("check", "tests", cwd=tmp_path).returncode == 0
+
+
+def test_through_a_symlink_on_an_80_column_terminal(tmp_path: Path) -> None:
+    """A user who reaches the project through a symlink, on a narrow terminal: the same
+    files, the same findings, rows that fit, and writes that land in the real files."""
+    from tests.test_output import _width, on_terminal
+
+    root = _project(tmp_path)
+    shutil.copytree(DATA / "recordings", root / "tests" / "recordings")
+    link = tmp_path / "link"
+    link.symlink_to(root, target_is_directory=True)
+    leak = root / "tests" / "cassettes" / "test_chat" / "test_leak.yaml"
+    kit.write(
+        leak,
+        [
+            kit.interaction(
+                CHAT,
+                QUESTION,
+                kit.chat_body("hi"),
+                request_headers={"authorization": [f"Bearer {OPENAI}"]},
+            )
+        ],
+    )
+    direct = recctl("check", "-f", "json", "--ignore", "hash", "project/tests", cwd=tmp_path)
+    linked = recctl("check", "-f", "json", "--ignore", "hash", "link/tests", cwd=tmp_path)
+    assert [f["message"] for f in _json_lines(linked.stdout)] == [
+        f["message"] for f in _json_lines(direct.stdout)
+    ]
+    assert len(_json_lines(linked.stdout)) == 1
+    table = on_terminal(["ls", "link/tests"], tmp_path).splitlines()
+    assert len(table) == 2 + 6 + 2  # a header, a row a file, the total: nothing wraps
+    assert max(map(_width, table)) <= 80
+    assert "2 recordings, 6 cassettes (7 interactions)" in table[-1]
+    shown = on_terminal(["show", "link/tests/cassettes/test_chat/test_two_calls.yaml:1"], tmp_path)
+    assert "Paris is the capital." in shown
+    assert max(map(_width, shown.splitlines())) <= 80
+    assert OPENAI not in on_terminal(["show", str(leak.relative_to(tmp_path))], tmp_path)
+    written = recctl("redact", "--write", "link/tests", cwd=tmp_path)
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert leak.is_file() and not leak.is_symlink() and OPENAI not in leak.read_text()

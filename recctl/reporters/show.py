@@ -357,9 +357,11 @@ def render_ls(stream: Iterable[Entry], out: TextIO) -> None:
         [visible(cell) for cell in _ls_row(entry, display, False)] for entry in entries
     ]
     rows[:0] = [header]
-    # By priority: the hash and the numbers never give way, the test id (the second thing a
-    # reader looks for) last; model and endpoint first. Each is cut in the middle.
-    laid_out = table(rows, terminal_width(out), shrink=(3, 2, 1), right=frozenset({5, 6, 7}))
+    # By priority: model and endpoint give way first, then the test id (the second thing a
+    # reader looks for), then, only if the row still does not fit, the first column (a
+    # cassette's name is longer than a hash prefix). Each is cut in the middle, whose two
+    # ends tell ids apart; the numbers never give way.
+    laid_out = table(rows, terminal_width(out), shrink=(3, 2, 1, 0), right=frozenset({5, 6, 7}))
     for number, line in enumerate(laid_out):
         failed = number > 0 and entries[number - 1].error is not None
         if number == 0:
