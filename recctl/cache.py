@@ -33,7 +33,7 @@ from recctl import __version__
 from recctl.config import root_relative
 
 CACHE_DIR = ".recctl_cache"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Entries unused this many days are dropped when the cache is written (deleted files).
 KEEP_DAYS = 30
 GITIGNORE = "# Created by recctl: this folder is a cache, never commit it.\n*\n"

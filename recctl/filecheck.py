@@ -52,21 +52,30 @@ def hash_findings(display: str, recording: store.Recording, target: HashScheme) 
 
 
 def secret_findings(
-    display: str, found: Sequence[secrets.Secret], allowlist: frozenset[str]
+    display: str,
+    found: Sequence[secrets.Secret],
+    allowlist: frozenset[str],
+    salt: str | None,
 ) -> list[Finding]:
-    return [
-        Finding(
-            display,
-            secret.line,
-            None,
-            secret.pointer,
-            "secret",
-            secret.message(),
-            secrets.value_digest(secret.value),
+    findings = []
+    for secret in found:
+        if secret.others and allowlist and salt:
+            secret = secrets.less_allowed(secret, allowlist, salt)
+        if secret.fingerprint in allowlist:
+            continue
+        findings.append(
+            Finding(
+                display,
+                secret.line,
+                None,
+                secret.pointer,
+                "secret",
+                secret.message(),
+                secrets.values_digest(secret.values),
+                count=len(secret.values),
+            )
         )
-        for secret in found
-        if secret.fingerprint not in allowlist
-    ]
+    return findings
 
 
 def masked(findings: list[Finding], masker: secrets.Masker) -> list[Finding]:
@@ -100,15 +109,11 @@ def check_file(
         return FileResult(display, [load_finding(display, error)])
     recorder = fixture.recorder
     checks &= recorder.checks
-    # A schema message quotes values, which are masked: with the secret check, from its one
-    # scan; without it, the scan runs only for a file with findings to mask.
     found = recorder.secrets(fixture, settings.salt) if "secret" in checks else None
-    masker = secrets.Masker.of(found) if found is not None else None
     findings: list[Finding] = []
     if validators is not None and "schema" in checks:
         validator = validators.for_file(recorder.schema_file)
-        # Without the secret check, every quoting finding is masked below, after one scan.
-        findings += schema_findings(display, fixture, validator, masker or secrets.Masker())
+        findings += schema_findings(display, fixture, validator, secrets.Masker())
     recording = store.Recording(fixture.path, fixture.raw, fixture.data)
     if "hash" in checks:
         try:
@@ -117,12 +122,13 @@ def check_file(
             findings.append(load_finding(display, error))
     if "normalization" in checks:
         findings += normalization_findings(display, recording)
+    # A schema or normalization message quotes values: masked with the secrets of the file
+    # (from the secret check's one scan, else scanned now), only for a file with such findings.
     if any(finding.check in QUOTING for finding in findings):
-        if masker is None:
-            masker = secrets.Masker.of(recorder.secrets(fixture, settings.salt))
-        findings = masked(findings, masker)
+        to_mask = found if found is not None else recorder.secrets(fixture, settings.salt)
+        findings = masked(findings, secrets.Masker.of(to_mask))
     if found is not None:
-        findings += secret_findings(display, found, settings.allowlist)
+        findings += secret_findings(display, found, settings.allowlist, settings.salt)
     return FileResult(display, findings)
 
 
@@ -137,8 +143,8 @@ def _foreign(
         raw = store.read_bytes(path, settings.max_size)
     except store.LoadError as error:
         return FileResult(display, [load_finding(display, error)])
-    found = secrets.scan(raw, None, frozenset(), settings.salt)
-    return FileResult(display, secret_findings(display, found, settings.allowlist))
+    found = secrets.scan_places(raw, None, frozenset(), settings.salt)
+    return FileResult(display, secret_findings(display, found, settings.allowlist, settings.salt))
 
 
 _worker: dict[str, Any] = {}

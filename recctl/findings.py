@@ -28,6 +28,9 @@ class Finding:
     renames_to: str | None = field(default=None, compare=False, repr=False)
     """For a file a rename would repair: its new name, which another file may hold already
     (``check`` settles it against the files there, as ``rehash`` does)."""
+    count: int = 1
+    """How many of one kind at one place this finding stands for (keys of one kind in one
+    answer are one finding)."""
 
 
 @dataclass
@@ -44,7 +47,7 @@ class FileResult:
     def payload(self) -> list[list[Any]]:
         """The findings as the result cache keeps them (the path is the cache's key)."""
         return [
-            [f.line, f.column, f.pointer, f.check, f.message, f.value_digest, f.renames_to]
+            [f.line, f.column, f.pointer, f.check, f.message, f.value_digest, f.renames_to, f.count]
             for f in self.findings
         ]
 
@@ -59,9 +62,9 @@ class FileResult:
             return cls(display)
         findings = []
         for item in payload:
-            if not isinstance(item, list) or len(item) != 7:
+            if not isinstance(item, list) or len(item) != 8:
                 return None
-            line, column, pointer, check, message, digest, renames_to = item
+            line, column, pointer, check, message, digest, renames_to, count = item
             if not (
                 (line is None or type(line) is int)
                 and (column is None or type(column) is int)
@@ -70,10 +73,12 @@ class FileResult:
                 and isinstance(message, str)
                 and (digest is None or isinstance(digest, str))
                 and (renames_to is None or isinstance(renames_to, str))
+                and type(count) is int
+                and count >= 1
             ):
                 return None
             findings.append(
-                Finding(display, line, column, pointer, check, message, digest, renames_to)
+                Finding(display, line, column, pointer, check, message, digest, renames_to, count)
             )
         return cls(display, findings)
 

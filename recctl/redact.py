@@ -39,6 +39,7 @@ class Redaction:
             "where": secret.where if secret else None,
             "line": secret.line if secret else None,
             "masked": secret.masked if secret else None,
+            "count": len(secret.values) if secret else None,
             "fingerprint": secret.fingerprint if secret else None,
             "detail": self.detail,
         }
@@ -63,20 +64,18 @@ def redact_file(
     except store.LoadError as error:
         return [Redaction(display, "unreadable", None, error.message)]
     recorder = fixture.recorder
-    found = [
-        secret for secret in recorder.secrets(fixture, salt) if secret.fingerprint not in allowlist
-    ]
+    found = _not_allowed(recorder.secrets(fixture, salt), allowlist, salt)
     if not found:
         return []
     # A secret the request hash covers stays, wherever else it appears too: redacting it
     # would break replay.
-    hashed_values = {s.value for s in found if s.hashed}
-    replaceable = [s for s in found if s.value not in hashed_values]
+    hashed_values = {value for s in found if s.hashed for value in s.values}
+    replaceable = [s for s in found if not hashed_values.issuperset(s.values)]
     actions = [
         Redaction(
             display,
             "re-record"
-            if secret.value in hashed_values
+            if hashed_values.issuperset(secret.values)
             else ("redacted" if write else "would redact"),
             secret,
         )
@@ -84,26 +83,41 @@ def redact_file(
     ]
     if not (write and replaceable):
         return actions
+    # The writers replace key by key.
+    keys = [key for s in replaceable for key in s.each(salt) if key.value not in hashed_values]
     failure: tuple[str, set[str]] | None
     try:
-        content = recorder.redacted(fixture, replaceable)
-        failure = _left(fixture, content, replaceable, salt, allowlist)
+        content = recorder.redacted(fixture, keys)
+        failure = _left(fixture, content, keys, salt, allowlist)
     except store.LoadError as error:
-        failure = (error.message, {s.value for s in replaceable})
+        failure = (error.message, {s.value for s in keys})
     if failure is None:
         try:
             store.write(path, content, expected=fixture.raw, root=root)
         except store.WriteError as error:
-            failure = (str(error), {s.value for s in replaceable})
+            failure = (str(error), {s.value for s in keys})
     if failure is None:
         return actions
     detail, left = failure
     return [
         Redaction(display, "failed", action.secret, detail)
-        if action.action == "redacted" and action.secret and action.secret.value in left
+        if action.action == "redacted"
+        and action.secret
+        and not left.isdisjoint(action.secret.values)
         else action
         for action in actions
     ]
+
+
+def _not_allowed(
+    found: Sequence[secrets.Secret], allowlist: frozenset[str], salt: str | None
+) -> list[secrets.Secret]:
+    """The secrets less those whose fingerprints the project accepts."""
+    if not allowlist:
+        return list(found)
+    if salt:
+        found = [secrets.less_allowed(s, allowlist, salt) if s.others else s for s in found]
+    return [s for s in found if s.fingerprint not in allowlist]
 
 
 def _left(
@@ -119,9 +133,10 @@ def _left(
     # Bounded as the original was: a gzipped cassette may expand as much as it did.
     again = recorder.load(fixture.path, content, max(len(content) + 1, 2**31), exact=True)
     left = {
-        secret.value
-        for secret in recorder.secrets(again, salt)
-        if secret.fingerprint not in allowlist and not secret.hashed
+        value
+        for secret in _not_allowed(recorder.secrets(again, salt), allowlist, salt)
+        if not secret.hashed
+        for value in secret.values
     }
     still = {s.value for s in replaced} & left
     if still:

@@ -23,10 +23,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 import hmac
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -84,7 +85,7 @@ QUICK = PatternSet(
 )
 _HIDES_AT = frozenset(range(len(RULES), len(RULES) + len(_HIDES)))
 FIELD_AT = len(RULES) + len(_HIDES)
-_STRING = re.compile(rb'"((?:[^"\\]|\\.){0,16384})"')
+_STRING = re.compile(rb'"((?:[^"\\]|\\.){0,16384}+)"')
 _SHAPED = re.compile(r"[A-Za-z0-9+/=_.~:-]{16,}")
 _AUTH_SCHEME = re.compile(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
 _AWS_SECRET = re.compile(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -97,6 +98,32 @@ PLACEHOLDER = re.compile(
     r".*(?:filtered|redacted).*|(?-i:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|.*XXX))$",
     re.IGNORECASE,
 )
+# The same less its scans for a word anywhere (``.*``): what a value holding none of those
+# words is asked, at a tenth of the cost (a file can hold a hundred thousand keys).
+_PLAIN_PLACEHOLDER = re.compile(
+    r"(?:(?:bearer|basic|token)\s+)?(?:<redacted:[a-z0-9-]+>|\*+|x+|\.\.\.|none|null|fake|"
+    r"test|dummy|placeholder|your[-_ ]?api[-_ ]?key|changeme|redacted|\$\{[A-Z_]+\}|"
+    r"(?-i:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+))",
+    re.IGNORECASE,
+)
+
+
+# What a plain placeholder starts with (lowered), and the mark of a variable's name.
+_PLAIN_FIRST = frozenset("<*x.nftdpycrb$")
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a value is already redacted or plainly a placeholder: ``PLACEHOLDER``'s
+    answer, asked only of values that can match it."""
+    lowered = value.lower()
+    if "xxx" in lowered or "filtered" in lowered or "redacted" in lowered:
+        return PLACEHOLDER.match(value) is not None
+    if not value or (lowered[0] not in _PLAIN_FIRST and "_" not in value):
+        return False
+    # fullmatch, as PLACEHOLDER's ``$``, also allows one newline at the end.
+    return _PLAIN_PLACEHOLDER.fullmatch(value.removesuffix("\n")) is not None
+
+
 # The fields whose text a stream spreads over its chunks.
 _TEXT_FIELDS = frozenset(
     {
@@ -132,19 +159,36 @@ class Secret:
     """Whether it is part of the request hash: redacting it would break replay."""
     pieces: tuple[str, ...] = ()
     """For a key split across a stream's chunks: the parts each chunk holds."""
+    others: tuple[str, ...] = ()
+    """More keys of this kind at this place: one finding stands for them all, so that a
+    file holding thousands costs output, memory and time per place, not per key."""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """Every key this finding stands for, ``value`` first."""
+        return (self.value, *self.others)
 
     @property
     def masked(self) -> str:
         return mask(self.kind, self.value)
 
+    def each(self, salt: str | None) -> Iterator[Secret]:
+        """One ``Secret`` per key this one stands for (``salt``: for their fingerprints)."""
+        yield replace(self, others=()) if self.others else self
+        for value in self.others:
+            print_ = fingerprint(value, salt) if salt else None
+            yield replace(self, value=value, fingerprint=print_, others=())
+
     def message(self) -> str:
+        many = len(self.others) > 0
         advice = (
-            "; it is part of the request hash: rotate the key, then re-record"
+            f"; it is part of the request hash: rotate the key{'s' if many else ''}, then re-record"
             if self.hashed
-            else "; rotate it, then: recctl redact --write"
+            else f"; rotate {'them' if many else 'it'}, then: recctl redact --write"
         )
         split = f", split across {len(self.pieces)} chunks" if self.pieces else ""
-        return f"{self.kind} in the {self.where}{split} ({self.shown()}){advice}"
+        count = f", {len(self.others) + 1} of them here" if many else ""
+        return f"{self.kind} in the {self.where}{split}{count} ({self.shown()}){advice}"
 
     def shown(self) -> str:
         """The masked secret, with its fingerprint when the project has a salt."""
@@ -161,18 +205,57 @@ def placeholder(kind: str) -> str:
 def replacer(found: Sequence[Secret]) -> Callable[[str], str]:
     """What a text becomes with each secret (as it is, or percent-encoded) replaced by its
     placeholder, longest first: a key never cuts a longer one in two."""
-    ordered = sorted(found, key=lambda secret: -len(secret.value))
+    pairs: dict[str, str] = {}
+    for secret in found:
+        for value in secret.values:
+            pairs.setdefault(value, placeholder(secret.kind))
+            pairs.setdefault(quote(value, safe=""), placeholder(secret.kind))
+    return substitution(pairs)
 
-    def change(text: str) -> str:
-        for secret in ordered:
-            if secret.value in text:
-                text = text.replace(secret.value, placeholder(secret.kind))
-            encoded = quote(secret.value, safe="")
-            if encoded != secret.value and encoded in text:
-                text = text.replace(encoded, placeholder(secret.kind))
+
+# Above this many texts to replace, one trie regex beats a search per text; above the second,
+# the texts that are whole keys of a rule are found by the rules' own patterns and looked up
+# (a trie of a hundred thousand keys costs seconds to compile).
+_TRIE_AFTER = 16
+_LOOKUP_AFTER = 1000
+_ANY_RULE: list[re.Pattern[str]] = []
+
+
+def _any_rule() -> re.Pattern[str]:
+    if not _ANY_RULE:
+        _ANY_RULE.append(re.compile("|".join(f"(?:{rule.pattern.decode()})" for rule in RULES)))
+    return _ANY_RULE[0]
+
+
+def substitution(pairs: Mapping[str, str]) -> Callable[[str], str]:
+    """A function that replaces every key of ``pairs`` in a text by its value, a longer key
+    before any it contains; its cost grows with the text, not with the number of keys."""
+    if len(pairs) <= _TRIE_AFTER:
+        ordered = sorted(pairs.items(), key=lambda item: -len(item[0]))
+
+        def in_turn(text: str) -> str:
+            for old, new in ordered:
+                if old in text:
+                    text = text.replace(old, new)
+            return text
+
+        return in_turn
+    shaped: dict[str, str] = {}
+    if len(pairs) > _LOOKUP_AFTER:
+        whole = _any_rule().fullmatch
+        shaped = {old: new for old, new in pairs.items() if whole(old)}
+    rest = {old: new for old, new in pairs.items() if old not in shaped}
+    trie = re.compile(_trie_pattern(rest)) if rest else None
+    rule = _any_rule() if shaped else None
+
+    def at_once(text: str) -> str:
+        if trie is not None:
+            text = trie.sub(lambda match: rest[match.group()], text)
+        if rule is not None:
+            text = rule.sub(lambda match: shaped.get(match.group(), match.group()), text)
         return text
 
-    return change
+    return at_once
 
 
 def fingerprint(value: str, salt: str) -> str:
@@ -181,6 +264,13 @@ def fingerprint(value: str, salt: str) -> str:
     key = salt.encode("utf-8", "surrogatepass")
     text = value.encode("utf-8", "surrogatepass")
     return hmac.new(key, text, hashlib.sha256).hexdigest()[:16]
+
+
+def values_digest(values: Sequence[str]) -> str:
+    """``value_digest`` of the keys one finding stands for: of the key itself for one."""
+    if len(values) == 1:
+        return value_digest(values[0])
+    return value_digest("\n".join(sorted(values)))
 
 
 def value_digest(value: str) -> str:
@@ -193,14 +283,6 @@ def mask(kind: str, value: str) -> str:
     """What output shows instead of a secret: its kind, and the end of a long one."""
     tail = f" …{value[-4:]}" if len(value) >= 24 else ""
     return f"‹{kind}{tail}›"
-
-
-def _boundary(raw: bytes, start: int, end: int, fixed: bool) -> bool:
-    # An escape such as \n just before the key is a boundary too.
-    escaped = start >= 2 and raw[start - 2] == 0x5C and raw[start - 1] in b"ntr"
-    if start > 0 and raw[start - 1] in _WORD and not escaped:
-        return False
-    return not (fixed and end < len(raw) and raw[end] in _WORD)
 
 
 def _backslashes_before(raw: bytes, position: int) -> int:
@@ -245,7 +327,7 @@ def _json_text(escaped: bytes) -> str:
 # recctl.recorders.vcr_secrets.
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     kind: str
     value: str
@@ -254,32 +336,57 @@ class Found:
     pieces: tuple[str, ...] = ()
 
 
+def _overlaps(named: tuple[list[int], list[int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of the sorted, disjoint spans ``named``."""
+    starts, ends = named
+    at = bisect.bisect_left(starts, start)
+    return (at > 0 and ends[at - 1] > start) or (at < len(starts) and starts[at] < end)
+
+
 def shaped_keys(view: bytes, present: set[int] | None = None) -> Iterator[Found]:
     """Keys with a shape, anywhere in the (unhidden) bytes; ``present``: the rules whose
     prefixes the quick pass found."""
     if present is None:
         present = _PREFILTER.present(view)
-    # Spans already named, sorted by start; an earlier rule's match wins a place (sk-ant-
-    # before sk-). Matches of one rule never overlap, so a look at the neighbours suffices.
-    starts: list[int] = []
-    ends: list[int] = []
-    for index in sorted(present):
-        fixed = RULES[index].kind == "aws-access-key-id"
+    # An earlier rule's match wins a place (sk-ant- before sk-). Each rule's matches are
+    # sorted and disjoint: a later rule's match is looked up in each earlier rule's spans
+    # (one sorted list of them all would cost a shift per insertion: quadratic).
+    named: list[tuple[list[int], list[int]]] = []
+    order = sorted(present)
+    for index in order:
+        kind = RULES[index].kind
+        # The spans are kept for the rules still to come, if any.
+        keep = index != order[-1]
+        bearer = kind == "bearer-token"
+        fixed = kind == "aws-access-key-id"
+        starts: list[int] = []
+        ends: list[int] = []
+        size = len(view)
         for match in _COMPILED[index].finditer(view):
             start, end = match.span()
-            if not _boundary(view, start, end, fixed):
+            # On a token boundary: no word character before (an escape such as \n is a
+            # boundary too), and for a fixed-length kind none after. Inline: a file can
+            # hold a hundred thousand keys.
+            if (
+                start > 0
+                and view[start - 1] in _WORD
+                and not (start >= 2 and view[start - 2] == 0x5C and view[start - 1] in b"ntr")
+            ) or (fixed and end < size and view[end] in _WORD):
                 continue
-            at = bisect.bisect_left(starts, start)
-            if (at > 0 and ends[at - 1] > start) or (at < len(starts) and starts[at] < end):
+            if named and any(_overlaps(spans, start, end) for spans in named):
                 continue  # a longer-prefixed rule (sk-ant-) already named this place
-            value = _json_text(match.group())
-            if RULES[index].kind == "bearer-token":
+            text = match.group()
+            value = _json_text(text) if b"\\" in text else text.decode("utf-8", "replace")
+            if bearer:
                 value = value.removeprefix("Bearer ")
                 if not (re.search(r"[0-9]", value) and re.search(r"[A-Za-z]", value)):
                     continue
-            starts.insert(at, start)
-            ends.insert(at, end)
-            yield Found(RULES[index].kind, value, start)
+            if keep:
+                starts.append(start)
+                ends.append(end)
+            yield Found(kind, value, start)
+        if starts:
+            named.append((starts, ends))
 
 
 def name_says_credential(name: str) -> bool:
@@ -535,8 +642,19 @@ def scan(
     allowlist: frozenset[str] = frozenset(),
     salt: str | None = None,
 ) -> list[Secret]:
-    """Every secret in one recording, once per place, minus the allowlisted fingerprints
-    (which need the project's ``salt``)."""
+    """Every secret in one recording, each key once per kind of place, minus the
+    allowlisted fingerprints (which need the project's ``salt``)."""
+    return [key for secret in scan_places(raw, data, allowlist, salt) for key in secret.each(salt)]
+
+
+def scan_places(
+    raw: bytes,
+    data: Any,
+    allowlist: frozenset[str] = frozenset(),
+    salt: str | None = None,
+) -> list[Secret]:
+    """The secrets of one recording as findings: the keys of one kind at one place are one
+    ``Secret`` (``values``), so that a file of a hundred thousand keys costs per place."""
     view, found = keys_in(raw)
     request = data.get("request") if isinstance(data, Mapping) else None
     if isinstance(request, Mapping) and isinstance(request.get("url"), str):
@@ -552,37 +670,115 @@ def scan(
         found = [
             item for item in found if item.pieces or not any(item.value in value for value in whole)
         ]
-    places = places_of(view, [item.offset for item in found if item.offset is not None])
     pointed = {item.pointer for item in found if item.pointer}
     lines_of = locate(view, pointed) if pointed else {}
-    secrets: dict[tuple[str, str], Secret] = {}
-    for item in found:
-        if PLACEHOLDER.match(item.value) or "<redacted:" in item.value:
-            continue
-        line: int | None
-        if item.offset is not None:
-            pointer, line = places[item.offset]
-        else:
-            pointer = item.pointer or ""
-            line = lines_of.get(pointer, (None, None))[0]
-        where = _where(pointer)
-        key = (item.value, where)
-        if key in secrets:
-            continue
-        print_ = fingerprint(item.value, salt) if salt else None
-        if print_ is not None and print_ in allowlist:
-            continue
-        secrets[key] = Secret(
+    gathered = Gathered(salt, allowlist)
+    where_of: dict[str, str] = {}
+    places = _places(view, found, lines_of)
+    found.reverse()  # taken from the end, so that each item is freed once gathered
+    while found:
+        item = found.pop()
+        pointer, line = next(places)
+        where = where_of.get(pointer)
+        if where is None:
+            where = where_of[pointer] = _where(pointer)
+        gathered.add(
             item.kind,
             where,
             pointer,
             item.value,
-            print_,
             line,
             _hashed(where, item.value, request),
             item.pieces,
         )
-    return list(secrets.values())
+    return gathered.secrets()
+
+
+def _places(
+    view: bytes, found: list[Found], lines_of: Mapping[str, tuple[int, int]]
+) -> Iterator[tuple[str, int | None]]:
+    """(pointer, line) of each item found, in turn: from its offset in ``view``, else from
+    the pointer it names. Worked out in one pass over the view, in the order of offsets;
+    what it needs is taken now, so that the items may be freed as they are gathered."""
+    offsets = [item.offset for item in found]
+    named = iter([item.pointer or "" for item in found if item.offset is None])
+    known = [offset for offset in offsets if offset is not None]
+    ascending = all(a <= b for a, b in itertools.pairwise(known))
+    wanted = known if ascending else sorted(set(known))
+    in_order = places_of(view, wanted)
+    at = {} if ascending else dict(zip(wanted, in_order, strict=True))
+    del known, wanted
+
+    def each() -> Iterator[tuple[str, int | None]]:
+        for offset in offsets:
+            if offset is None:
+                pointer = next(named)
+                yield pointer, lines_of.get(pointer, (None, None))[0]
+            elif ascending:
+                yield next(in_order)
+            else:
+                yield at[offset]
+
+    return each()
+
+
+def less_allowed(secret: Secret, allowlist: frozenset[str], salt: str) -> Secret:
+    """A gathered secret less the keys whose fingerprints the project accepts (the first
+    left stands for the others; all accepted: the first's print, which is accepted)."""
+    left = [value for value in secret.values if fingerprint(value, salt) not in allowlist]
+    if not left:
+        return secret if len(secret.values) == 1 else replace(secret, others=())
+    if left[0] == secret.value and len(left) == len(secret.values):
+        return secret
+    first = fingerprint(left[0], salt)
+    return replace(secret, value=left[0], fingerprint=first, others=tuple(left[1:]))
+
+
+class Gathered:
+    """Secrets as a scan finds them, made findings: placeholders dropped, a key counted once
+    per kind of place (``where``), and the keys of one kind at one place (pointer) gathered
+    into one ``Secret`` (a split key stays on its own: its pieces are its own)."""
+
+    def __init__(self, salt: str | None, allowlist: frozenset[str] = frozenset()) -> None:
+        self.salt = salt
+        self.allowlist = allowlist
+        self._seen: dict[str, set[str]] = {}
+        self._firsts: dict[tuple[Any, ...], Secret] = {}
+        self._others: dict[tuple[Any, ...], list[str]] = {}
+
+    def add(
+        self,
+        kind: str,
+        where: str,
+        pointer: str,
+        value: str,
+        line: int | None,
+        hashed: bool,
+        pieces: tuple[str, ...] = (),
+    ) -> None:
+        if "<redacted:" in value or is_placeholder(value):
+            return
+        seen = self._seen.get(where)
+        if seen is None:
+            seen = self._seen[where] = set()
+        elif value in seen:
+            return
+        seen.add(value)
+        print_ = fingerprint(value, self.salt) if self.salt else None
+        if print_ is not None and print_ in self.allowlist:
+            return
+        place = (kind, where, pointer, hashed, pieces or None)
+        if pieces or place not in self._firsts:
+            key = (*place, len(self._firsts)) if pieces else place
+            self._firsts[key] = Secret(kind, where, pointer, value, print_, line, hashed, pieces)
+        else:
+            self._others.setdefault(place, []).append(value)
+
+    def secrets(self) -> list[Secret]:
+        return [
+            replace(first, others=tuple(self._others[key])) if key in self._others else first
+            for key, first in self._firsts.items()
+        ]
 
 
 # --- masking ---------------------------------------------------------------------------------
@@ -616,19 +812,14 @@ def _trie_pattern(words: Iterable[str]) -> str:
     return build(trie)
 
 
-# Above this many texts to mask, one trie regex beats a search per text.
-_TRIE_AFTER = 16
-
-
 @dataclass(frozen=True)
 class Masker:
     """Replaces every secret a scan found, and every long piece of a split one, in text that
     is about to be shown."""
 
     secrets: tuple[Secret, ...] = ()
-    _texts: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
     _shown: dict[str, str] = field(default_factory=dict, repr=False)
+    _change: Callable[[str], str] = field(default=str, repr=False)
 
     @classmethod
     def of(cls, secrets: Iterable[Secret]) -> Masker:
@@ -636,34 +827,28 @@ class Masker:
         texts: dict[str, str] = {}
         for secret in found:
             shown = secret.masked
-            # As shown, percent-encoded in a url, JSON-escaped in a canonical form or raw view.
-            escaped = _json_escaped(secret.value).decode()
-            forms = (secret.value, quote(secret.value, safe=""), escaped)
-            for text in (*forms, *secret.pieces):
-                if len(text) >= MIN_PIECE or text == secret.value:
+            for value in secret.values:
+                # As shown, percent-encoded in a url, JSON-escaped in a canonical form or raw.
+                escaped = _json_escaped(value).decode()
+                for text in (value, quote(value, safe=""), escaped):
+                    if len(text) >= MIN_PIECE or text == value:
+                        texts.setdefault(text, shown)
+            for text in secret.pieces:
+                if len(text) >= MIN_PIECE:
                     texts.setdefault(text, shown)
-        # Longest first: a piece must not cut a whole key in two.
-        ordered = tuple(sorted(texts.items(), key=lambda item: -len(item[0])))
-        pattern = re.compile(_trie_pattern(texts)) if len(texts) > _TRIE_AFTER else None
-        return cls(found, ordered, pattern, texts)
+        return cls(found, texts, substitution(texts))
 
     def __bool__(self) -> bool:
-        return bool(self._texts)
+        return bool(self._shown)
 
     def text(self, value: str) -> str:
-        if self._pattern is not None:
-            shown = self._shown
-            return self._pattern.sub(lambda match: shown[match.group()], value)
-        for secret, masked in self._texts:
-            if secret in value:
-                value = value.replace(secret, masked)
-        return value
+        return self._change(value)
 
     def data(self, value: Any) -> Any:
         """A copy of a parsed document with every string and key masked (iteratively: no
         depth exhausts it); a key split across a stream's chunks is cut where its pieces
         stand, so that no reassembly of the copy puts it back together."""
-        if not self._texts:
+        if not self._shown:
             return value
         response = value.get("response") if isinstance(value, dict) else None
         body = response.get("body") if isinstance(response, dict) else None
@@ -681,15 +866,12 @@ class Masker:
     def raw(self, raw: bytes) -> bytes:
         """A file's bytes with every secret masked in its JSON-escaped form."""
         view = unhide(raw)
-        escaped = {_json_escaped(secret): _json_escaped(shown) for secret, shown in self._texts}
-        if self._pattern is not None:
-            pattern = re.compile(
-                _trie_pattern(item.decode("utf-8", "replace") for item in escaped).encode()
-            )
-            return pattern.sub(lambda match: escaped[match.group()], view)
-        for secret, masked in escaped.items():
-            view = view.replace(secret, masked)
-        return view
+        escaped = {
+            _json_escaped(secret).decode(): _json_escaped(shown).decode()
+            for secret, shown in self._shown.items()
+        }
+        text = view.decode("utf-8", "surrogateescape")
+        return substitution(escaped)(text).encode("utf-8", "surrogateescape")
 
 
 def map_strings(value: Any, change: Any) -> Any:

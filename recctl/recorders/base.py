@@ -104,7 +104,8 @@ class Recorder(ABC):
 
     @abstractmethod
     def secrets(self, fixture: Fixture, salt: str | None) -> list[Secret]:
-        """Every secret in the file (none allowlisted: the caller filters)."""
+        """Every secret in the file, the keys of one kind at one place as one (none
+        allowlisted: the caller filters)."""
 
     @abstractmethod
     def redacted(self, fixture: Fixture, found: Sequence[Secret]) -> bytes:

@@ -48,7 +48,7 @@ class LlamaStack(Recorder):
     def secrets(self, fixture: Fixture, salt: str | None) -> list[Secret]:
         from recctl import secrets
 
-        return secrets.scan(fixture.raw, fixture.data, frozenset(), salt)
+        return secrets.scan_places(fixture.raw, fixture.data, frozenset(), salt)
 
     def redacted(self, fixture: Fixture, found: Sequence[Secret]) -> bytes:
         from recctl.hashing import SCHEMES

@@ -194,17 +194,8 @@ def _secrets(hits: list[_Hit], fixture: Fixture, salt: str | None) -> list[secre
         hits = [hit for hit in hits if hit.pieces or not any(hit.value in v for v in whole)]
     missing = {hit.pointer for hit in hits if hit.line is None}
     lines = fixture.recorder.positions(fixture, missing) if missing else {}
-    found: dict[tuple[str, str], secrets.Secret] = {}
+    gathered = secrets.Gathered(salt)
     for hit in hits:
-        if secrets.PLACEHOLDER.match(hit.value) or "<redacted:" in hit.value:
-            continue
-        where = _where(hit.pointer)
-        key = (hit.value, where)
-        if key in found:
-            continue
         line = hit.line if hit.line is not None else lines.get(hit.pointer, (None, None))[0]
-        print_ = secrets.fingerprint(hit.value, salt) if salt else None
-        found[key] = secrets.Secret(
-            hit.kind, where, hit.pointer, hit.value, print_, line, False, hit.pieces
-        )
-    return list(found.values())
+        gathered.add(hit.kind, _where(hit.pointer), hit.pointer, hit.value, line, False, hit.pieces)
+    return gathered.secrets()

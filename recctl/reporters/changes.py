@@ -116,11 +116,12 @@ def render_redact_text(actions: Sequence[Redaction], out: TextIO) -> None:
         advice = ": rotate the key and re-record" if action.action == "re-record" else ""
         line = f":{secret.line}" if secret.line else ""
         failure = f": {action.detail}" if action.detail else ""
+        count = f", {len(secret.values)} of them here" if secret.others else ""
         lines.write(
             f"{action.action}: ",
             display(action.path),
             line,
-            f" {secret.kind} in the {secret.where} ({secret.shown()}){advice}{failure}",
+            f" {secret.kind} in the {secret.where}{count} ({secret.shown()}){advice}{failure}",
         )
     lines.write(f"{plural(found, 'secret')} found")
 

@@ -27,6 +27,7 @@ def finding_record(finding: Finding, display: Display) -> dict[str, object]:
         "pointer": finding.pointer,
         "check": finding.check,
         "message": finding.message,
+        "count": finding.count,
     }
 
 
@@ -195,6 +196,7 @@ def render_sarif(report: CheckReport, out: TextIO) -> None:
                 "ruleId": finding.check,
                 "level": "error",
                 "message": {"text": finding.message},
+                "properties": {"count": finding.count},
                 "locations": [
                     {
                         "physicalLocation": {

@@ -1,0 +1,108 @@
+"""Keys of one kind at one place are one finding with a count, in every format and command:
+a file of thousands of key-shaped tokens costs per place, not per key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recctl import secrets
+from tests import plant, recorder
+from tests.conftest import recctl
+
+COUNT = 5_000
+
+
+def _tokens(count: int) -> list[str]:
+    return [f"AKIA{index:016d}" for index in range(count)]
+
+
+def _project(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    """A project whose one recording answers with ``COUNT`` access key ids in one message,
+    and whose header holds one more key: two places, two findings."""
+    top = tmp_path / "project"
+    (top / "recordings").mkdir(parents=True)
+    (top / "pyproject.toml").write_text("")
+    data = plant.base()
+    tokens = _tokens(COUNT)
+    data["request"]["headers"]["X-Api-Key"] = plant.KINDS["openai-key"]
+    for chunk in data["response"]["body"]:
+        for choice in chunk["__data__"]["choices"]:
+            if choice["delta"].get("content"):
+                choice["delta"]["content"] = " ".join(tokens)
+                break
+        else:
+            continue
+        break
+    name, text = recorder.record(data, "4")
+    path = top / "recordings" / name
+    path.write_text(text)
+    return top, path, tokens
+
+
+def test_one_finding_per_kind_and_place_in_every_format(tmp_path: Path) -> None:
+    _, path, tokens = _project(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = str(path.relative_to(tmp_path).parent)
+
+    text = recctl("check", "--select", "secret", "--no-cache", f"../{target}", cwd=elsewhere)
+    assert text.returncode == 1, text.stderr
+    lines = [line for line in text.stdout.splitlines() if "[secret]" in line]
+    assert len(lines) == 2, text.stdout
+    [many] = [line for line in lines if "aws-access-key-id" in line]
+    assert f"{COUNT} of them here" in many and "rotate them" in many
+
+    as_json = recctl("check", "-f", "json", "--select", "secret", f"../{target}", cwd=elsewhere)
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert sorted(record["count"] for record in records) == [1, COUNT]
+
+    sarif = recctl("check", "-f", "sarif", "--select", "secret", f"../{target}", cwd=elsewhere)
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    assert sorted(result["properties"]["count"] for result in results) == [1, COUNT]
+
+    for output in (text.stdout, as_json.stdout, sarif.stdout):
+        assert not any(token in output for token in tokens[:50] + tokens[-50:])
+
+    dry = recctl("redact", f"../{target}", cwd=elsewhere)
+    assert dry.returncode == 1, dry.stderr
+    assert dry.stdout.count("would redact") == 2, dry.stdout
+    assert f"{COUNT} of them here" in dry.stdout
+
+    written = recctl("redact", "--write", f"../{target}", cwd=elsewhere)
+    assert written.returncode == 0, written.stdout + written.stderr
+    after = path.read_text()
+    assert not any(token in after for token in tokens)
+    assert after.count("<redacted:aws-access-key-id>") == COUNT
+    again = recctl("check", "--select", "secret", "--no-cache", f"../{target}", cwd=elsewhere)
+    assert again.returncode == 0, again.stdout
+
+
+def test_a_gathered_finding_is_new_when_any_of_its_keys_changes(tmp_path: Path) -> None:
+    """The baseline accepts the place's keys as they are; one key more is a new finding."""
+    top, path, tokens = _project(tmp_path)
+    written = recctl("check", "--write-baseline", cwd=top)
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert recctl("check", "--no-cache", cwd=top).returncode == 0
+    path.write_text(path.read_text().replace(tokens[7], "AKIA9999999999999999"))
+    changed = recctl("check", "--no-cache", cwd=top)
+    assert changed.returncode == 1, changed.stdout
+    assert "aws-access-key-id" in changed.stdout
+
+
+def test_the_library_scan_still_names_every_key(tmp_path: Path) -> None:
+    _, path, tokens = _project(tmp_path)
+    raw = path.read_bytes()
+    keys = secrets.scan(raw, json.loads(raw))
+    assert {key.value for key in keys} >= set(tokens)
+    [place] = [s for s in secrets.scan_places(raw, json.loads(raw)) if s.others]
+    assert place.values == tuple(tokens)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="AXxBbTt_-1 \n.*{}$<>:redacfilNnoPpsk", max_size=16))
+def test_the_quick_placeholder_test_agrees_with_the_rule(value: str) -> None:
+    assert secrets.is_placeholder(value) == (secrets.PLACEHOLDER.match(value) is not None)
