@@ -30,7 +30,9 @@ LITERALS = [
 
 def engines() -> dict[str, Callable[[bytes], object]]:
     found: dict[str, Callable[[bytes], object]] = {
-        "re, one pass per pattern": lambda raw: [list(p.finditer(raw)) for p in secrets._COMPILED],
+        "re, one pass per pattern": lambda raw: [
+            list(rule().finditer(raw)) for rule in secrets._COMPILED
+        ],
     }
     try:
         import hyperscan  # noqa: F401
@@ -42,7 +44,7 @@ def engines() -> dict[str, Callable[[bytes], object]]:
     try:
         import re2
 
-        merged = re2.compile(b"|".join(b"(?:" + p.pattern + b")" for p in secrets._COMPILED))
+        merged = re2.compile(b"|".join(b"(?:" + p().pattern + b")" for p in secrets._COMPILED))
         found["re2, patterns merged"] = lambda raw: list(merged.finditer(raw))
     except ImportError:
         pass

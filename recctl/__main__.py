@@ -2,6 +2,6 @@
 
 import sys
 
-from recctl.cli import main
+from recctl.entry import main
 
 sys.exit(main())

@@ -9,9 +9,10 @@ has no wheel, ``re`` answers the same question pattern by pattern.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, AnyStr
 
 # About what the ``re`` passes over this much cost, compared with hyperscan's set-up.
 COMPILE_AFTER = 256 * 1024
@@ -30,7 +31,7 @@ class PatternSet:
         once)."""
         self.patterns = tuple(patterns)
         self.compile_after = compile_after
-        self._compiled = tuple(re.compile(pattern) for pattern in self.patterns)
+        self._compiled: tuple[re.Pattern[bytes], ...] = ()
         self._database: Any = None
         self._scanned = 0
         self._tried = False
@@ -68,4 +69,12 @@ class PatternSet:
 
     def present_by_re(self, data: bytes) -> set[int]:
         """The same answer from ``re``, one pass per pattern."""
+        if not self._compiled:
+            self._compiled = tuple(re.compile(pattern) for pattern in self.patterns)
         return {index for index, pattern in enumerate(self._compiled) if pattern.search(data)}
+
+
+def lazy_pattern(pattern: AnyStr, flags: int = 0) -> Callable[[], re.Pattern[AnyStr]]:
+    """A regex compiled when first used: a command that never asks it pays nothing for it
+    (compiling costs start-up, which every pre-commit run pays)."""
+    return functools.cache(lambda: re.compile(pattern, flags))

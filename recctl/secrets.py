@@ -32,19 +32,19 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
 from recctl.locate import locate, places_of
-from recctl.scan import PatternSet
+from recctl.scan import PatternSet, lazy_pattern
 from recctl.secret_rules import PUBLIC_KEY, RULES
 from recctl.urls import split_url
 from recctl.walk import mapped
 
-_COMPILED = tuple(re.compile(rule.pattern) for rule in RULES)
+_COMPILED = tuple(lazy_pattern(rule.pattern) for rule in RULES)
 # The quick scan asks, for every rule at once, whether its leading literal occurs at all.
 _PREFILTER = PatternSet([rule.prefix for rule in RULES])
 
 _WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 # JSON escapes of printable ASCII that the recorder never writes: one hides a key's literal
 # from a byte scan. Only characters that cannot change the document's structure are undone.
-_HIDING_ESCAPE = re.compile(rb"\\u00([2-7][0-9a-fA-F])|\\/")
+_HIDING_ESCAPE = lazy_pattern(rb"\\u00([2-7][0-9a-fA-F])|\\/")
 _UNSAFE = frozenset(b'"\\')
 
 # Field names that say a credential: the name's last word is one of these.
@@ -69,13 +69,13 @@ _CREDENTIAL_WORDS = frozenset(
 _NOT_CREDENTIAL_WORDS = frozenset(
     {"page", "next", "continuation", "cursor", "max", "stop", "cache"}
 )
-_NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_NAME_WORDS = lazy_pattern(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 # The end of a key that holds a credential word, followed by a string value: found by the
 # word (the engine skips to its first letters), then the name is read back to its quote.
 _CREDENTIAL_NAME_END_PATTERN = (
     rb'(?:key|token|secret|pass|pwd|auth|credential|cookie)[^"\\]{0,40}("\s*:\s*)"'
 )
-_CREDENTIAL_NAME_END = re.compile(_CREDENTIAL_NAME_END_PATTERN)
+_CREDENTIAL_NAME_END = lazy_pattern(_CREDENTIAL_NAME_END_PATTERN)
 # One quick pass over each file answers three questions at once: which rules' prefixes occur
 # (the first len(RULES) patterns), whether an escape hides something (the next two), and
 # whether a credential-named field holds a string (the last, case-blind).
@@ -85,10 +85,10 @@ QUICK = PatternSet(
 )
 _HIDES_AT = frozenset(range(len(RULES), len(RULES) + len(_HIDES)))
 FIELD_AT = len(RULES) + len(_HIDES)
-_STRING = re.compile(rb'"((?:[^"\\]|\\.){0,16384}+)"')
-_SHAPED = re.compile(r"[A-Za-z0-9+/=_.~:-]{16,}")
-_AUTH_SCHEME = re.compile(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
-_AWS_SECRET = re.compile(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_STRING = lazy_pattern(rb'"((?:[^"\\]|\\.){0,16384}+)"')
+_SHAPED = lazy_pattern(r"[A-Za-z0-9+/=_.~:-]{16,}")
+_AUTH_SCHEME = lazy_pattern(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
+_AWS_SECRET = lazy_pattern(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 # Values that are already redacted or plainly placeholders are not secrets.
 # Also what cassette filters leave: FILTERED, <REDACTED>, an environment variable's name
 # (``Bearer OPENAI_API_KEY``), ``X-AMZ-SECURITY-TOKEN-XXX``.
@@ -100,7 +100,7 @@ PLACEHOLDER = re.compile(
 )
 # The same less its scans for a word anywhere (``.*``): what a value holding none of those
 # words is asked, at a tenth of the cost (a file can hold a hundred thousand keys).
-_PLAIN_PLACEHOLDER = re.compile(
+_PLAIN_PLACEHOLDER = lazy_pattern(
     r"(?:(?:bearer|basic|token)\s+)?(?:<redacted:[a-z0-9-]+>|\*+|x+|\.\.\.|none|null|fake|"
     r"test|dummy|placeholder|your[-_ ]?api[-_ ]?key|changeme|redacted|\$\{[A-Z_]+\}|"
     r"(?-i:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+))",
@@ -121,7 +121,7 @@ def is_placeholder(value: str) -> bool:
     if not value or (lowered[0] not in _PLAIN_FIRST and "_" not in value):
         return False
     # fullmatch, as PLACEHOLDER's ``$``, also allows one newline at the end.
-    return _PLAIN_PLACEHOLDER.fullmatch(value.removesuffix("\n")) is not None
+    return _PLAIN_PLACEHOLDER().fullmatch(value.removesuffix("\n")) is not None
 
 
 # The fields whose text a stream spreads over its chunks.
@@ -308,7 +308,7 @@ def unhide(raw: bytes, hides: bool | None = None) -> bytes:
         char = int(match.group(1), 16)
         return match.group() if char in _UNSAFE else bytes([char])
 
-    return _HIDING_ESCAPE.sub(undo, raw)
+    return _HIDING_ESCAPE().sub(undo, raw)
 
 
 def _json_text(escaped: bytes) -> str:
@@ -362,7 +362,7 @@ def shaped_keys(view: bytes, present: set[int] | None = None) -> Iterator[Found]
         starts: list[int] = []
         ends: list[int] = []
         size = len(view)
-        for match in _COMPILED[index].finditer(view):
+        for match in _COMPILED[index]().finditer(view):
             start, end = match.span()
             # On a token boundary: no word character before (an escape such as \n is a
             # boundary too), and for a fixed-length kind none after. Inline: a file can
@@ -393,7 +393,7 @@ def name_says_credential(name: str) -> bool:
     """Whether a header, parameter or field name says its value is a credential."""
     if "<redacted:" in name:
         return False  # a key that was itself a secret, already redacted
-    words = [word.lower() for word in _NAME_WORDS.findall(name)]
+    words = [word.lower() for word in _NAME_WORDS().findall(name)]
     if not words or words[-1] not in _CREDENTIAL_WORDS:
         return False
     return not (set(words) & _NOT_CREDENTIAL_WORDS)
@@ -404,7 +404,7 @@ def _shaped(value: str, name: str) -> bool:
     lowered = name.lower()
     if "pass" in lowered or "pwd" in lowered:
         return len(value) >= 4 and " " not in value
-    if not _SHAPED.fullmatch(value):
+    if not _SHAPED().fullmatch(value):
         return False
     return bool(re.search(r"[0-9]", value)) and bool(re.search(r"[A-Za-z]", value))
 
@@ -431,7 +431,7 @@ def credential_values(name: str, value: str) -> Iterator[tuple[str, str]]:
             if len(cookie) >= 8 and not PLACEHOLDER.match(cookie):
                 yield "cookie", cookie
         return
-    scheme = _AUTH_SCHEME.match(value.strip())
+    scheme = _AUTH_SCHEME().match(value.strip())
     if scheme:
         token = scheme.group(2)
         if not PLACEHOLDER.match(token):
@@ -446,14 +446,14 @@ def credential_fields(view: bytes) -> Iterator[Found]:
     """Values of credential-named fields, every duplicate included (a parser keeps one).
     Matched on the lowered bytes (same offsets): case-blind without re's slow IGNORECASE."""
     lowered = view.lower()
-    for match in _CREDENTIAL_NAME_END.finditer(lowered):
+    for match in _CREDENTIAL_NAME_END().finditer(lowered):
         start = _string_start(view, match.start())
         if start is None:
             continue
         name = _json_text(view[start + 1 : match.start(1)])
         if not name_says_credential(name):
             continue
-        value_match = _STRING.match(view, match.end() - 1)
+        value_match = _STRING().match(view, match.end() - 1)
         if value_match is None:
             continue
         value = _json_text(value_match.group(1))
@@ -584,7 +584,7 @@ def _pieces(value: str, pieces: list[Piece], skip: int) -> tuple[str, ...]:
 
 def aws_secret_keys(view: bytes) -> Iterator[Found]:
     """The secret access key that stands beside an access key id: 40 base64 characters."""
-    for match in _AWS_SECRET.finditer(view):
+    for match in _AWS_SECRET().finditer(view):
         value = match.group().decode()
         text = match.group()
         if re.search(rb"[a-z]", text) and re.search(rb"[A-Z]", text) and re.search(rb"[0-9]", text):

@@ -97,6 +97,40 @@ def test_checking_one_file_leaves_the_heavy_modules_unimported(recordings: Path)
     assert completed.stdout.splitlines()[-1] == "1 []", completed.stderr
 
 
+def test_a_run_imports_only_what_its_command_uses(recordings: Path, tmp_path: Path) -> None:
+    """``--version`` answers before typer loads; a command builds only itself, and a check of
+    one file imports no other command, no reporter library and no scan engine."""
+    one = sorted(recordings.rglob("*.json"))[0]
+    probe = (
+        "import sys\n"
+        "from recctl.entry import main\n"
+        "sys.argv = ['recctl', *sys.argv[1:]]\n"
+        "code = main()\n"
+        "sys.stdout.flush()\n"
+        "names = {m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'hyperscan')}\n"
+        "commands = {m for m in sys.modules if m.startswith('recctl.cli.')}\n"
+        "commands.discard('recctl.cli._options')\n"
+        "print(code, sorted({m.split('.')[0] for m in names}), sorted(commands))\n"
+    )
+
+    def run(*args: str) -> list[str]:
+        completed = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+        return completed.stdout.splitlines()
+
+    version = run("--version")
+    assert version == [f"recctl {__version__}", "0 [] []"]
+    assert run("check", str(one))[-1] == "1 ['typer'] ['recctl.cli.check']"
+    help_lines = run("--help")
+    assert help_lines[-1].startswith("0 ['typer'] ['recctl.cli.check', 'recctl.cli.coverage'")
+    assert sum(line.startswith("  ls ") for line in help_lines) == 1
+
+
 def test_commands_carry_evaluated_annotations() -> None:
     # typer reads every command's signature at start-up; string annotations (from
     # `from __future__ import annotations`) would make it compile and eval each one,

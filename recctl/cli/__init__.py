@@ -5,6 +5,7 @@ signature at start-up, and string annotations would make it compile and eval eac
 doubled the time it takes to build the commands.
 """
 
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -13,20 +14,25 @@ import typer
 from typer.core import TyperGroup
 
 from recctl import __version__
-from recctl.cli import (
-    check,
-    coverage,
-    diff,
-    fix,
-    normalize,
-    prune,
-    redact,
-    rehash,
-    show,
-    validate,
-    why,
-)
 from recctl.errors import ExitCode, RecctlError
+
+# Each command's module, in the order ``recctl --help`` lists them. A run imports and builds
+# only the command it runs (a tenth of its start-up); help and completion build them all.
+COMMAND_MODULES: dict[str, str] = {
+    "validate": "validate",
+    "rehash": "rehash",
+    "hash": "rehash",
+    "show": "show",
+    "ls": "show",
+    "diff": "diff",
+    "prune": "prune",
+    "check": "check",
+    "fix": "fix",
+    "normalize": "normalize",
+    "redact": "redact",
+    "why": "why",
+    "coverage": "coverage",
+}
 
 
 class RecctlGroup(TyperGroup):
@@ -116,24 +122,12 @@ def _error_text(message: str) -> str:
     )
 
 
-app = typer.Typer(
-    cls=RecctlGroup,
-    name="recctl",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"recctl {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False,
@@ -149,24 +143,37 @@ def _root(
     """
 
 
-for _module in (
-    validate,
-    rehash,
-    show,
-    diff,
-    prune,
-    check,
-    fix,
-    normalize,
-    redact,
-    why,
-    coverage,
-):
-    _module.register(app)
+def build(command: str | None = None) -> typer.Typer:
+    """The command line, with every command, or only ``command`` (the one a run invokes)."""
+    app = typer.Typer(
+        cls=RecctlGroup,
+        name="recctl",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    modules = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
+    for name in dict.fromkeys(modules):
+        importlib.import_module(f"recctl.cli.{name}").register(app)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """``recctl.cli.app``: the whole command line, built when first asked for."""
+    if name == "app":
+        app = build()
+        globals()["app"] = app
+        return app
+    raise AttributeError(name)
 
 
 def main() -> int:
     """Console-script entry point."""
+    arguments = sys.argv[1:]
+    app = build(arguments[0] if arguments else None)
     try:
         app(prog_name="recctl")
     except SystemExit as exit_:
