@@ -104,6 +104,28 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+
+def literals(prefix: bytes) -> list[bytes]:
+    """Every text a rule's prefix matches: its syntax is literals, ``[abc]`` classes and
+    ``(?:ab|cd)`` groups, none nested (a test holds every rule to it)."""
+    texts = [b""]
+    position = 0
+    while position < len(prefix):
+        char = prefix[position : position + 1]
+        if char == b"[":
+            end = prefix.index(b"]", position)
+            options = [bytes([byte]) for byte in prefix[position + 1 : end]]
+        elif prefix.startswith(b"(?:", position):
+            end = prefix.index(b")", position)
+            options = prefix[position + 3 : end].split(b"|")
+        else:
+            end = position
+            options = [char]
+        texts = [text + option for text in texts for option in options]
+        position = end + 1
+    return texts
+
+
 # Whether a text may hold a shaped key: one of the rules' leading literals occurs in it.
 MAY_HOLD_KEY = re.compile("|".join(rule.prefix.decode() for rule in RULES))
 

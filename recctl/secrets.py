@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, quote, unquote
 
 from recctl.locate import locate, places_of
 from recctl.scan import PatternSet, lazy_pattern
-from recctl.secret_rules import PUBLIC_KEY, RULES
+from recctl.secret_rules import PUBLIC_KEY, RULES, literals
 from recctl.urls import split_url
 from recctl.walk import mapped
 
@@ -535,11 +535,59 @@ def sse_data(line: str) -> Any:
     return None
 
 
+# Every text a rule's prefix stands for (sk-, AKIA, ASIA, ghp_, ...), longest first.
+_PREFIXES = sorted({text for rule in RULES for text in literals(rule.prefix)}, key=len)[::-1]
+# A text field's value in compact JSON (orjson's: no space after the colon).
+_PIECE = lazy_pattern(
+    b'"(?:' + "|".join(sorted(_TEXT_FIELDS)).encode() + rb')":"((?:[^"\\]++|\\.)*+)"'
+)
+
+
+def _may_hold_split_key(body: list[Any]) -> bool:
+    """False only when no key can be split across the stream's chunks: no text field holds
+    a rule's prefix, and none ends with the start of one (``s``, ``sk``) while another
+    starts with what follows it (``k``, ``-``). Cheaper than the walk of every chunk it
+    spares (most streams); exact, as the walk's text fields are found in the chunks' JSON
+    as orjson writes it, which escapes none of a prefix's characters."""
+    import orjson
+
+    if any(isinstance(chunk, str) for chunk in body):
+        return True  # an SSE line's JSON is parsed by the walk: its escapes are its own
+    try:
+        dumped = orjson.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):
+        return True
+    pieces = [match.group(1) for match in _PIECE().finditer(dumped)]
+    if len(pieces) < 2:
+        return False
+    # \x00 is in no prefix: a prefix found in the joined pieces lies within one of them.
+    joined = b"\x00".join(pieces)
+    if any(prefix in joined for prefix in _PREFIXES):
+        return True
+    # A prefix cut across pieces: one ends with its start, the next starts with the rest,
+    # or whole short pieces spell the rest up to one that does (``s`` | ``k`` | ``-proj``).
+    longest = len(_PREFIXES[0])
+    ends = {piece[-size:] for piece in pieces for size in range(1, min(len(piece), longest) + 1)}
+    heads = {piece[:size] for piece in pieces for size in range(1, min(len(piece), longest) + 1)}
+    short = {piece for piece in pieces if len(piece) < longest}
+
+    def spelled(rest: bytes) -> bool:
+        return rest in heads or any(
+            rest[:end] in short and spelled(rest[end:]) for end in range(1, len(rest))
+        )
+
+    return any(
+        prefix[:cut] in ends and spelled(prefix[cut:])
+        for prefix in _PREFIXES
+        for cut in range(1, len(prefix))
+    )
+
+
 def stream_split_keys(data: Mapping[str, Any]) -> Iterator[Found]:
     """Keys that a stream spread over several chunks, at their first chunk."""
     response = data.get("response")
     body = response.get("body") if isinstance(response, Mapping) else None
-    if not isinstance(body, list) or len(body) < 2:
+    if not isinstance(body, list) or len(body) < 2 or not _may_hold_split_key(body):
         return
     for pieces in stream_pieces(body).values():
         if len(pieces) < 2:

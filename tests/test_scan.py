@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -126,3 +127,54 @@ def test_without_hyperscan_re_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert patterns.present(b"x 1.23456 sk-") == {0, 1}
     assert patterns.present(b"sk-") == {0}
     assert patterns._database is None
+
+
+def test_every_rule_prefix_expands_to_the_texts_it_matches() -> None:
+    from recctl.secret_rules import RULES, literals
+
+    for rule in RULES:
+        texts = literals(rule.prefix)
+        assert texts and all(re.fullmatch(rule.prefix, text) for text in texts), rule.kind
+        assert all(re.match(rule.prefix, text) for text in texts)
+    assert sorted(literals(rb"A(?:KIA|SIA)x[bc]")) == [b"AKIAxb", b"AKIAxc", b"ASIAxb", b"ASIAxc"]
+
+
+# Pieces of a stream's text: key material, the starts and ends of every prefix, prose.
+_KEY = "sk-proj-" + "Tz4kQ9mW2xLp" * 3
+_stream_piece = st.one_of(
+    st.sampled_from([" the", " answer", "-", "s", "k", "sk", "A", "KIA", "\n", " ", "Be"]),
+    st.builds(lambda a, b: _KEY[a:b], st.integers(0, len(_KEY)), st.integers(0, len(_KEY))),
+    st.builds(
+        lambda text, a, b: text[a:b],
+        st.sampled_from([secrets.placeholder("x"), "AKIAIOSFODNN7EXAMPL3", "Bearer abc"]),
+        st.integers(0, 20),
+        st.integers(0, 24),
+    ),
+)
+_field = st.sampled_from(["content", "text", "arguments", "delta", "other"])
+
+
+@given(st.lists(st.tuples(_field, _stream_piece, st.integers(0, 1)), min_size=2, max_size=24))
+@settings(max_examples=1500, deadline=None)
+def test_the_split_key_prefilter_never_spares_a_stream_that_holds_one(
+    parts: list[tuple[str, str, int]],
+) -> None:
+    """Whatever the walk of every chunk finds, the cheap test lets it look."""
+    body = [
+        {"__data__": {"choices": [{"index": choice, "delta": {field: piece}}]}}
+        for field, piece, choice in parts
+    ]
+    walked = list(_split_keys_walked(body))
+    if walked:
+        assert secrets._may_hold_split_key(body), (parts, walked)
+    assert list(secrets.stream_split_keys({"response": {"body": body}})) == walked
+
+
+def _split_keys_walked(body: list[Any]) -> list[secrets.Found]:
+    """stream_split_keys without its prefilter."""
+    original = secrets._may_hold_split_key
+    secrets._may_hold_split_key = lambda body: True
+    try:
+        return list(secrets.stream_split_keys({"response": {"body": body}}))
+    finally:
+        secrets._may_hold_split_key = original
