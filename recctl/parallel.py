@@ -1,8 +1,9 @@
 """Spread per-file work over the machine's cores, keeping results in input order.
 
-Where the OS can fork, this process forks ``jobs - 1`` children and works as the first
-worker itself; each worker takes every ``jobs``-th batch of files and sends back only its
-small results (findings, summaries, never parsed recordings) through a pipe, batch by batch. That
+Where the OS can fork, this process forks ``jobs - 1`` children and works as a worker
+itself; each worker claims the next batch of files nobody has taken (from a pipe that holds
+their numbers) and sends back only its small results (findings, summaries, never parsed
+recordings) through a pipe of its own, batch by batch. That
 costs a few milliseconds, where ``multiprocessing.Pool`` spent more on feeding batches
 through its queues than the second core won on a corpus of a thousand files (measured in
 bench/README.md). Elsewhere a spawn-based pool does the same job.
@@ -71,9 +72,21 @@ def process_map(
             gc.enable()
 
 
+# Batches are claimed through a pipe that holds all their numbers from the start: at most
+# this many, so that they fit its buffer (64 KiB on Linux) and writing them never waits.
+MAX_BATCHES = 8192
+_CLAIM = 4  # bytes per batch number: reads this small from a pipe are atomic
+
+
 def _batches(count: int, jobs: int) -> list[range]:
-    size = max(1, min(BATCH_SIZE, count // (jobs * 4) or 1))
+    size = max(1, min(BATCH_SIZE, count // (jobs * 4) or 1), -(-count // MAX_BATCHES))
     return [range(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _claim(tasks: int) -> int | None:
+    """The next batch nobody has taken, or None when all are taken."""
+    claimed = os.read(tasks, _CLAIM)
+    return int.from_bytes(claimed, "little") if len(claimed) == _CLAIM else None
 
 
 def _forked_map(
@@ -82,24 +95,42 @@ def _forked_map(
     batches = _batches(len(items), jobs)
     sys.stdout.flush()
     sys.stderr.flush()
+    # Whoever is free takes the next batch (this process too, between reading results):
+    # files differ in size by a thousand times, and a worker that waited for a slower one
+    # to be read idled (measured in bench/README.md).
+    tasks, claims = os.pipe()
+    os.write(claims, b"".join(index.to_bytes(_CLAIM, "little") for index in range(len(batches))))
+    os.close(claims)
     children: dict[int, tuple[int, BinaryIO]] = {}
+    done: dict[int, list[Result]] = {}
     try:
-        for worker in range(1, jobs):
+        for _ in range(1, jobs):
             read_end, write_end = os.pipe()
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, measured by its output
                 os.close(read_end)
-                _child(func, items, batches[worker::jobs], write_end)
+                _child(func, items, batches, tasks, write_end)
             os.close(write_end)
-            children[worker] = (pid, os.fdopen(read_end, "rb"))
-        # Batch k is worker k % jobs's; results stream back batch by batch through the
-        # pipes (which hold a worker back when the reader lags), so memory stays flat.
-        for index, batch in enumerate(batches):
-            worker = index % jobs
-            if worker == 0:
-                yield from [func(items[i]) for i in batch]
-            else:
-                yield from _receive(*children[worker])
+            children[read_end] = (pid, os.fdopen(read_end, "rb"))
+        waiting = dict(children)
+        following = 0
+        while following < len(batches):
+            index = _claim(tasks) if tasks >= 0 else None
+            if index is None and tasks >= 0:
+                os.close(tasks)
+                tasks = -1
+            if index is not None:
+                done[index] = [func(items[i]) for i in batches[index]]
+            # Read what the workers sent meanwhile; once nothing is left to take, wait.
+            block = index is None and following not in done
+            if block and not waiting:
+                raise WorkerError(f"no worker sent the results of batch {following}")
+            _gather(waiting, done, block)
+            while following in done:
+                yield from done.pop(following)
+                following += 1
+        while waiting:  # each worker's last word: it took no more
+            _gather(waiting, done, block=True)
         for pid, reader in children.values():
             reader.close()
             _, status = os.waitpid(pid, 0)
@@ -107,27 +138,55 @@ def _forked_map(
                 raise WorkerError(f"worker process {pid} ended badly (wait status {status})")
         children.clear()
     finally:
+        if tasks >= 0:
+            os.close(tasks)
         # Interrupted, failed or abandoned: leave no worker behind.
         for pid, reader in children.values():
             _reap(pid, reader)
 
 
+def _gather(
+    waiting: dict[int, tuple[int, BinaryIO]], done: dict[int, list[Any]], block: bool
+) -> None:
+    """Results the workers have sent, by batch (``block``: wait for one at least)."""
+    import select
+
+    while waiting:
+        ready, _, _ = select.select(list(waiting), [], [], None if block else 0)
+        if not ready:
+            return
+        for descriptor in ready:
+            pid, reader = waiting[descriptor]
+            message = _receive(pid, reader)
+            if message is None:
+                del waiting[descriptor]  # that worker took its last batch
+            else:
+                index, results = message
+                done[index] = results
+        block = False
+
+
 def _child(
-    func: Callable[[Any], Any], items: Sequence[Any], batches: list[range], write_end: int
+    func: Callable[[Any], Any],
+    items: Sequence[Any],
+    batches: list[range],
+    tasks: int,
+    write_end: int,
 ) -> None:  # pragma: no cover - runs in the child, measured by its output
     code = 0
     try:
         with os.fdopen(write_end, "wb") as pipe:
             try:
-                for batch in batches:
-                    results = [func(items[i]) for i in batch]
-                    pickle.dump(("ok", results), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                while (index := _claim(tasks)) is not None:
+                    results = [func(items[i]) for i in batches[index]]
+                    pickle.dump(("ok", index, results), pipe, protocol=pickle.HIGHEST_PROTOCOL)
                     pipe.flush()
+                pickle.dump(("done", None, None), pipe)
             except KeyboardInterrupt:
-                pickle.dump(("interrupted", None), pipe)
+                pickle.dump(("interrupted", None, None), pipe)
                 code = 130
             except BaseException as error:  # everything goes back to the parent
-                pickle.dump(("error", f"{type(error).__name__}: {error}"), pipe)
+                pickle.dump(("error", None, f"{type(error).__name__}: {error}"), pipe)
                 code = 1
     except BaseException:
         code = code or 1  # the parent is gone or stopped reading
@@ -135,9 +194,10 @@ def _child(
         os._exit(code)
 
 
-def _receive(pid: int, reader: BinaryIO) -> list[Any]:
+def _receive(pid: int, reader: BinaryIO) -> tuple[int, list[Any]] | None:
+    """One batch's results from a worker, or None when it has taken its last."""
     try:
-        kind, value = pickle.load(reader)
+        kind, index, value = pickle.load(reader)
     except EOFError:
         _, status = os.waitpid(pid, 0)
         raise WorkerError(f"worker process {pid} died (wait status {status})") from None
@@ -145,7 +205,9 @@ def _receive(pid: int, reader: BinaryIO) -> list[Any]:
         raise KeyboardInterrupt
     if kind == "error":
         raise WorkerError(f"worker process {pid} failed: {value}")
-    return list(value)
+    if kind == "done":
+        return None
+    return index, list(value)
 
 
 def _reap(pid: int, reader: BinaryIO) -> None:

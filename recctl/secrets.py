@@ -543,6 +543,15 @@ _PIECE = lazy_pattern(
 )
 
 
+# Every way to cut a prefix in two: (its last byte before the cut, its first after, the
+# start as a piece's end, the rest).
+_CUTS = [
+    (prefix[cut - 1 : cut], prefix[cut : cut + 1], prefix[:cut] + b"\x00", prefix[cut:])
+    for prefix in _PREFIXES
+    for cut in range(1, len(prefix))
+]
+
+
 def _may_hold_split_key(body: list[Any]) -> bool:
     """False only when no key can be split across the stream's chunks: no text field holds
     a rule's prefix, and none ends with the start of one (``s``, ``sk``) while another
@@ -557,30 +566,29 @@ def _may_hold_split_key(body: list[Any]) -> bool:
         dumped = orjson.dumps(body)
     except (TypeError, orjson.JSONEncodeError):
         return True
-    pieces = [match.group(1) for match in _PIECE().finditer(dumped)]
+    pieces = _PIECE().findall(dumped)
     if len(pieces) < 2:
         return False
-    # \x00 is in no prefix: a prefix found in the joined pieces lies within one of them.
-    joined = b"\x00".join(pieces)
+    # Each piece between NULs (in no prefix): a prefix found lies within one piece, and a
+    # piece's start, end or whole is a search for NUL-bounded text.
+    joined = b"\x00" + b"\x00".join(pieces) + b"\x00"
     if any(prefix in joined for prefix in _PREFIXES):
         return True
     # A prefix cut across pieces: one ends with its start, the next starts with the rest,
     # or whole short pieces spell the rest up to one that does (``s`` | ``k`` | ``-proj``).
-    longest = len(_PREFIXES[0])
-    ends = {piece[-size:] for piece in pieces for size in range(1, min(len(piece), longest) + 1)}
-    heads = {piece[:size] for piece in pieces for size in range(1, min(len(piece), longest) + 1)}
-    short = {piece for piece in pieces if len(piece) < longest}
+    lasts = {piece[-1:] for piece in pieces}
+    firsts = {piece[:1] for piece in pieces}
 
     def spelled(rest: bytes) -> bool:
-        return rest in heads or any(
-            rest[:end] in short and spelled(rest[end:]) for end in range(1, len(rest))
+        return b"\x00" + rest in joined or any(
+            b"\x00" + rest[:end] + b"\x00" in joined and spelled(rest[end:])
+            for end in range(1, len(rest))
         )
 
-    return any(
-        prefix[:cut] in ends and spelled(prefix[cut:])
-        for prefix in _PREFIXES
-        for cut in range(1, len(prefix))
-    )
+    for last, first, head, rest in _CUTS:
+        if last in lasts and first in firsts and head in joined and spelled(rest):
+            return True
+    return False
 
 
 def stream_split_keys(data: Mapping[str, Any]) -> Iterator[Found]:

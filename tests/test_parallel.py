@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -16,17 +17,24 @@ def square(value: int) -> int:
     return value * value
 
 
+# Workers claim batches as they are free: work that takes no time at all may be done by this
+# process before a child has started, so the probes below take a moment per item.
+
+
 def pid_of(_: int) -> int:
+    time.sleep(0.002)
     return os.getpid()
 
 
 def fail_in_a_child(value: int) -> int:
+    time.sleep(0.002)
     if os.getpid() != PARENT:
         raise ValueError(f"child failed on {value}")
     return value
 
 
 def die_on_seven(value: int) -> int:
+    time.sleep(0.002)
     if value == 7 and os.getpid() != PARENT:
         os.kill(os.getpid(), signal.SIGKILL)
     return value
@@ -43,6 +51,7 @@ def test_results_keep_input_order(jobs: int | None, count: int) -> None:
 
 def test_work_is_spread_over_processes() -> None:
     assert len(set(process_map(pid_of, range(200), jobs=2))) == 2
+    assert len(set(process_map(pid_of, range(300), jobs=3))) == 3
     assert set(process_map(pid_of, range(200), jobs=1)) == {os.getpid()}
 
 
