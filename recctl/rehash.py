@@ -12,7 +12,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -381,8 +381,7 @@ def settle(verdicts: Sequence[Verdict], target: HashScheme, root: Path) -> dict[
     """What a rename would do to each renamable verdict, judged against the files there now
     (``repairs``, as a dry run): the renames ``word_of`` settles the verdicts by."""
     renamable = [v for v in verdicts if v.status == "outdated" and v.repair == "rename"]
-    paths = {verdict.path: Path(verdict.path) for verdict in renamable}
-    planned = repairs(renamable, paths, target, root, write=False, include_mismatch=False)
+    planned = repairs(renamable, target, root, write=False, include_mismatch=False)
     return {rename.verdict.path: rename for rename in planned}
 
 
@@ -479,7 +478,6 @@ def _remove_renamed(
 
 def repairs(
     verdicts: Sequence[Verdict],
-    paths: Mapping[str, Path],
     target: HashScheme,
     root: Path,
     write: bool,
@@ -500,7 +498,7 @@ def repairs(
             renamable = True
         if not renamable or verdict.expected is None:
             continue
-        path = paths[verdict.path]
+        path = Path(verdict.path)  # made only for the files a rename repairs
         new_path = path.with_name(verdict.expected)
         if new_path in claimed:
             yield Rename(
@@ -585,6 +583,8 @@ def rehash(
     stay inside ``root``. Verdicts that are ok go to ``each_ok`` as they come (a reporter
     streaming them), and are otherwise only counted."""
     kept: list[Verdict] = []
+    # The files of one re-recording share their details: one string kept for all of them.
+    details: dict[str, str] = {}
     ok = 0
     for verdict in rehash_paths(paths, target, max_size, jobs, cache):
         if verdict.status == "ok":
@@ -592,9 +592,9 @@ def rehash(
             if each_ok is not None:
                 each_ok(verdict)
         else:
-            kept.append(verdict)
-    by_path = {verdict.path: Path(verdict.path) for verdict in kept}
-    renames = list(repairs(kept, by_path, target, root, write, include_mismatch, stop))
+            detail = details.setdefault(verdict.detail, verdict.detail)
+            kept.append(verdict if detail is verdict.detail else replace(verdict, detail=detail))
+    renames = list(repairs(kept, target, root, write, include_mismatch, stop))
     return RehashResult(target.name, kept, renames, write, ok)
 
 
