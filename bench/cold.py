@@ -1,0 +1,266 @@
+"""Issue #30's figures in one run, each beside the same figure for an earlier revision.
+
+    python bench/cold.py [--before REV] [--rounds 5] [--corpus DIR] [--skip-memory]
+
+``--before`` (default ``HEAD~1``) is checked out in a git worktree and run from it
+(``PYTHONPATH``), in the same rounds as this tree, alternating, so that the machine's drift
+touches both alike. Every row is a median of whole processes; every ratio is against its
+baseline measured in the same run:
+
+- start-up: ``recctl --version`` in milliseconds, and ``recctl check ONE.json`` against
+  ``check-jsonschema`` on the same file (when it is installed);
+- the corpus replicated 1x and 10x: ``check`` and ``check --select secret`` with the result
+  cache off, against the floor (one process that reads and orjson-parses every file), and
+  ``check`` with a warm cache at 10x;
+- one answer holding 200,000 key-shaped tokens (4 MB): ``check``'s time and peak memory;
+- peak memory of every whole-corpus command at 1x and 10x (``memory.py``'s list), and its
+  growth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import CC0156
+from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv
+from memory import COMMANDS as MEMORY_COMMANDS
+from scale import measure, replicate
+
+RECCTL = [sys.executable, "-m", "recctl"]
+SCHEMA = REPO / "schemas" / "recording.schema.json"
+TOKENS = 200_000
+
+
+Make = Callable[[str | None], tuple[list[str], Path, dict[str, str]]]
+"""What a row runs under a tree (None: this one): argv, working directory, environment."""
+
+
+def env_for(tree: str | None, env: dict[str, str] = ENV) -> dict[str, str]:
+    return env if tree is None else {**env, "PYTHONPATH": tree}
+
+
+def floor_at(root: Path, _: str | None) -> tuple[list[str], Path, dict[str, str]]:
+    return floor_argv(root), root, ENV
+
+
+def recctl_at(
+    root: Path, arguments: list[str], tree: str | None
+) -> tuple[list[str], Path, dict[str, str]]:
+    return [*RECCTL, *arguments], root, env_for(tree)
+
+
+def wall(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+class Rows:
+    """Medians by row name, for this tree ("now") and the earlier one ("before")."""
+
+    def __init__(self) -> None:
+        self.times: dict[tuple[str, str], list[float]] = {}
+
+    def add(self, name: str, side: str, seconds: float) -> None:
+        self.times.setdefault((name, side), []).append(seconds)
+
+    def median(self, name: str, side: str) -> float | None:
+        values = self.times.get((name, side))
+        return statistics.median(values) if values else None
+
+
+def alternate(
+    rows: Rows,
+    rounds: int,
+    commands: dict[str, Make],
+    trees: dict[str, str | None],
+) -> None:
+    """Every command under every tree once per round, after one warm-up round."""
+    for round_ in range(rounds + 1):
+        for name, make in commands.items():
+            for side, tree in trees.items():
+                argv, cwd, env = make(tree)
+                seconds = wall(argv, cwd, env)
+                if round_:
+                    rows.add(name, side, seconds)
+
+
+def ratio_table(
+    title: str, rows: Rows, names: list[str], base: str, sides: list[str], scale: float = 1.0
+) -> None:
+    """Each row's median as a ratio of the ``base`` row's (same side), sides beside."""
+    print(f"\n## {title}")
+    header = "".join(f"{side + ' median':>16}{side + ' ratio':>14}" for side in sides)
+    print(f"{'':<32}{header}")
+    for name in names:
+        cells = []
+        for side in sides:
+            value = rows.median(name, side)
+            base_value = rows.median(base, side) or rows.median(base, "now")
+            if value is None or base_value is None:
+                cells.append(f"{'-':>16}{'-':>14}")
+                continue
+            shown = f"{value * scale:.1f} ms" if scale != 1.0 else f"{value:.3f} s"
+            cells.append(f"{shown:>16}{value / base_value:>13.2f}x")
+        print(f"{name:<32}" + "".join(cells))
+
+
+def pathological(directory: Path) -> Path:
+    """A recording whose answer holds ``TOKENS`` key-shaped tokens, one place, one kind."""
+    data = json.loads((REPO / "tests" / "data" / "recordings" / "chat-stream.json").read_text())
+    tokens = " ".join(f"AKIA{index:016d}" for index in range(TOKENS))
+    data["response"] = {
+        "body": {
+            "__type__": "openai.types.chat.chat_completion.ChatCompletion",
+            "__data__": {
+                "id": "chatcmpl-1",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": tokens},
+                    }
+                ],
+                "created": 1,
+                "model": "gpt-4o",
+                "object": "chat.completion",
+            },
+        },
+        "is_streaming": False,
+    }
+    path = directory / "tokens.json"
+    path.write_text(json.dumps(data, indent=2))
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", default="HEAD~1", help="the revision to compare with")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--corpus", type=Path, default=CORPUS_2025)
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="recctl-cold-") as temp_name:
+        temp = Path(temp_name)
+        before = str(temp / "before")
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", before, args.before],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        try:
+            run(args, temp, {"now": None, "before": before})
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", before], cwd=REPO, capture_output=True
+            )
+    return 0
+
+
+def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> None:
+    sides = list(trees)
+    print(f"{os.cpu_count()} CPUs; rounds: {args.rounds}; before: {args.before}")
+    rows = Rows()
+
+    # Start-up.
+    # The file bench.py's check-one scenario checks, where the corpus has it.
+    one = next(args.corpus.rglob(f"{CC0156}.json"), None) or sorted(args.corpus.rglob("*.json"))[0]
+    checker = shutil.which("check-jsonschema")
+    startup: dict[str, Make] = {
+        "recctl --version": lambda tree: ([*RECCTL, "--version"], temp, env_for(tree)),
+        "recctl check ONE.json": lambda tree: ([*RECCTL, "check", str(one)], temp, env_for(tree)),
+    }
+    alternate(rows, args.rounds * 3, startup, trees)
+    if checker:
+        argv = [checker, "--schemafile", str(SCHEMA), str(one)]
+        alternate(
+            rows, args.rounds * 3, {"check-jsonschema": lambda _: (argv, temp, ENV)}, {"now": None}
+        )
+    ratio_table("start-up (ms)", rows, ["recctl --version"], "recctl --version", sides, 1000.0)
+    if checker:
+        names = ["check-jsonschema", "recctl check ONE.json"]
+        ratio_table("one file, against check-jsonschema", rows, names, "check-jsonschema", sides)
+
+    # The corpus, 1x and 10x.
+    for copies in (1, 10):
+        root = temp / f"x{copies}"
+        files = replicate(args.corpus, root, copies)
+        (root / "pyproject.toml").write_text("[tool.recctl]\n")
+        commands: dict[str, Make] = {
+            "floor": functools.partial(floor_at, root),
+            "check": functools.partial(recctl_at, root, ["check", "."]),
+            "check --select secret": functools.partial(
+                recctl_at, root, ["check", "--select", "secret", "."]
+            ),
+        }
+        alternate(rows, args.rounds, commands, trees)
+        names = list(commands)
+        if copies == 10:
+            for side, tree in trees.items():
+                warm = [*RECCTL, "check", "."]
+                cached = env_for(tree, CACHED_ENV)
+                shutil.rmtree(root / ".recctl_cache", ignore_errors=True)
+                wall(warm, root, cached)  # fills the cache
+                for _ in range(args.rounds):
+                    rows.add("check, warm cache", side, wall(warm, root, cached))
+                shutil.rmtree(root / ".recctl_cache", ignore_errors=True)
+            names.append("check, warm cache")
+        renamed = {name: f"{copies}x {name}" for name in names}
+        for name, side in list(rows.times):
+            if name in renamed:
+                rows.times[(renamed[name], side)] = rows.times.pop((name, side))
+        ratio_table(
+            f"{copies}x: {files} files, cold (no result cache)",
+            rows,
+            [renamed[name] for name in names],
+            renamed["floor"],
+            sides,
+        )
+        if copies == 1:
+            shutil.rmtree(root)
+
+    # 200,000 key-shaped tokens in one answer.
+    tokens = pathological(temp)
+    print(f"\n## one answer of {TOKENS:,} key-shaped tokens ({tokens.stat().st_size / 1e6:.1f} MB)")
+    for side, tree in trees.items():
+        argv = [*RECCTL, "check", str(tokens)]
+        measure(argv, temp, env_for(tree))
+        seconds, peak = measure(argv, temp, env_for(tree))
+        print(f"{side:<8} {seconds:>8.2f} s {peak / 1024:>8.1f} MB")
+
+    if args.skip_memory:
+        return
+    print("\n## peak memory of every whole-corpus command, 10x over 1x")
+    small = temp / "m1"
+    replicate(args.corpus, small, 1)
+    large = temp / "x10"
+    print(
+        f"{'command':<16}"
+        + "".join(f"{side + ' 1x':>11}{side + ' 10x':>11}{'growth':>8}" for side in sides)
+    )
+    for name, template in MEMORY_COMMANDS.items():
+        cells = []
+        for tree in trees.values():
+            peaks = []
+            for root in (small, large):
+                argv = [*RECCTL, *(part.format(dir=root) for part in template)]
+                measure(argv, root, env_for(tree))
+                peaks.append(measure(argv, root, env_for(tree))[1] / 1024)
+            cells.append(f"{peaks[0]:>9.1f}MB{peaks[1]:>9.1f}MB{peaks[1] / peaks[0]:>7.2f}x")
+        print(f"{name:<16}" + "".join(cells))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
