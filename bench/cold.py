@@ -32,10 +32,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import CC0156
 from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv
 from memory import COMMANDS as MEMORY_COMMANDS
 from scale import measure, replicate
+
+from bench import CC0156
 
 RECCTL = [sys.executable, "-m", "recctl"]
 SCHEMA = REPO / "schemas" / "recording.schema.json"

@@ -12,12 +12,17 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recctl.cache import ResultCache, cached_map, file_digest, settings_key
 from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.errors import UsageError
 from recctl.findings import CHECKS, CheckReport, FileResult
 from recctl.parallel import process_map
+
+if TYPE_CHECKING:
+    from recctl.hashing import HashScheme
+    from recctl.rehash import Verdict
 
 __all__ = ["CHECKS", "CheckSettings", "check_paths", "selected_checks"]
 
@@ -126,10 +131,7 @@ def settle_renames(report: CheckReport, settings: CheckSettings) -> None:
     from recctl.hashing import SCHEMES
 
     target = SCHEMES[settings.target]
-    verdicts = [
-        rehash.classify_file(Path(result.path), result.path, target, settings.max_size)
-        for result, _ in taken
-    ]
+    verdicts = [_verdict(result, index, target, settings.max_size) for result, index in taken]
     renames = rehash.settle(verdicts, target, Path(settings.root or os.sep))
     for (result, index), verdict in zip(taken, verdicts, strict=True):
         rename = renames.get(verdict.path)
@@ -137,3 +139,17 @@ def settle_renames(report: CheckReport, settings: CheckSettings) -> None:
             verdict, rehash.word_of(verdict, rename), settings.target, rename
         )
         result.findings[index] = replace(result.findings[index], message=message)
+
+
+def _verdict(result: FileResult, index: int, target: HashScheme, max_size: int) -> Verdict:
+    """The rename verdict a finding stands for: from the finding, as the check (or the
+    cache) left it, else from the file again."""
+    from recctl import rehash
+
+    finding = result.findings[index]
+    if finding.outdated is None or finding.renames_to is None:
+        return rehash.classify_file(Path(result.path), result.path, target, max_size)
+    scheme, detail = finding.outdated
+    name = os.path.basename(result.path)
+    expected = finding.renames_to
+    return rehash.Verdict(result.path, "outdated", scheme, expected, name, detail, "rename")

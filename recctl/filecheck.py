@@ -47,8 +47,16 @@ def hash_findings(display: str, recording: store.Recording, target: HashScheme) 
         return []
     word = word_of(verdict)
     message = naming_message(verdict, word, target.name)
-    renames_to = verdict.expected if word == "outdated" else None
-    return [Finding(display, None, None, None, "hash", message, renames_to=renames_to)]
+    if word != "outdated" or verdict.scheme is None:
+        return [Finding(display, None, None, None, "hash", message)]
+    outdated = (verdict.scheme, verdict.detail)
+    return [
+        Finding(
+            *(display, None, None, None, "hash", message),
+            renames_to=verdict.expected,
+            outdated=outdated,
+        )
+    ]
 
 
 def secret_findings(

@@ -28,6 +28,9 @@ class Finding:
     renames_to: str | None = field(default=None, compare=False, repr=False)
     """For a file a rename would repair: its new name, which another file may hold already
     (``check`` settles it against the files there, as ``rehash`` does)."""
+    outdated: tuple[str, str] | None = field(default=None, compare=False, repr=False)
+    """With ``renames_to``: the scheme the name is under and the verdict's detail, so that a
+    run the cache answers words the finding again without reading the file."""
     count: int = 1
     """How many of one kind at one place this finding stands for (keys of one kind in one
     answer are one finding)."""
@@ -47,7 +50,10 @@ class FileResult:
     def payload(self) -> list[list[Any]]:
         """The findings as the result cache keeps them (the path is the cache's key)."""
         return [
-            [f.line, f.column, f.pointer, f.check, f.message, f.value_digest, f.renames_to, f.count]
+            [
+                *(f.line, f.column, f.pointer, f.check, f.message, f.value_digest),
+                *(f.renames_to, list(f.outdated) if f.outdated else None, f.count),
+            ]
             for f in self.findings
         ]
 
@@ -62,9 +68,9 @@ class FileResult:
             return cls(display)
         findings = []
         for item in payload:
-            if not isinstance(item, list) or len(item) != 8:
+            if not isinstance(item, list) or len(item) != 9:
                 return None
-            line, column, pointer, check, message, digest, renames_to, count = item
+            line, column, pointer, check, message, digest, renames_to, outdated, count = item
             if not (
                 (line is None or type(line) is int)
                 and (column is None or type(column) is int)
@@ -75,10 +81,23 @@ class FileResult:
                 and (renames_to is None or isinstance(renames_to, str))
                 and type(count) is int
                 and count >= 1
+                and (
+                    outdated is None
+                    or (
+                        isinstance(outdated, list)
+                        and len(outdated) == 2
+                        and all(isinstance(part, str) for part in outdated)
+                    )
+                )
             ):
                 return None
             findings.append(
-                Finding(display, line, column, pointer, check, message, digest, renames_to, count)
+                Finding(
+                    display,
+                    *(line, column, pointer, check, message, digest, renames_to),
+                    tuple(outdated) if outdated else None,
+                    count,
+                )
             )
         return cls(display, findings)
 

@@ -152,6 +152,13 @@ def test_every_command_counts_each_verdict_alike_and_fix_converges(
     (work / "pyproject.toml").write_text('[project]\nname = "corpus"\n')
 
     before = words_by_command(work)
+    # A run the result cache answers words every rename as a fresh run does (duplicates and
+    # conflicts settled against the files there) without reading those files again.
+    cached = {"RECCTL_NO_CACHE": ""}
+    fresh = recctl("check", "-f", "json", "tests", cwd=work, env=cached)
+    warm = recctl("check", "-f", "json", "tests", cwd=work, env=cached)
+    assert (work / ".recctl_cache").exists()
+    assert warm.stdout == fresh.stdout and '"duplicate: ' in warm.stdout
     rehash = before["rehash"]
     assert rehash["outdated"] > 0 and rehash["duplicate"] > 0  # the corpus has both
     assert before["check"] == rehash
