@@ -267,10 +267,11 @@ def fingerprint(value: str, salt: str) -> str:
 
 
 def values_digest(values: Sequence[str]) -> str:
-    """``value_digest`` of the keys one finding stands for: of the key itself for one."""
+    """``value_digest`` of the keys one finding stands for, in the file's order: of the key
+    itself for one."""
     if len(values) == 1:
         return value_digest(values[0])
-    return value_digest("\n".join(sorted(values)))
+    return value_digest("\n".join(values))
 
 
 def value_digest(value: str) -> str:
@@ -801,6 +802,8 @@ class Gathered:
         self._seen: dict[str, set[str]] = {}
         self._firsts: dict[tuple[Any, ...], Secret] = {}
         self._others: dict[tuple[Any, ...], list[str]] = {}
+        # The place the last key went to: keys come in runs at one place.
+        self._last: tuple[str, str, bool, list[str]] | None = None
 
     def add(
         self,
@@ -823,16 +826,25 @@ class Gathered:
         print_ = fingerprint(value, self.salt) if self.salt else None
         if print_ is not None and print_ in self.allowlist:
             return
+        last = self._last
+        if last is not None and not pieces and last[0] == kind and last[1] == pointer:
+            if last[2] == hashed:  # where follows from the pointer
+                last[3].append(value)
+                return
         place = (kind, where, pointer, hashed, pieces or None)
         if pieces or place not in self._firsts:
             key = (*place, len(self._firsts)) if pieces else place
             self._firsts[key] = Secret(kind, where, pointer, value, print_, line, hashed, pieces)
+            if not pieces:
+                self._last = (kind, pointer, hashed, self._others.setdefault(place, []))
         else:
-            self._others.setdefault(place, []).append(value)
+            others = self._others.setdefault(place, [])
+            others.append(value)
+            self._last = (kind, pointer, hashed, others)
 
     def secrets(self) -> list[Secret]:
         return [
-            replace(first, others=tuple(self._others[key])) if key in self._others else first
+            replace(first, others=tuple(self._others[key])) if self._others.get(key) else first
             for key, first in self._firsts.items()
         ]
 
