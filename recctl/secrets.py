@@ -827,10 +827,10 @@ class Gathered:
         if print_ is not None and print_ in self.allowlist:
             return
         last = self._last
-        if last is not None and not pieces and last[0] == kind and last[1] == pointer:
-            if last[2] == hashed:  # where follows from the pointer
-                last[3].append(value)
-                return
+        # The same kind at the same pointer (which says where) and alike hashed: that place.
+        if last is not None and not pieces and last[:3] == (kind, pointer, hashed):
+            last[3].append(value)
+            return
         place = (kind, where, pointer, hashed, pieces or None)
         if pieces or place not in self._firsts:
             key = (*place, len(self._firsts)) if pieces else place
