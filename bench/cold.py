@@ -170,10 +170,40 @@ def main() -> int:
     return 0
 
 
+Target = tuple[str, dict[str, float], float, str]
+"""An issue target: what, its figure by side, the limit, the unit."""
+
+
+def print_targets(targets: list[Target], sides: list[str]) -> None:
+    print("\n## issue #30's targets")
+    print(f"{'target':<44}{'limit':>10}" + "".join(f"{side:>12}" for side in sides))
+    for label, figures, limit, unit in targets:
+        cells = []
+        for side in sides:
+            value = figures.get(side)
+            if value is None:
+                cells.append(f"{'-':>12}")
+                continue
+            mark = "" if value <= limit else " !"
+            cells.append(f"{value:>9.2f}{unit:<1}{mark:>2}")
+        print(f"{label:<44}{limit:>9.2f}{unit:<1}" + "".join(cells))
+    print("(! = over the limit)")
+
+
 def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> None:
     sides = list(trees)
     print(f"{os.cpu_count()} CPUs; rounds: {args.rounds}; before: {args.before}")
     rows = Rows()
+    targets: list[Target] = []
+
+    def ratio(name: str, base: str) -> dict[str, float]:
+        figures = {}
+        for side in sides:
+            value = rows.median(name, side)
+            base_value = rows.median(base, side) or rows.median(base, "now")
+            if value is not None and base_value:
+                figures[side] = value / base_value
+        return figures
 
     # Start-up.
     # The file bench.py's check-one scenario checks, where the corpus has it.
@@ -190,9 +220,13 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
             rows, args.rounds * 3, {"check-jsonschema": lambda _: (argv, temp, ENV)}, {"now": None}
         )
     ratio_table("start-up (ms)", rows, ["recctl --version"], "recctl --version", sides, 1000.0)
+    version = {side: (rows.median("recctl --version", side) or 0) * 1000 for side in sides}
+    targets.append(("recctl --version, median (ms)", version, 40.0, " "))
     if checker:
         names = ["check-jsonschema", "recctl check ONE.json"]
         ratio_table("one file, against check-jsonschema", rows, names, "check-jsonschema", sides)
+        one_file = ratio("recctl check ONE.json", "check-jsonschema")
+        targets.append(("check ONE.json / check-jsonschema", one_file, 0.4, "x"))
 
     # The corpus, 1x and 10x.
     for copies in (1, 10):
@@ -229,19 +263,32 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
             renamed["floor"],
             sides,
         )
+        floor = renamed["floor"]
+        targets.append((f"{copies}x cold check / floor", ratio(renamed["check"], floor), 2.0, "x"))
+        secret = ratio(renamed["check --select secret"], floor)
+        targets.append((f"{copies}x check --select secret / floor", secret, 0.8, "x"))
+        if copies == 10:
+            warm_ratio = ratio(renamed["check, warm cache"], floor)
+            targets.append(("10x warm check / floor", warm_ratio, 0.3, "x"))
         if copies == 1:
             shutil.rmtree(root)
 
     # 200,000 key-shaped tokens in one answer.
     tokens = pathological(temp)
     print(f"\n## one answer of {TOKENS:,} key-shaped tokens ({tokens.stat().st_size / 1e6:.1f} MB)")
+    token_time: dict[str, float] = {}
+    token_peak: dict[str, float] = {}
     for side, tree in trees.items():
         argv = [*RECCTL, "check", str(tokens)]
         measure(argv, temp, env_for(tree))
         seconds, peak = measure(argv, temp, env_for(tree))
         print(f"{side:<8} {seconds:>8.2f} s {peak / 1024:>8.1f} MB")
+        token_time[side], token_peak[side] = seconds, peak / 1024
+    targets.append((f"{TOKENS:,} key-shaped tokens: time (s)", token_time, 1.0, " "))
+    targets.append((f"{TOKENS:,} key-shaped tokens: peak (MB)", token_peak, 100.0, " "))
 
     if args.skip_memory:
+        print_targets(targets, sides)
         return
     print("\n## peak memory of every whole-corpus command, 10x over 1x")
     small = temp / "m1"
@@ -251,16 +298,20 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         f"{'command':<16}"
         + "".join(f"{side + ' 1x':>11}{side + ' 10x':>11}{'growth':>8}" for side in sides)
     )
+    growth: dict[str, float] = {}
     for name, template in MEMORY_COMMANDS.items():
         cells = []
-        for tree in trees.values():
+        for side, tree in trees.items():
             peaks = []
             for root in (small, large):
                 argv = [*RECCTL, *(part.format(dir=root) for part in template)]
                 measure(argv, root, env_for(tree))
                 peaks.append(measure(argv, root, env_for(tree))[1] / 1024)
             cells.append(f"{peaks[0]:>9.1f}MB{peaks[1]:>9.1f}MB{peaks[1] / peaks[0]:>7.2f}x")
+            growth[side] = max(growth.get(side, 0.0), peaks[1] / peaks[0])
         print(f"{name:<16}" + "".join(cells))
+    targets.append(("largest memory growth, 10x / 1x", growth, 1.2, "x"))
+    print_targets(targets, sides)
 
 
 if __name__ == "__main__":
