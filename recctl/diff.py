@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from recctl import secrets, store
+from recctl import masking, store
 from recctl.discovery import walk_fixtures
 from recctl.errors import UsageError
 from recctl.git import git, revision, run_git
@@ -75,7 +75,7 @@ class Side:
             except store.LoadError:
                 self._masked = None
             else:
-                self._masked = secrets.masker_for(self.raw, data).data(data)
+                self._masked = masking.masker_for(self.raw, data).data(data)
         return self._masked
 
     def release(self) -> None:

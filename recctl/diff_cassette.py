@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from recctl import recorders, secrets, store
+from recctl import masking, recorders, store
 
 # Response and request headers that a re-record changes every time.
 VOLATILE_HEADERS = (
@@ -82,7 +82,7 @@ def _views(raw: bytes, path: str) -> list[Mapping[str, Any]] | None:
         fixture = recorders.recorder_for(path, raw).load(path, raw, len(raw) + 1)
     except store.LoadError:
         return None
-    masker = secrets.Masker.of(fixture.recorder.secrets(fixture, None))
+    masker = masking.Masker.of(fixture.recorder.secrets(fixture, None))
     return [masker.data(dict(item.view)) for item in fixture.interactions]
 
 

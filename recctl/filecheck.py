@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from recctl import normalize, recorders, secrets, store
+from recctl import masking, normalize, recorders, secrets, store
 from recctl.check import CheckSettings
 from recctl.findings import FileResult, Finding
 from recctl.hashing import SCHEMES, HashScheme
@@ -86,7 +86,7 @@ def secret_findings(
     return findings
 
 
-def masked(findings: list[Finding], masker: secrets.Masker) -> list[Finding]:
+def masked(findings: list[Finding], masker: masking.Masker) -> list[Finding]:
     """Findings with every secret of their file masked: in messages (a schema error quotes
     the value) and in pointers (a key can be the secret)."""
     if not masker:
@@ -121,7 +121,7 @@ def check_file(
     findings: list[Finding] = []
     if validators is not None and "schema" in checks:
         validator = validators.for_file(recorder.schema_file)
-        findings += schema_findings(display, fixture, validator, secrets.Masker())
+        findings += schema_findings(display, fixture, validator, masking.Masker())
     recording = store.Recording(fixture.path, fixture.raw, fixture.data)
     if "hash" in checks:
         try:
@@ -134,7 +134,7 @@ def check_file(
     # (from the secret check's one scan, else scanned now), only for a file with such findings.
     if any(finding.check in QUOTING for finding in findings):
         to_mask = found if found is not None else recorder.secrets(fixture, settings.salt)
-        findings = masked(findings, secrets.Masker.of(to_mask))
+        findings = masked(findings, masking.Masker.of(to_mask))
     if found is not None:
         findings += secret_findings(display, found, settings.allowlist, settings.salt)
     return FileResult(display, findings)

@@ -92,7 +92,7 @@ def no_key(text: str) -> str:
     keys' prefixes occurs (most text has none)."""
     if _revealing or MAY_HOLD_KEY.search(text) is None:
         return text
-    from recctl.secrets import mask_text
+    from recctl.masking import mask_text
 
     return mask_text(text)
 

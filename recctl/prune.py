@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from recctl import secrets, store
+from recctl import masking, store
 from recctl.discovery import RECORDINGS_DIR, display_path, expected_dir
 from recctl.errors import UsageError
 from recctl.hashing import HashScheme
@@ -226,7 +226,7 @@ class _Seen:
 
     def stale(self, reason: Reason, detail: str) -> Stale:
         # The detail quotes the test id, which a careless test can fill with a key.
-        return Stale(self.path, reason, secrets.mask_text(detail), self.size, self.digest)
+        return Stale(self.path, reason, masking.mask_text(detail), self.size, self.digest)
 
 
 def _read(path: Path, target: HashScheme, max_size: int, variants: bool, digests: bool) -> _Seen:
@@ -494,7 +494,7 @@ def _duplicates(items: Iterable[_Seen], project: Project) -> list[Stale]:
         # Names relative to the root: a detail must not depend on the current directory.
         keeper = min(group, key=lambda item: (item.status != "ok", project.relative(item.path)))
         # One detail string for the whole group (a replicated corpus has thousands).
-        detail = secrets.mask_text(f"the same request as {project.relative(keeper.path)}")
+        detail = masking.mask_text(f"the same request as {project.relative(keeper.path)}")
         # A file is never its own duplicate, whatever paths name it (discovery keeps one
         # path per file; this holds for any caller).
         kept = real_path(keeper.path)

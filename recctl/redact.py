@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from recctl import recorders, secrets, store
+from recctl import masking, recorders, secrets, store
 from recctl.interrupt import Interruption
-from recctl.secrets import placeholder, replacer
+from recctl.masking import replacer
+from recctl.secrets import placeholder
 from recctl.split_keys import cut_split_keys
 from recctl.urls import split_url
 
@@ -155,7 +156,7 @@ def redacted_data(data: dict[str, Any], found: Sequence[secrets.Secret]) -> dict
     if isinstance(request, dict):
         request = dict(request)
         if isinstance(request.get("headers"), dict):
-            request["headers"] = secrets.map_strings(request["headers"], change)
+            request["headers"] = masking.map_strings(request["headers"], change)
         if isinstance(request.get("url"), str) and "payload" not in request:
             request["url"] = _redacted_url(request["url"], change)
         result["request"] = request
@@ -166,9 +167,9 @@ def redacted_data(data: dict[str, Any], found: Sequence[secrets.Secret]) -> dict
                 response["body"], ordered, lambda secret: placeholder(secret.kind)
             )
             response = {**response, "body": body}
-        result["response"] = secrets.map_strings(response, change)
+        result["response"] = masking.map_strings(response, change)
     if "id_normalization_mapping" in data:
-        result["id_normalization_mapping"] = secrets.map_strings(
+        result["id_normalization_mapping"] = masking.map_strings(
             data["id_normalization_mapping"], change
         )
     return result

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from recctl import secrets, store
+from recctl import masking, store
 from recctl.cache import ResultCache, cached_map
 from recctl.errors import NotARecordingError, UsageError
 from recctl.hashing import SCHEMES, HashScheme, canonical_json, request_kind, sha256_hex
@@ -660,7 +660,7 @@ def hash_request(
     if target.name not in hashes.hashes:
         kind = hashes.kind.value
         raise UsageError(f"scheme {target.name} has no hash recipe for {kind} requests")
-    masker = secrets.masker_for(raw, document)
+    masker = masking.masker_for(raw, document)
     return HashResult(hashes.hashes[target.name], masker.text(hashes.canonical[target.name]))
 
 
@@ -688,7 +688,7 @@ def explain_file(
         forms: dict[str, list[str]] = {}
         for scheme, text in hashes.canonical.items():
             forms.setdefault(text, []).append(scheme)
-        masker = secrets.masker_for(recording.raw, recording.data)
+        masker = masking.masker_for(recording.raw, recording.data)
         target_text = hashes.canonical.get(target.name)
         target_form = json.loads(target_text) if target_text is not None else None
         # The target first, then the others newest first.

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recctl import recorders, secrets, store
+from recctl import masking, recorders, store
 from recctl.discovery import (
     display_path,
     find_fixture_names,
@@ -271,7 +271,7 @@ def shown_of(fixture: recorders.Fixture, display: str, reveal: bool = False) -> 
     problem = recorder.no_interactions(fixture)
     if problem is not None:
         raise store.LoadError(problem)
-    masker = None if reveal else secrets.Masker.of(recorder.secrets(fixture, None))
+    masker = None if reveal else masking.Masker.of(recorder.secrets(fixture, None))
     hash_named = recorder.hash_named
     test = recorder.test_name(fixture)
     stem = fixture.name.split(".", 1)[0] if not hash_named else fixture.name
@@ -316,10 +316,10 @@ def raw_view(path: str | Path, max_size: int, reveal: bool = False) -> bytes:
         fixture = recorders.recorder_for(path, raw).load(path, raw, max_size)
     except store.LoadError:
         # A file no recorder reads is printed as it is, every shaped key in it masked.
-        return raw if reveal else secrets.masker_for(raw, None).raw(raw)
+        return raw if reveal else masking.masker_for(raw, None).raw(raw)
     recorder = fixture.recorder
     return recorder.readable(
-        fixture, None if reveal else secrets.Masker.of(recorder.secrets(fixture, None))
+        fixture, None if reveal else masking.Masker.of(recorder.secrets(fixture, None))
     )
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from recctl.secrets import Piece, Secret, map_strings, sse_data, stream_pieces
+from recctl.masking import map_strings
+from recctl.secrets import Piece, Secret, sse_data, stream_pieces
 
 
 def cut_split_keys(

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from recctl import recorders, secrets, store
+from recctl import masking, recorders, store
 from recctl.cache import ResultCache, cached_map
 from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.findings import CheckReport, FileResult, Finding
@@ -25,7 +25,7 @@ def schema_findings(
     display: str,
     fixture: recorders.Fixture,
     validator: SchemaValidator,
-    masker: secrets.Masker | None = None,
+    masker: masking.Masker | None = None,
 ) -> list[Finding]:
     """Every schema violation of one parsed file, and every body its recorder could not
     decode, with line numbers (``masker``: the file's secrets, when the caller has them)."""
@@ -44,7 +44,7 @@ def schema_findings(
     positions = recorder.positions(fixture, {where for where, _ in places})
     # A schema message quotes the value it refuses, which may be a secret.
     if masker is None:
-        masker = secrets.Masker.of(recorder.secrets(fixture, None))
+        masker = masking.Masker.of(recorder.secrets(fixture, None))
     findings = []
     for where, message in places:
         line, column = positions.get(where, (None, None))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recctl import secrets, store
+from recctl import masking, store
 from recctl.diff import value_words
 from recctl.discovery import (
     RECORDINGS_DIR,
@@ -235,7 +235,7 @@ def why(
     if not _HASH.fullmatch(hash_hex):
         raise UsageError(f"{hash_hex}: a request hash is 8 to 64 hex digits")
     live: dict[str, Any] | None = None
-    masker = secrets.Masker.of(())
+    masker = masking.Masker.of(())
     if request is not None:
         source, raw = request
         try:
@@ -245,7 +245,7 @@ def why(
         live = as_recording(document, test_id, no_test_id=False)
         if test_id is None and isinstance(live.get("test_id"), str):
             test_id = live["test_id"]
-        masker = secrets.masker_for(raw, document)
+        masker = masking.masker_for(raw, document)
     root = project.root
     files = list(_files(root))
     if test_id is None:
@@ -379,7 +379,7 @@ def _nearest(
     live: dict[str, Any],
     candidates: list[tuple[TestRecording, dict[str, Any], bytes]],
     target: HashScheme,
-    masker: secrets.Masker,
+    masker: masking.Masker,
 ) -> Nearest | None:
     """The recording of the same test and endpoint whose request shares most words with the
     live one, and what the hash sees differ (their canonical forms under the target)."""
@@ -406,7 +406,7 @@ def _nearest(
         Change(change.pointer, change.kind, masker.data(change.old), masker.data(change.new))
         for change in changes[:NEAREST_CHANGES]
     ]
-    recorded = secrets.masker_for(raw, data)
+    recorded = masking.masker_for(raw, data)
     shown = [
         Change(change.pointer, change.kind, recorded.data(change.old), recorded.data(change.new))
         for change in shown

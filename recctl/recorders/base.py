@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from recctl.files import LoadError
 
 if TYPE_CHECKING:
-    from recctl.secrets import Masker, Secret
+    from recctl.masking import Masker
+    from recctl.secrets import Secret
 
 Position = tuple[int | None, int | None]
 

@@ -12,7 +12,8 @@ from recctl.files import LoadError
 from recctl.recorders.base import Fixture, Interaction, Position, Recorder
 
 if TYPE_CHECKING:
-    from recctl.secrets import Masker, Secret
+    from recctl.masking import Masker
+    from recctl.secrets import Secret
 
 NOT_A_RECORDING = "not a recording: no request and response objects"
 

@@ -19,8 +19,9 @@ from recctl.files import LoadError
 from recctl.recorders.base import Fixture, Interaction, NotARecording, Position, Recorder
 
 if TYPE_CHECKING:
+    from recctl.masking import Masker
     from recctl.recorders.yaml_source import Source
-    from recctl.secrets import Masker, Secret
+    from recctl.secrets import Secret
 
 GZIP_MAGIC = b"\x1f\x8b"
 SUFFIXES = (".yaml", ".yml", ".yaml.gz", ".yml.gz", ".json")

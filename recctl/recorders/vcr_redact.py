@@ -23,11 +23,12 @@ import yaml
 from recctl import bodies
 from recctl.files import LoadError
 from recctl.locate import segments, value_at
+from recctl.masking import replacer
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import pairs
 from recctl.recorders.vcr_edit import gzipped_like, rewritten
 from recctl.recorders.yaml_source import BINARY_TAG, Source, scalars
-from recctl.secrets import Secret, placeholder, replacer
+from recctl.secrets import Secret, placeholder
 
 
 def _cut_pieces(text: str, found: Sequence[Secret]) -> str:
@@ -193,7 +194,7 @@ def _redacted_json(fixture: Fixture, found: Sequence[Secret]) -> bytes:
     import json
 
     from recctl import store
-    from recctl.secrets import map_strings
+    from recctl.masking import map_strings
 
     text = fixture.source.text.decode("utf-8")
     for secret in sorted(found, key=lambda secret: -len(secret.value)):
