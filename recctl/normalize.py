@@ -13,6 +13,7 @@ calls, Gemini) are left as recorded, as the recorder leaves them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,13 +189,13 @@ def normalize_cassette(
 
 
 def normalize_file(
-    path: Path, display: str, root: Path, max_size: int, write: bool
+    path: str | Path, display: str, root: Path, max_size: int, write: bool
 ) -> Normalization:
     try:
         recording = store.load(path, max_size)
     except store.LoadError as error:
         return Normalization(display, "failed", detail=error.message)
-    hash12 = name_hash12(path.name)
+    hash12 = name_hash12(os.path.basename(path))
     if hash12 is None:
         return Normalization(display, "skipped", detail="the file name is not a request hash")
     if not isinstance(recording.data, dict):
@@ -212,7 +213,7 @@ def normalize_file(
         return Normalization(display, "failed", fields, error.message)
     content = store.dumps(normalized(exact, hash12))
     try:
-        store.write(path, content, expected=recording.raw, root=root)
+        store.write(Path(path), content, expected=recording.raw, root=root)
     except store.WriteError as error:
         return Normalization(display, "failed", fields, str(error))
     return Normalization(display, "normalized", fields, detail)
@@ -238,4 +239,5 @@ def normalize_paths(
         if recorder is not None and not recorder.hash_named:
             yield normalize_cassette(Path(path), str(path), root, max_size, write, headers)
         else:
-            yield normalize_file(Path(path), str(path), root, max_size, write)
+            # A path string: a Path per file would intern every file name for the run.
+            yield normalize_file(path, str(path), root, max_size, write)

@@ -76,6 +76,7 @@ def process_map(
 # this many, so that they fit its buffer (64 KiB on Linux) and writing them never waits.
 MAX_BATCHES = 8192
 _CLAIM = 4  # bytes per batch number: reads this small from a pipe are atomic
+AHEAD = 8
 
 
 def _batches(count: int, jobs: int) -> list[range]:
@@ -125,7 +126,8 @@ def _forked_map(
             block = index is None and following not in done
             if block and not waiting:
                 raise WorkerError(f"no worker sent the results of batch {following}")
-            _gather(waiting, done, block)
+            # Read on, past AHEAD too while the batch needed next is not in (it may be in a pipe).
+            _gather(waiting, done, block, bounded=following in done)
             while following in done:
                 yield from done.pop(following)
                 following += 1
@@ -146,11 +148,19 @@ def _forked_map(
 
 
 def _gather(
-    waiting: dict[int, tuple[int, BinaryIO]], done: dict[int, list[Any]], block: bool
+    waiting: dict[int, tuple[int, BinaryIO]],
+    done: dict[int, list[Any]],
+    block: bool,
+    bounded: bool = False,
 ) -> None:
-    """Results the workers have sent, by batch (``block``: wait for one at least)."""
+    """Results the workers have sent, by batch (``block``: wait for one at least). With
+    ``AHEAD`` batches read and not yet handed on (``bounded``: the next one among them), the
+    rest wait in the pipes, which hold the workers back: memory stays flat however far
+    ahead they get."""
     import select
 
+    if bounded and not block and len(done) >= AHEAD:
+        return
     while waiting:
         ready, _, _ = select.select(list(waiting), [], [], None if block else 0)
         if not ready:
