@@ -187,11 +187,12 @@ def map_strings(value: Any, change: Any) -> Any:
 def mask_text(text: str) -> str:
     """``text`` (a test id, a message) with every shaped key in it masked."""
     encoded = text.encode("utf-8", "surrogatepass")
-    if not _PREFILTER.present(encoded):
+    present = _PREFILTER.present(encoded)
+    if not present:
         return text
     found = [
         Secret(item.kind, "file", "", item.value, None)
-        for item in shaped_keys(encoded)
+        for item in shaped_keys(encoded, present)
         if not is_placeholder(item.value)
     ]
     return Masker.of(found).text(text)
