@@ -73,8 +73,9 @@ def process_map(
 
 
 # Batches are claimed through a pipe that holds all their numbers from the start: at most
-# this many, so that they fit its buffer (64 KiB on Linux) and writing them never waits.
-MAX_BATCHES = 8192
+# this many, so that they fit its buffer (16 KiB on macOS, 64 KiB on Linux) and writing them
+# never waits.
+MAX_BATCHES = 4096
 _CLAIM = 4  # bytes per batch number: reads this small from a pipe are atomic
 AHEAD = 8
 
