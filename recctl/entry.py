@@ -1,5 +1,6 @@
 """The console script's entry point: ``recctl --version`` answers before the command line
-framework and the commands are imported (a quarter of the start-up they cost)."""
+framework and the commands are imported, which are most of a run's start-up (bench/cold.py:
+35 ms against 169 ms)."""
 
 import sys
 
