@@ -65,25 +65,19 @@ def secret_findings(
     allowlist: frozenset[str],
     salt: str | None,
 ) -> list[Finding]:
-    findings = []
-    for secret in found:
-        if secret.others and allowlist and salt:
-            secret = secrets.less_allowed(secret, allowlist, salt)
-        if secret.fingerprint in allowlist:
-            continue
-        findings.append(
-            Finding(
-                display,
-                secret.line,
-                None,
-                secret.pointer,
-                "secret",
-                secret.message(),
-                secrets.values_digest(secret.values),
-                count=len(secret.values),
-            )
+    return [
+        Finding(
+            display,
+            secret.line,
+            None,
+            secret.pointer,
+            "secret",
+            secret.message(),
+            secrets.values_digest(secret.values),
+            count=len(secret.values),
         )
-    return findings
+        for secret in secrets.not_allowed(found, allowlist, salt)
+    ]
 
 
 def masked(findings: list[Finding], masker: masking.Masker) -> list[Finding]:

@@ -65,7 +65,7 @@ def redact_file(
     except store.LoadError as error:
         return [Redaction(display, "unreadable", None, error.message)]
     recorder = fixture.recorder
-    found = _not_allowed(recorder.secrets(fixture, salt), allowlist, salt)
+    found = secrets.not_allowed(recorder.secrets(fixture, salt), allowlist, salt)
     if not found:
         return []
     # A secret the request hash covers stays, wherever else it appears too: redacting it
@@ -110,17 +110,6 @@ def redact_file(
     ]
 
 
-def _not_allowed(
-    found: Sequence[secrets.Secret], allowlist: frozenset[str], salt: str | None
-) -> list[secrets.Secret]:
-    """The secrets less those whose fingerprints the project accepts."""
-    if not allowlist:
-        return list(found)
-    if salt:
-        found = [secrets.less_allowed(s, allowlist, salt) if s.others else s for s in found]
-    return [s for s in found if s.fingerprint not in allowlist]
-
-
 def _left(
     fixture: recorders.Fixture,
     content: bytes,
@@ -135,7 +124,7 @@ def _left(
     again = recorder.load(fixture.path, content, max(len(content) + 1, 2**31), exact=True)
     left = {
         value
-        for secret in _not_allowed(recorder.secrets(again, salt), allowlist, salt)
+        for secret in secrets.not_allowed(recorder.secrets(again, salt), allowlist, salt)
         if not secret.hashed
         for value in secret.values
     }

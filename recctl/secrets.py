@@ -723,6 +723,18 @@ def _places(
     return each()
 
 
+def not_allowed(
+    found: Sequence[Secret], allowlist: frozenset[str], salt: str | None
+) -> list[Secret]:
+    """The secrets less the keys whose fingerprints the project accepts (a gathered secret
+    loses its accepted keys; one whose keys are all accepted goes)."""
+    if not allowlist:
+        return list(found)
+    if salt:
+        found = [less_allowed(s, allowlist, salt) if s.others else s for s in found]
+    return [s for s in found if s.fingerprint not in allowlist]
+
+
 def less_allowed(secret: Secret, allowlist: frozenset[str], salt: str) -> Secret:
     """A gathered secret less the keys whose fingerprints the project accepts (the first
     left stands for the others; all accepted: the first's print, which is accepted)."""
