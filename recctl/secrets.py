@@ -367,19 +367,19 @@ def _context_kind(name: str) -> str:
 
 def credential_values(name: str, value: str) -> Iterator[tuple[str, str]]:
     """(kind, secret) in the value of a field whose name says credential."""
-    if PLACEHOLDER.match(value.strip()) or PUBLIC_KEY.match(value.strip()):
+    if is_placeholder(value.strip()) or PUBLIC_KEY.match(value.strip()):
         return
     if "cookie" in name.lower():
         for pair in value.split(";"):
             _, _, cookie = pair.strip().partition("=")
             cookie = unquote(cookie.strip().strip('"'))
-            if len(cookie) >= 8 and not PLACEHOLDER.match(cookie):
+            if len(cookie) >= 8 and not is_placeholder(cookie):
                 yield "cookie", cookie
         return
     scheme = _AUTH_SCHEME().match(value.strip())
     if scheme:
         token = scheme.group(2)
-        if not PLACEHOLDER.match(token):
+        if not is_placeholder(token):
             kind = "basic-auth" if scheme.group(1).lower() == "basic" else "authorization-header"
             yield kind, token
         return
@@ -429,10 +429,10 @@ def url_credentials(url: str) -> Iterator[Found]:
         password = parts.password
     except ValueError:
         password = None
-    if password and not PLACEHOLDER.match(unquote(password)):
+    if password and not is_placeholder(unquote(password)):
         yield Found("url-password", unquote(password), pointer="/request/url")
     for name, value in parse_qsl(parts.query, keep_blank_values=False):
-        if name_says_credential(name) and len(value) >= 8 and not PLACEHOLDER.match(value):
+        if name_says_credential(name) and len(value) >= 8 and not is_placeholder(value):
             yield Found("url-credential", value, pointer="/request/url")
     decoded = unquote(url)
     if decoded != url or "%" in url:

@@ -103,7 +103,7 @@ def _header_values(name: str, value: str) -> Iterator[tuple[str, str]]:
             if cookie_name.strip().lower() in _NOT_CREDENTIAL_COOKIES:
                 continue
             cookie = unquote(cookie.strip().strip('"'))
-            if len(cookie) >= 8 and not secrets.PLACEHOLDER.match(cookie):
+            if len(cookie) >= 8 and not secrets.is_placeholder(cookie):
                 yield "cookie", cookie
         return
     if lowered in _CREDENTIAL_HEADERS or secrets.name_says_credential(name):
