@@ -19,6 +19,7 @@ Then the issue's targets, each with its ratio and whether it holds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -29,7 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv
+from common import CACHED_ENV, CORPUS_2025, ENV, floor_argv, worktree
 from scale import replicate
 
 EDITED = 20
@@ -81,46 +82,44 @@ def main() -> int:
     args = parser.parse_args()
     recctl = [sys.executable, "-m", "recctl"]
     results: dict[int, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="recctl-cache-") as temp:
+    with (
+        tempfile.TemporaryDirectory(prefix="recctl-cache-") as temp,
+        contextlib.ExitStack() as stack,
+    ):
         before_tree = None
         if args.before:
-            before_tree = str(Path(temp) / "before")
-            git(REPO, "worktree", "add", "--detach", before_tree, args.before)
-        try:
-            for copies in (1, 10):
-                root = Path(temp) / f"x{copies}"
-                files = make_checkout(args.corpus, root, copies)
-                cache = root / ".recctl_cache"
-                rows: dict[str, list[float]] = {}
-                add = _adder(rows)
+            before_tree = stack.enter_context(worktree(args.before, Path(temp) / "before"))
+        for copies in (1, 10):
+            root = Path(temp) / f"x{copies}"
+            files = make_checkout(args.corpus, root, copies)
+            cache = root / ".recctl_cache"
+            rows: dict[str, list[float]] = {}
+            add = _adder(rows)
 
-                check = [*recctl, "check", "."]
-                timed(floor_argv(root), root, ENV)  # the page cache
-                for _ in range(args.rounds):
-                    add("floor", timed(floor_argv(root), root, ENV))
-                    add("check --no-cache", timed([*check, "--no-cache"], root, CACHED_ENV))
-                    shutil.rmtree(cache, ignore_errors=True)
-                    add("check, cold cache", timed(check, root, CACHED_ENV))
-                    add("check, warm cache", timed(check, root, CACHED_ENV))
-                    add("prune", timed([*recctl, "prune", "."], root, ENV))
-                    if before_tree is not None:
-                        prune = [*recctl, "prune", "."]
-                        add("prune (before)", timed(prune, root, ENV, before_tree))
-                edit(root, EDITED)
-                changed = [*check, "--changed", "--base", "HEAD"]
-                timed(changed, root, CACHED_ENV)
-                for _ in range(args.rounds):
-                    shutil.rmtree(cache, ignore_errors=True)
-                    add(f"check --changed ({EDITED} files)", timed(changed, root, CACHED_ENV))
-                results[copies] = {name: statistics.median(v) for name, v in rows.items()}
-                floor = results[copies]["floor"]
-                print(f"\n## {copies}x: {files} files ({os.cpu_count()} CPUs)")
-                print(f"{'run':<28} {'median':>9} {'x floor':>8}")
-                for name, seconds in results[copies].items():
-                    print(f"{name:<28} {seconds:>8.3f}s {seconds / floor:>7.2f}x")
-        finally:
-            if before_tree is not None:
-                git(REPO, "worktree", "remove", "--force", before_tree)
+            check = [*recctl, "check", "."]
+            timed(floor_argv(root), root, ENV)  # the page cache
+            for _ in range(args.rounds):
+                add("floor", timed(floor_argv(root), root, ENV))
+                add("check --no-cache", timed([*check, "--no-cache"], root, CACHED_ENV))
+                shutil.rmtree(cache, ignore_errors=True)
+                add("check, cold cache", timed(check, root, CACHED_ENV))
+                add("check, warm cache", timed(check, root, CACHED_ENV))
+                add("prune", timed([*recctl, "prune", "."], root, ENV))
+                if before_tree is not None:
+                    prune = [*recctl, "prune", "."]
+                    add("prune (before)", timed(prune, root, ENV, before_tree))
+            edit(root, EDITED)
+            changed = [*check, "--changed", "--base", "HEAD"]
+            timed(changed, root, CACHED_ENV)
+            for _ in range(args.rounds):
+                shutil.rmtree(cache, ignore_errors=True)
+                add(f"check --changed ({EDITED} files)", timed(changed, root, CACHED_ENV))
+            results[copies] = {name: statistics.median(v) for name, v in rows.items()}
+            floor = results[copies]["floor"]
+            print(f"\n## {copies}x: {files} files ({os.cpu_count()} CPUs)")
+            print(f"{'run':<28} {'median':>9} {'x floor':>8}")
+            for name, seconds in results[copies].items():
+                print(f"{name:<28} {seconds:>8.3f}s {seconds / floor:>7.2f}x")
     print("\n## targets")
     for copies, limit in ((10, 0.25), (1, 0.6)):
         row = results[copies]

@@ -25,14 +25,13 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv
+from cache import timed
+from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv, worktree
 from memory import COMMANDS as MEMORY_COMMANDS
 from scale import measure, replicate
 
@@ -61,12 +60,6 @@ def recctl_at(
     return [*RECCTL, *arguments], root, env_for(tree)
 
 
-def wall(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 class Rows:
     """Medians by row name, for this tree ("now") and the earlier one ("before")."""
 
@@ -92,7 +85,7 @@ def alternate(
         for name, make in commands.items():
             for side, tree in trees.items():
                 argv, cwd, env = make(tree)
-                seconds = wall(argv, cwd, env)
+                seconds = timed(argv, cwd, env)
                 if round_:
                     rows.add(name, side, seconds)
 
@@ -154,19 +147,8 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="recctl-cold-") as temp_name:
         temp = Path(temp_name)
-        before = str(temp / "before")
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", before, args.before],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
-        try:
+        with worktree(args.before, temp / "before") as before:
             run(args, temp, {"now": None, "before": before})
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", before], cwd=REPO, capture_output=True
-            )
     return 0
 
 
@@ -233,43 +215,33 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         root = temp / f"x{copies}"
         files = replicate(args.corpus, root, copies)
         (root / "pyproject.toml").write_text("[tool.recctl]\n")
+        size = f"{copies}x"
+        floor, check, secret, warm = (
+            f"{size} {name}"
+            for name in ("floor", "check", "check --select secret", "check, warm cache")
+        )
         commands: dict[str, Make] = {
-            "floor": functools.partial(floor_at, root),
-            "check": functools.partial(recctl_at, root, ["check", "."]),
-            "check --select secret": functools.partial(
-                recctl_at, root, ["check", "--select", "secret", "."]
-            ),
+            floor: functools.partial(floor_at, root),
+            check: functools.partial(recctl_at, root, ["check", "."]),
+            secret: functools.partial(recctl_at, root, ["check", "--select", "secret", "."]),
         }
         alternate(rows, args.rounds, commands, trees)
         names = list(commands)
         if copies == 10:
             for side, tree in trees.items():
-                warm = [*RECCTL, "check", "."]
+                argv = [*RECCTL, "check", "."]
                 cached = env_for(tree, CACHED_ENV)
                 shutil.rmtree(root / ".recctl_cache", ignore_errors=True)
-                wall(warm, root, cached)  # fills the cache
+                timed(argv, root, cached)  # fills the cache
                 for _ in range(args.rounds):
-                    rows.add("check, warm cache", side, wall(warm, root, cached))
+                    rows.add(warm, side, timed(argv, root, cached))
                 shutil.rmtree(root / ".recctl_cache", ignore_errors=True)
-            names.append("check, warm cache")
-        renamed = {name: f"{copies}x {name}" for name in names}
-        for name, side in list(rows.times):
-            if name in renamed:
-                rows.times[(renamed[name], side)] = rows.times.pop((name, side))
-        ratio_table(
-            f"{copies}x: {files} files, cold (no result cache)",
-            rows,
-            [renamed[name] for name in names],
-            renamed["floor"],
-            sides,
-        )
-        floor = renamed["floor"]
-        targets.append((f"{copies}x cold check / floor", ratio(renamed["check"], floor), 2.0, "x"))
-        secret = ratio(renamed["check --select secret"], floor)
-        targets.append((f"{copies}x check --select secret / floor", secret, 0.8, "x"))
+            names.append(warm)
+        ratio_table(f"{size}: {files} files, cold (no result cache)", rows, names, floor, sides)
+        targets.append((f"{size} cold check / floor", ratio(check, floor), 2.0, "x"))
+        targets.append((f"{size} check --select secret / floor", ratio(secret, floor), 0.8, "x"))
         if copies == 10:
-            warm_ratio = ratio(renamed["check, warm cache"], floor)
-            targets.append(("10x warm check / floor", warm_ratio, 0.3, "x"))
+            targets.append(("10x warm check / floor", ratio(warm, floor), 0.3, "x"))
         if copies == 1:
             shutil.rmtree(root)
 

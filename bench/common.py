@@ -3,8 +3,11 @@ and the floor every command is compared with."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -25,3 +28,15 @@ ENV["RECCTL_NO_CACHE"] = "1"
 def floor_argv(corpus: Path | str) -> list[str]:
     """The floor (``floor.py``): one process that reads and orjson-parses every file."""
     return [sys.executable, str(HERE / "floor.py"), str(corpus)]
+
+
+@contextlib.contextmanager
+def worktree(revision: str, path: Path) -> Iterator[str]:
+    """This repository at ``revision``, checked out at ``path`` for as long as it is needed:
+    what ``PYTHONPATH`` names to run recctl as it was then."""
+    git = ["git", "-C", str(REPO), "worktree"]
+    subprocess.run([*git, "add", "--detach", str(path), revision], check=True, capture_output=True)
+    try:
+        yield str(path)
+    finally:
+        subprocess.run([*git, "remove", "--force", str(path)], capture_output=True)
