@@ -131,6 +131,17 @@ def test_a_run_imports_only_what_its_command_uses(recordings: Path, tmp_path: Pa
     assert sum(line.startswith("  ls ") for line in help_lines) == 1
 
 
+def test_the_command_map_names_the_module_of_every_command() -> None:
+    """A run builds only its command from ``COMMAND_MODULES``: every command is in it, and
+    the module it names registers that command."""
+    from recctl.cli import COMMAND_MODULES, app, build
+
+    every = {info.name for info in app.registered_commands}
+    assert every == set(COMMAND_MODULES)
+    for command in COMMAND_MODULES:
+        assert command in {info.name for info in build(command).registered_commands}
+
+
 def test_commands_carry_evaluated_annotations() -> None:
     # typer reads every command's signature at start-up; string annotations (from
     # `from __future__ import annotations`) would make it compile and eval each one,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recctl import secrets
-from tests import plant, recorder
+from tests import cassette_kit, plant, recorder
 from tests.conftest import recctl
 
 COUNT = 5_000
@@ -106,3 +106,50 @@ def test_the_library_scan_still_names_every_key(tmp_path: Path) -> None:
 @given(st.text(alphabet="AXxBbTt_-1 \n.*{}$<>:redacfilNnoPpsk", max_size=16))
 def test_the_quick_placeholder_test_agrees_with_the_rule(value: str) -> None:
     assert secrets.is_placeholder(value) == (secrets.PLACEHOLDER.match(value) is not None)
+
+
+def test_a_cassette_s_keys_at_one_place_are_one_finding_through_a_symlink(tmp_path: Path) -> None:
+    """The same for a VCR.py cassette, named through a symlinked folder, output to a pipe
+    on an 80-column terminal: one finding for the body's keys, one for the header's."""
+    real = tmp_path / "real"
+    (real / "tests" / "cassettes" / "test_chat").mkdir(parents=True)
+    (real / "pyproject.toml").write_text("")
+    tokens = _tokens(COUNT)
+    answer = cassette_kit.chat_body(" ".join(tokens))
+    cassette = cassette_kit.write(
+        real / "tests" / "cassettes" / "test_chat" / "test_many.yaml",
+        [
+            cassette_kit.interaction(
+                "https://api.openai.com/v1/chat/completions",
+                '{"model": "gpt-4o-mini", "messages": []}',
+                answer,
+                request_headers={"x-api-key": [plant.KINDS["openai-key"]]},
+            )
+        ],
+    )
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    named = "../link/tests/cassettes"
+    env = {"COLUMNS": "80"}
+
+    text = recctl("check", "--select", "secret", "--no-cache", named, cwd=elsewhere, env=env)
+    assert text.returncode == 1, text.stderr
+    lines = [line for line in text.stdout.splitlines() if "[secret]" in line]
+    assert len(lines) == 2, text.stdout
+    assert sum(f"{COUNT} of them here" in line for line in lines) == 1
+    records = [
+        json.loads(line)
+        for line in recctl(
+            "check", "-f", "json", "--select", "secret", named, cwd=elsewhere
+        ).stdout.splitlines()
+    ]
+    assert sorted(record["count"] for record in records) == [1, COUNT]
+    assert not any(token in text.stdout for token in tokens[:50] + tokens[-50:])
+
+    written = recctl("redact", "--write", named, cwd=elsewhere, env=env)
+    assert written.returncode == 0, written.stdout + written.stderr
+    after = cassette.read_text()
+    assert not any(token in after for token in tokens)
+    again = recctl("check", "--select", "secret", "--no-cache", named, cwd=elsewhere)
+    assert again.returncode == 0, again.stdout
