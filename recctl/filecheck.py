@@ -21,6 +21,7 @@ from recctl.validate import load_finding, schema_findings
 # The checks whose messages quote values from the file (a schema error, a field's old value):
 # those must be masked. A hash finding names only file names and schemes.
 QUOTING = frozenset({"schema", "normalization"})
+SECRET_ONLY = frozenset({"secret"})
 
 
 def normalization_findings(display: str, recording: store.Recording) -> list[Finding]:
@@ -99,17 +100,28 @@ def check_file(
     path: str | Path, display: str, validators: Validators | None, settings: CheckSettings
 ) -> FileResult:
     """Every selected check that applies to the file's recorder, on one parse of it (less
-    its per-path ignores)."""
+    its per-path ignores); the secret check alone parses only what its scan needs."""
     checks = settings.checks_for(path)
     if not checks:
         return FileResult(display)
     try:
-        fixture = recorders.load(path, settings.max_size)
-    except recorders.NotARecording:
-        return _foreign(path, display, checks, settings)
+        raw = store.read_bytes(path, settings.max_size)
     except store.LoadError as error:
         return FileResult(display, [load_finding(display, error)])
-    recorder = fixture.recorder
+    recorder = recorders.recorder_for(path, raw)
+    if checks & recorder.checks == SECRET_ONLY:
+        keys = recorder.secrets_in(path, raw, settings.max_size, settings.salt)
+        return FileResult(
+            display, secret_findings(display, keys, settings.allowlist, settings.salt)
+        )
+    try:
+        fixture = recorder.load(path, raw, settings.max_size)
+    except recorders.NotARecording:
+        return _foreign(raw, display, checks, settings)
+    except store.LoadError as error:
+        # Not judged, but a key in it is a key all the same: its text is scanned.
+        unread = [load_finding(display, error)]
+        return FileResult(display, unread + _foreign(raw, display, checks, settings).findings)
     checks &= recorder.checks
     found = recorder.secrets(fixture, settings.salt) if "secret" in checks else None
     findings: list[Finding] = []
@@ -135,16 +147,12 @@ def check_file(
 
 
 def _foreign(
-    path: str | Path, display: str, checks: frozenset[str], settings: CheckSettings
+    raw: bytes, display: str, checks: frozenset[str], settings: CheckSettings
 ) -> FileResult:
     """A file in a fixture folder that no recorder writes is not judged, but a key in it is
     a key all the same: its text is scanned."""
     if "secret" not in checks:
         return FileResult(display)
-    try:
-        raw = store.read_bytes(path, settings.max_size)
-    except store.LoadError as error:
-        return FileResult(display, [load_finding(display, error)])
     found = secrets.scan_places(raw, None, frozenset(), settings.salt)
     return FileResult(display, secret_findings(display, found, settings.allowlist, settings.salt))
 

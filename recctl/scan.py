@@ -26,11 +26,21 @@ class PatternSet:
     once ``compile_after`` bytes have been scanned, and ``re`` answers until then.
     """
 
-    def __init__(self, patterns: Sequence[bytes], compile_after: int = COMPILE_AFTER) -> None:
+    def __init__(
+        self,
+        patterns: Sequence[bytes],
+        compile_after: int = COMPILE_AFTER,
+        hints: range = range(0),
+    ) -> None:
         """``compile_after``: bytes scanned with ``re`` before hyperscan is set up (0: at
-        once)."""
+        once). ``hints``: patterns whose match only sends the caller to an exact check,
+        and which ``re`` would cost more to ask than the check: ``re`` reports them all
+        present."""
+        if hints and hints.stop != len(patterns):
+            raise ValueError("the hints are the last patterns")
         self.patterns = tuple(patterns)
         self.compile_after = compile_after
+        self.hints = hints
         self._compiled: tuple[re.Pattern[bytes], ...] = ()
         self._database: Any = None
         self._scanned = 0
@@ -70,8 +80,10 @@ class PatternSet:
     def present_by_re(self, data: bytes) -> set[int]:
         """The same answer from ``re``, one pass per pattern."""
         if not self._compiled:
-            self._compiled = tuple(re.compile(pattern) for pattern in self.patterns)
-        return {index for index, pattern in enumerate(self._compiled) if pattern.search(data)}
+            asked = self.patterns[: self.hints.start] if self.hints else self.patterns
+            self._compiled = tuple(re.compile(pattern) for pattern in asked)
+        found = {index for index, pattern in enumerate(self._compiled) if pattern.search(data)}
+        return found.union(self.hints)
 
 
 def lazy_pattern(pattern: AnyStr, flags: int = 0) -> Callable[[], re.Pattern[AnyStr]]:

@@ -27,7 +27,7 @@ import hmac
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -76,15 +76,10 @@ _CREDENTIAL_NAME_END_PATTERN = (
     rb'(?:key|token|secret|pass|pwd|auth|credential|cookie)[^"\\]{0,40}("\s*:\s*)"'
 )
 _CREDENTIAL_NAME_END = lazy_pattern(_CREDENTIAL_NAME_END_PATTERN)
-# One quick pass over each file answers three questions at once: which rules' prefixes occur
-# (the first len(RULES) patterns), whether an escape hides something (the next two), and
-# whether a credential-named field holds a string (the last, case-blind).
+# A url in the file's (unhidden) bytes, under any key named so: the request's is one of them.
+_URL_PATTERN = rb'"url"\s*:\s*"'
+# Escapes that can hide a key's literal from a byte scan (``unhide`` undoes them).
 _HIDES = (rb"\\u00[2-7]", rb"\\/")
-QUICK = PatternSet(
-    [*(rule.prefix for rule in RULES), *_HIDES, b"(?i)" + _CREDENTIAL_NAME_END_PATTERN]
-)
-_HIDES_AT = frozenset(range(len(RULES), len(RULES) + len(_HIDES)))
-FIELD_AT = len(RULES) + len(_HIDES)
 _STRING = lazy_pattern(rb'"((?:[^"\\]|\\.){0,16384}+)"')
 _SHAPED = lazy_pattern(r"[A-Za-z0-9+/=_.~:-]{16,}")
 _AUTH_SCHEME = lazy_pattern(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
@@ -497,6 +492,82 @@ _CUTS = [
 ]
 
 
+def _split_hints() -> tuple[list[bytes], list[bytes]]:
+    """For each start of a prefix (``s`` of ``sk-``), what a key split after it leaves in
+    the file's (unhidden) bytes: a string ending with that start (``s"``), and a text field
+    that holds the rest's first letter or digit where the key would (``_covering``). A file
+    with neither pair holds no such key, unless a text field holds a whole prefix (which
+    the rules' own patterns see). Returns the ends, and a pattern for each one's rests (the
+    quick pass asks those: an end alone is everywhere)."""
+    rests_of: dict[bytes, set[bytes]] = {}
+    for prefix in _PREFIXES:
+        for cut in range(1, len(prefix)):
+            rests_of.setdefault(prefix[:cut], set()).add(prefix[cut:])
+    field = b'"(?:' + "|".join(sorted(_TEXT_FIELDS)).encode() + rb')"\s*:\s*"'
+    ends: list[bytes] = []
+    patterns: list[bytes] = []
+    for head, rests in sorted(rests_of.items()):
+        starts: set[bytes] = set()
+        wholes: set[bytes] = set()
+        for rest in rests:
+            rest_starts, rest_wholes = _covering(rest)
+            starts |= rest_starts
+            wholes |= rest_wholes
+        options = [re.escape(start) for start in sorted(starts)]
+        if wholes:
+            options.append(b"(?:" + b"|".join(map(re.escape, sorted(wholes))) + b')"')
+        ends.append(head + b'"')
+        patterns.append(field + b"(?:" + b"|".join(options) + b")")
+    return ends, patterns
+
+
+def _covering(rest: bytes) -> tuple[set[bytes], set[bytes]]:
+    """The pieces of a stream's text that can hold ``rest[pivot]`` when pieces spell
+    ``rest``: the last of them starts with ``rest[k:]``, one before it is ``rest[k:e]``
+    whole (k <= pivot < e < len(rest)). The pivot is the rest's first letter or digit (the
+    ``B`` of ``----BEGIN``: a piece of dashes alone is in every markdown table)."""
+    pivot = next((i for i, byte in enumerate(rest) if chr(byte).isalnum()), 0)
+    starts = {rest[k:] for k in range(pivot + 1)}
+    wholes = {rest[k:e] for k in range(pivot + 1) for e in range(pivot + 1, len(rest))}
+    return starts, wholes
+
+
+# One quick pass over each file answers every question the scan asks before its real work:
+# which rules' prefixes occur (the first len(RULES) patterns), whether an escape hides
+# something (the next two), whether a credential-named field holds a string (case-blind),
+# whether a stream's lines are SSE text (their JSON is the walk's to read), whether a url
+# holds user info, a query or a percent escape, and where a text field starts with what a
+# prefix's start needs after it (``_split_hints``).
+_SPLIT_ENDS, _SPLIT_RESTS = _split_hints()
+_HIDES_AT = frozenset(range(len(RULES), len(RULES) + len(_HIDES)))
+FIELD_AT = len(RULES) + len(_HIDES)
+_SSE_AT = FIELD_AT + 1
+_URL_AT = _SSE_AT + 1
+_SPLIT_AT = _URL_AT + 1
+QUICK = PatternSet(
+    [
+        *(rule.prefix for rule in RULES),
+        *_HIDES,
+        b"(?i)" + _CREDENTIAL_NAME_END_PATTERN,
+        b"data:",
+        _URL_PATTERN + rb"(?:[^\"\\]|\\.)*[@?%]",
+        *_SPLIT_RESTS,
+    ],
+    hints=range(_SPLIT_AT, _SPLIT_AT + len(_SPLIT_RESTS)),
+)
+_SPLIT_END_SET = PatternSet([re.escape(end) for end in _SPLIT_ENDS], hints=range(len(_SPLIT_ENDS)))
+
+
+def may_split(view: bytes, quick: set[int]) -> bool:
+    """Whether a file (its unhidden bytes, and what the quick pass said of them) can hold a
+    key split across a stream's chunks (``stream_split_keys`` then decides, exactly)."""
+    if _SSE_AT in quick or any(index < len(RULES) for index in quick):
+        return True
+    starts = {index - _SPLIT_AT for index in quick if index >= _SPLIT_AT}
+    # The ends are asked only of a file whose fields start with some rest: one in three.
+    return bool(starts) and not starts.isdisjoint(_SPLIT_END_SET.present(view))
+
+
 def _may_hold_split_key(body: list[Any]) -> bool:
     """False only when no key can be split across the stream's chunks: no text field holds
     a rule's prefix, and none ends with the start of one (``s``, ``sk``) while another
@@ -624,6 +695,14 @@ def keys_in(raw: bytes, unhidden: bool = True, fields: bool = True) -> tuple[byt
     the values of credential-named JSON fields (``fields``), an AWS secret key beside its
     id. ``unhidden``: escapes that could hide a key are undone first (the offsets are then
     the view's, which is returned)."""
+    view, _, found = _quick_keys(raw, unhidden, fields)
+    return view, found
+
+
+def _quick_keys(
+    raw: bytes, unhidden: bool = True, fields: bool = True
+) -> tuple[bytes, set[int], list[Found]]:
+    """``keys_in``, with what the quick pass said of the view."""
     quick = QUICK.present(raw)
     view = raw
     if unhidden and quick & _HIDES_AT:
@@ -634,7 +713,25 @@ def keys_in(raw: bytes, unhidden: bool = True, fields: bool = True) -> tuple[byt
         found += credential_fields(view)
     if any(item.kind == "aws-access-key-id" for item in found):
         found += aws_secret_keys(view)
-    return view, found
+    return view, quick, found
+
+
+_URL = lazy_pattern(_URL_PATTERN + rb'((?:[^"\\]++|\\.)*+)"')
+
+
+def _parse_tells_more(view: bytes, quick: set[int], found: Sequence[Found]) -> bool:
+    """Whether the parsed recording can add to what its bytes showed: a url that holds user
+    info, a query or a percent escape (its credentials are read from the parsed url), a key
+    found inside a url (whether the request hash covers it depends on the request), or a
+    key split across a stream's chunks."""
+    if _URL_AT in quick or may_split(view, quick):
+        return True
+    offsets = [item.offset for item in found if item.offset is not None]
+    return any(
+        match.start(1) <= offset < match.end(1)
+        for match in (_URL().finditer(view) if offsets else ())
+        for offset in offsets
+    )
 
 
 def scan(
@@ -653,14 +750,21 @@ def scan_places(
     data: Any,
     allowlist: frozenset[str] = frozenset(),
     salt: str | None = None,
+    parse: Callable[[bytes], Any] | None = None,
 ) -> list[Secret]:
     """The secrets of one recording as findings: the keys of one kind at one place are one
-    ``Secret`` (``values``), so that a file of a hundred thousand keys costs per place."""
-    view, found = keys_in(raw)
+    ``Secret`` (``values``), so that a file of a hundred thousand keys costs per place.
+
+    ``parse`` (instead of ``data``): the recording is parsed only when its bytes show that
+    the parse can add to what they hold (``_parse_tells_more``), most files never; what it
+    returns for a file that does not parse (None) is scanned as text."""
+    view, quick, found = _quick_keys(raw)
+    if parse is not None:
+        data = parse(raw) if _parse_tells_more(view, quick, found) else None
     request = data.get("request") if isinstance(data, Mapping) else None
     if isinstance(request, Mapping) and isinstance(request.get("url"), str):
         found += url_credentials(request["url"])
-    if isinstance(data, Mapping):
+    if isinstance(data, Mapping) and may_split(view, quick):
         found += stream_split_keys(data)
     if not found:
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -131,6 +132,28 @@ def test_without_hyperscan_re_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert patterns._database is None
 
 
+def test_without_hyperscan_hints_are_reported_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hint only sends the caller to an exact check: where asking ``re`` costs more than
+    the check, ``re`` reports it present, and the scan of a stream looks at every chunk."""
+    monkeypatch.setitem(sys.modules, "hyperscan", None)
+    patterns = PatternSet([rb"sk-", rb"zz", rb"yy"], compile_after=0, hints=range(1, 3))
+    assert patterns.present(b"sk-") == {0, 1, 2}
+    assert patterns.present(b"") == {1, 2}
+    with pytest.raises(ValueError):
+        PatternSet([rb"sk-", rb"zz"], hints=range(0, 1))
+    quick = PatternSet(secrets.QUICK.patterns, compile_after=0, hints=secrets.QUICK.hints)
+    monkeypatch.setattr(secrets, "QUICK", quick)
+    ends = secrets._SPLIT_END_SET
+    monkeypatch.setattr(secrets, "_SPLIT_END_SET", PatternSet(ends.patterns, 0, ends.hints))
+    view, found, _ = secrets._quick_keys(b'{"content": "plain"}')
+    assert secrets.may_split(view, found)
+
+
+def _hyperscan_now() -> None:
+    """The scan's pattern sets answer by hyperscan from now on (not after 256 KiB)."""
+    secrets.QUICK.compile_after = secrets._SPLIT_END_SET.compile_after = 0
+
+
 def test_every_rule_prefix_expands_to_the_texts_it_matches() -> None:
     from recctl.secret_rules import RULES, literals
 
@@ -206,3 +229,79 @@ def test_the_split_key_prefilter_spares_only_what_the_walk_clears_on_the_corpus(
                 spared += 1
                 assert not _split_keys_walked(body), path
     assert streams > 500 and spared > streams * 0.9, (streams, spared)
+
+
+# Letters and marks of the rules' prefixes, which a recording an attacker wrote can escape.
+_ESCAPABLE = "kKAIBSyJ-_"
+
+
+def _recording_text(body: list[Any], url: str, escaped: str) -> bytes:
+    """A streamed recording as the recorder writes it (indented), with every character of
+    ``escaped`` written as a JSON escape, as an attacker may."""
+    data = {
+        "test_id": "t",
+        "request": {"method": "POST", "url": url, "body": {"model": "m"}},
+        "response": {"body": body, "is_streaming": True},
+    }
+    text = json.dumps(data, indent=2)
+    for char in escaped:
+        # Inside strings only: the document's structure holds none of these but "-" in
+        # numbers, and it has none.
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text.encode()
+
+
+@given(
+    st.lists(st.tuples(_field, _stream_piece, st.integers(0, 1)), min_size=2, max_size=24),
+    st.sampled_from(
+        [
+            "http://localhost:11434/v1/chat/completions",
+            "https://user:hunter2-long-pass@example.com/v1",
+            "https://example.com/v1?api_key=abcdefgh12345678",
+            "https://example.com/v1/" + _KEY,
+            "https://example.com/%73k-proj-" + "Tz4kQ9mW2xLp" * 3,
+        ]
+    ),
+    st.sets(st.sampled_from(_ESCAPABLE), max_size=3),
+)
+@settings(max_examples=600, deadline=None)
+def test_the_scan_parses_only_what_tells_it_more_and_loses_nothing(
+    parts: list[tuple[str, str, int]], url: str, escaped: set[str]
+) -> None:
+    """The secret check's scan of a recording's bytes, parsing only when they show a url or
+    a stream the parse can tell more of, finds what the scan of the parsed recording finds;
+    the quick pass never spares a stream the walk of every chunk finds a split key in."""
+    _hyperscan_now()
+    body = [
+        {"__data__": {"choices": [{"index": choice, "delta": {field: piece}}]}}
+        for field, piece, choice in parts
+    ]
+    raw = _recording_text(body, url, "".join(sorted(escaped)))
+    view, quick, _ = secrets._quick_keys(raw)
+    if _split_keys_walked(body):
+        assert secrets.may_split(view, quick), parts
+    parsed = secrets.scan_places(raw, json.loads(raw))
+    assert secrets.scan_places(raw, None, parse=json.loads) == parsed
+
+
+def test_the_quick_pass_spares_most_recordings_and_loses_nothing_on_the_corpus(
+    corpus: Path,
+) -> None:
+    """Every recording of the shared corpus: the scan that parses only when the bytes ask
+    finds what the scan of the parsed file finds, and parses few files."""
+    import orjson
+
+    _hyperscan_now()
+    parsed_files = 0
+    files = recording_files(corpus)
+
+    def parse(raw: bytes) -> Any:
+        nonlocal parsed_files
+        parsed_files += 1
+        return orjson.loads(raw)
+
+    for path in files:
+        raw = path.read_bytes()
+        expected = secrets.scan_places(raw, orjson.loads(raw))
+        assert secrets.scan_places(raw, None, parse=parse) == expected, path
+    assert len(files) > 1000 and parsed_files < len(files) * 0.1, (len(files), parsed_files)

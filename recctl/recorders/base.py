@@ -108,6 +108,19 @@ class Recorder(ABC):
         """Every secret in the file, the keys of one kind at one place as one (none
         allowlisted: the caller filters)."""
 
+    def secrets_in(
+        self, path: str | Path, raw: bytes, max_size: int, salt: str | None
+    ) -> list[Secret]:
+        """``secrets`` of a file from its bytes, parsed only as far as the scan needs (what
+        ``check --select secret`` asks); a file that does not load is scanned as text."""
+        from recctl import secrets
+
+        try:
+            fixture = self.load(path, raw, max_size)
+        except LoadError:
+            return secrets.scan_places(raw, None, frozenset(), salt)
+        return self.secrets(fixture, salt)
+
     @abstractmethod
     def redacted(self, fixture: Fixture, found: Sequence[Secret]) -> bytes:
         """The file's bytes with each secret replaced by its placeholder, every other byte

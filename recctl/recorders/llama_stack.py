@@ -51,6 +51,15 @@ class LlamaStack(Recorder):
 
         return secrets.scan_places(fixture.raw, fixture.data, frozenset(), salt)
 
+    def secrets_in(
+        self, path: str | Path, raw: bytes, max_size: int, salt: str | None
+    ) -> list[Secret]:
+        # Most recordings' bytes say all: parsing costs more than the scan, so it waits
+        # until the bytes show a url or a stream that the parse can tell more of.
+        from recctl import secrets
+
+        return secrets.scan_places(raw, None, frozenset(), salt, parse=_parsed_or_none)
+
     def redacted(self, fixture: Fixture, found: Sequence[Secret]) -> bytes:
         from recctl.hashing import SCHEMES
         from recctl.redact import redacted_data
@@ -87,6 +96,13 @@ class LlamaStack(Recorder):
         data = fixture.data
         test_id = data.get("test_id") if isinstance(data, dict) else None
         return test_id if isinstance(test_id, str) else None
+
+
+def _parsed_or_none(raw: bytes) -> Any:
+    try:
+        return store.parse(raw)
+    except LoadError:
+        return None
 
 
 RECORDER = LlamaStack()

@@ -1,0 +1,63 @@
+"""The secret check alone reads a recording's bytes and parses only what its scan needs: it
+finds what the full check finds, and a file that does not parse is scanned as text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests import plant
+from tests.conftest import recctl
+
+
+def _secret_findings(*args: str, cwd: Path) -> list[dict[str, Any]]:
+    result = recctl("check", "-f", "json", "--no-cache", *args, cwd=cwd)
+    assert result.returncode in (0, 1), result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    return sorted(
+        (record for record in records if record["check"] == "secret"),
+        key=lambda record: (record["path"], record["pointer"], record["message"]),
+    )
+
+
+def test_the_secret_check_alone_finds_what_the_full_check_finds(tmp_path: Path) -> None:
+    """Every kind of key in every place (a url's query and user info, a stream's chunks, an
+    escaped letter, a duplicate key), run from another folder through a symlink."""
+    top = tmp_path / "project"
+    top.mkdir()
+    (top / "pyproject.toml").write_text("")
+    files = list(plant.every_file(top / "recordings"))
+    link = tmp_path / "link"
+    link.symlink_to(top)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    alone = _secret_findings("--select", "secret", "../link/recordings", cwd=elsewhere)
+    full = _secret_findings("../link/recordings", cwd=elsewhere)
+    assert alone == full
+    places = {Path(record["path"]).name for record in alone}
+    assert len(places) >= len([f for f in files if plant.expected(f[0], f[1])])
+
+
+def test_a_file_that_does_not_parse_is_scanned_as_text(tmp_path: Path) -> None:
+    """A recording cut short still holds its key: the secret check reports it, and the full
+    check reports the file as unreadable and the key."""
+    (tmp_path / "pyproject.toml").write_text("")
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    key = plant.KINDS["openai-key"]
+    text = json.dumps({"request": {"headers": {"X-Api-Key": key}}, "response": {}}, indent=2)
+    broken = folder / ("0" * 64 + ".json")
+    broken.write_text(text[: text.index(key) + len(key) + 3])
+
+    alone = recctl("check", "-f", "json", "--select", "secret", str(broken), cwd=tmp_path)
+    assert alone.returncode == 1, alone.stderr
+    [finding] = [json.loads(line) for line in alone.stdout.splitlines()]
+    assert finding["check"] == "secret" and finding["line"] == 4
+    assert key not in alone.stdout
+
+    full = recctl("check", "-f", "json", str(broken), cwd=tmp_path)
+    checks = sorted(json.loads(line)["check"] for line in full.stdout.splitlines())
+    assert full.returncode == 1 and checks == ["schema", "secret"], full.stdout
+    assert key not in full.stdout
