@@ -1,11 +1,12 @@
 """Where one ``recctl check`` run's wall time goes, phase by phase.
 
-    python bench/timeline.py [--rounds 5] [CORPUS]
+    python bench/timeline.py [--rounds 5] [--select CHECK] [CORPUS]
 
-Runs ``recctl check CORPUS`` in fresh processes and prints when each phase ended (the median
-over the runs), counted from the spawn of the process: the command-line layer imported (typer
-and recctl.cli), the core imported (jsonschema-rs, hashing, secrets), options parsed and
-settings loaded, files discovered, every file checked on every worker, the report written.
+Runs ``recctl check [--select CHECK] CORPUS`` in fresh processes and prints when each phase
+ended (the median over the runs), counted from the spawn of the process: the command-line
+layer imported (typer and recctl.cli), the core imported (jsonschema-rs, hashing, secrets),
+options parsed and settings loaded, files discovered, every file checked on every worker,
+the report written.
 The floor (``floor.py``) on the same files is timed alongside, for the ratio.
 """
 
@@ -45,7 +46,7 @@ def timed_work(*args, **kwargs):
     yield from work(*args, **kwargs)
     mark("every file checked")
 check.process_map = timed_work  # ENV turns the cache off: every file is read
-sys.argv = ["recctl", "check", sys.argv[2]]
+sys.argv = ["recctl", "check", *sys.argv[3:], sys.argv[2]]
 try:
     recctl.cli.main()
 except SystemExit:
@@ -56,11 +57,11 @@ for label, at in marks:
 """
 
 
-def run_probe(corpus: Path) -> list[tuple[float, str]]:
+def run_probe(corpus: Path, options: list[str]) -> list[tuple[float, str]]:
     """(seconds since the spawn, phase) for each phase's end, in order."""
     spawned = time.perf_counter()
     stderr = subprocess.run(
-        [sys.executable, "-c", PROBE, repr(spawned), str(corpus)],
+        [sys.executable, "-c", PROBE, repr(spawned), str(corpus), *options],
         capture_output=True,
         text=True,
         check=False,
@@ -83,12 +84,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS_2025)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--select", help="the one check to run (default: all)")
     args = parser.parse_args()
-    run_probe(args.corpus)  # warm the page cache
-    runs = [run_probe(args.corpus) for _ in range(args.rounds)]
+    options = ["--select", args.select] if args.select else []
+    run_probe(args.corpus, options)  # warm the page cache
+    runs = [run_probe(args.corpus, options) for _ in range(args.rounds)]
     floors = [floor(args.corpus) for _ in range(args.rounds)]
     labels = [label for _, label in runs[0]]
-    print(f"median of {args.rounds} runs of `recctl check` on {args.corpus.name}")
+    command = " ".join(["recctl check", *options])
+    print(f"median of {args.rounds} runs of `{command}` on {args.corpus.name}")
     print(f"{'ends at':>9} {'phase':>8}  what")
     previous = 0.0
     at = 0.0

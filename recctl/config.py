@@ -21,11 +21,6 @@ from recctl.files import DEFAULT_MAX_FILE_SIZE, LoadError, inside, read_bytes
 # A pyproject.toml is a few kilobytes; a larger one is a mistake or a trap.
 MAX_PYPROJECT_SIZE = 16 * 1024 * 1024
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 
 def glob_regex(glob: str) -> re.Pattern[str]:
     """A glob over paths relative to the project root, as ruff's per-file-ignores read them:
@@ -207,6 +202,11 @@ def recctl_table(pyproject: Path) -> dict[str, Any] | None:
         raise UsageError(f"cannot read {pyproject}: {error.message}") from None
     if b"recctl" not in raw:
         return None
+    # Imported here: most runs read no configuration, and start-up is every hook run's cost.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         document = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -52,14 +52,20 @@ class PatternSet:
             import hyperscan
         except ImportError:  # where it has no wheel
             return None
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(
-            expressions=list(self.patterns),
-            ids=list(range(len(self.patterns))),
-            elements=len(self.patterns),
-            flags=hyperscan.HS_FLAG_SINGLEMATCH,
-        )
-        return database
+        from recctl import pattern_cache
+
+        def compile_now() -> Any:
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            database.compile(
+                expressions=list(self.patterns),
+                ids=list(range(len(self.patterns))),
+                elements=len(self.patterns),
+                flags=hyperscan.HS_FLAG_SINGLEMATCH,
+            )
+            return database
+
+        flags = hyperscan.HS_FLAG_SINGLEMATCH
+        return pattern_cache.database(hyperscan, self.patterns, flags, compile_now)
 
     def present(self, data: bytes) -> set[int]:
         """The indexes of the patterns that match somewhere in ``data``."""

@@ -126,8 +126,23 @@ def literals(prefix: bytes) -> list[bytes]:
     return texts
 
 
-# Whether a text may hold a shaped key: one of the rules' leading literals occurs in it.
-MAY_HOLD_KEY = re.compile("|".join(rule.prefix.decode() for rule in RULES))
+def _by_first_letter(texts: list[bytes]) -> str:
+    """A regex that finds any of ``texts``, its alternatives grouped by their first letter:
+    ``re`` then tries one group at a letter, not every text (twice as fast on a path)."""
+    groups: dict[str, set[str]] = {}
+    for text in {text.decode() for text in texts}:
+        groups.setdefault(text[:1], set()).add(text[1:])
+    return "|".join(
+        re.escape(first) + "(?:" + "|".join(map(re.escape, sorted(rests, key=len)[::-1])) + ")"
+        for first, rests in sorted(groups.items())
+    )
+
+
+# Whether a text may hold a shaped key: one of the rules' leading literals occurs in it. Every
+# line of output asks it.
+MAY_HOLD_KEY = re.compile(
+    _by_first_letter([text for rule in RULES for text in literals(rule.prefix)])
+)
 
 
 # Keys that are published by design: a credential-named field holding one is no finding.

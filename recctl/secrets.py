@@ -494,11 +494,12 @@ _CUTS = [
 
 def _split_hints() -> tuple[list[bytes], list[bytes]]:
     """For each start of a prefix (``s`` of ``sk-``), what a key split after it leaves in
-    the file's (unhidden) bytes: a string ending with that start (``s"``), and a text field
-    that holds the rest's first letter or digit where the key would (``_covering``). A file
+    the file's (unhidden) bytes: a string ending with that start on a token boundary
+    (``"s"``, `` s"``), and a text field that holds the rest's first letter or digit where
+    the key would (``_covering``), followed by more of a key or by its end. A file
     with neither pair holds no such key, unless a text field holds a whole prefix (which
-    the rules' own patterns see). Returns the ends, and a pattern for each one's rests (the
-    quick pass asks those: an end alone is everywhere)."""
+    the rules' own patterns see). Returns a pattern for each start's ends, and one for its
+    rests (the quick pass asks those: ends are common)."""
     rests_of: dict[bytes, set[bytes]] = {}
     for prefix in _PREFIXES:
         for cut in range(1, len(prefix)):
@@ -513,12 +514,19 @@ def _split_hints() -> tuple[list[bytes], list[bytes]]:
             rest_starts, rest_wholes = _covering(rest)
             starts |= rest_starts
             wholes |= rest_wholes
-        options = [re.escape(start) for start in sorted(starts)]
+        # The rest ends the piece, or the key goes on in it: a printable character that is
+        # no space, quote or backslash (no rule's key holds one).
+        options = [re.escape(start) + rb'[!#-\[\]-~"]' for start in sorted(starts)]
         if wholes:
             options.append(b"(?:" + b"|".join(map(re.escape, sorted(wholes))) + b')"')
-        ends.append(head + b'"')
+        # A key starts on a token boundary: what comes before the start in its piece is no
+        # word character, as bytes or as an escape (``\n``, ``\u00e9``), or nothing.
+        ends.append(_BOUNDARY + re.escape(head) + b'"')
         patterns.append(field + b"(?:" + b"|".join(options) + b")")
     return ends, patterns
+
+
+_BOUNDARY = rb'(?:[^A-Za-z0-9_\-]|\\[bfnrt"\\/]|\\u[0-9a-fA-F]{4})'
 
 
 def _covering(rest: bytes) -> tuple[set[bytes], set[bytes]]:
@@ -555,7 +563,7 @@ QUICK = PatternSet(
     ],
     hints=range(_SPLIT_AT, _SPLIT_AT + len(_SPLIT_RESTS)),
 )
-_SPLIT_END_SET = PatternSet([re.escape(end) for end in _SPLIT_ENDS], hints=range(len(_SPLIT_ENDS)))
+_SPLIT_END_SET = PatternSet(_SPLIT_ENDS, hints=range(len(_SPLIT_ENDS)))
 
 
 def may_split(view: bytes, quick: set[int]) -> bool:

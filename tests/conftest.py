@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ pytest_plugins = ["pytester"]
 # is read-only): every recctl the tests start, in-process or not, inherits this. The cache's
 # own tests turn it back on (RECCTL_NO_CACHE="").
 os.environ["RECCTL_NO_CACHE"] = "1"
+# Compiled scan patterns are kept in the user's cache folder: the suite keeps its own.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="recctl-tests-cache-")
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"

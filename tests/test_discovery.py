@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recctl.discovery import find_fixture_names
 from recctl.errors import UsageError
@@ -159,3 +161,25 @@ def test_configured_schema_and_size_limit_apply(project: Path) -> None:
     lines = result.stdout.splitlines()
     assert any("big.json" in line and "over the" in line for line in lines)
     assert any("small.json" in line and '\\"x\\" is a required property' in line for line in lines)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["recordings", "cassettes", "a", "..", ".", "", "x.json", "y.yaml"]),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_recorder_of_a_path_is_its_folders_wherever_the_run_stands(
+    parts: list[str], absolute: bool
+) -> None:
+    """The answer asked once per folder is the one its whole absolute path gives."""
+    import os
+
+    from recctl import recorders
+
+    path = ("/" if absolute else "") + "/".join(parts)
+    expected = recorders.owner_of(os.path.abspath(path).split(os.sep))
+    assert recorders.in_folder(path) is expected

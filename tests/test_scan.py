@@ -167,7 +167,9 @@ def test_every_rule_prefix_expands_to_the_texts_it_matches() -> None:
 # Pieces of a stream's text: key material, the starts and ends of every prefix, prose.
 _KEY = "sk-proj-" + "Tz4kQ9mW2xLp" * 3
 _stream_piece = st.one_of(
-    st.sampled_from([" the", " answer", "-", "s", "k", "sk", "A", "KIA", "\n", " ", "Be"]),
+    st.sampled_from(
+        [" the", " answer", "-", "s", "k", "sk", "A", "KIA", "\n", " ", "Be", "é", '"', "\\", "\t"]
+    ),
     st.builds(lambda a, b: _KEY[a:b], st.integers(0, len(_KEY)), st.integers(0, len(_KEY))),
     st.builds(
         lambda text, a, b: text[a:b],
@@ -264,7 +266,7 @@ def _recording_text(body: list[Any], url: str, escaped: str) -> bytes:
     ),
     st.sets(st.sampled_from(_ESCAPABLE), max_size=3),
 )
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=1500, deadline=None)
 def test_the_scan_parses_only_what_tells_it_more_and_loses_nothing(
     parts: list[tuple[str, str, int]], url: str, escaped: set[str]
 ) -> None:
@@ -305,3 +307,44 @@ def test_the_quick_pass_spares_most_recordings_and_loses_nothing_on_the_corpus(
         expected = secrets.scan_places(raw, orjson.loads(raw))
         assert secrets.scan_places(raw, None, parse=parse) == expected, path
     assert len(files) > 1000 and parsed_files < len(files) * 0.1, (len(files), parsed_files)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["sk-", "s", "k", "AKI", "A", "Bearer", " ", "-----BEGIN ", "ghp", "_"])
+        | st.text(max_size=6),
+        max_size=12,
+    ).map("".join)
+)
+@settings(max_examples=500, deadline=None)
+def test_the_output_key_hint_is_any_prefix_occurring(text: str) -> None:
+    """What every line of output asks before masking: any rule's prefix in the text."""
+    from recctl.secret_rules import MAY_HOLD_KEY, RULES, literals
+
+    prefixes = {t.decode() for rule in RULES for t in literals(rule.prefix)}
+    assert (MAY_HOLD_KEY.search(text) is not None) == any(p in text for p in prefixes)
+
+
+@pytest.mark.parametrize("before", ["", " ", "é ", "\n", '"', "\\", "x\t"])
+def test_the_quick_pass_sees_every_rule_split_at_every_cut(before: str) -> None:
+    """Each rule's example, cut after every character of its prefix (and the rest spread
+    over one-character chunks too), after any boundary: the quick pass lets the walk look,
+    and the scan from bytes finds the key the parsed scan finds."""
+    from recctl.secret_rules import RULES, literals
+
+    _hyperscan_now()
+    for rule in RULES:
+        key = rule.example
+        prefix_size = max(len(p) for p in literals(rule.prefix) if key.startswith(p.decode()))
+        for cut in range(1, prefix_size):
+            for rest in ([key[cut:]], [*key[cut:prefix_size], key[prefix_size:]]):
+                pieces = [f"{before}{key[:cut]}", *rest, " done"]
+                body = [{"__data__": {"choices": [{"delta": {"content": p}}]}} for p in pieces]
+                raw = _recording_text(body, "http://localhost/v1", "")
+                walked = _split_keys_walked(body)
+                if not walked:
+                    continue  # the walk itself finds none (a rule that needs a name before)
+                view, quick, _ = secrets._quick_keys(raw)
+                assert secrets.may_split(view, quick), (rule.kind, cut, pieces)
+                parsed = secrets.scan_places(raw, json.loads(raw))
+                assert secrets.scan_places(raw, None, parse=json.loads) == parsed

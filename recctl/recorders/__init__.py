@@ -8,6 +8,7 @@ holds VCR.py's ``interactions``; anything else is read as a cassette).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -40,7 +41,19 @@ def owner_of(parts: Sequence[str]) -> Recorder | None:
 def in_folder(path: str) -> Recorder | None:
     """The recorder whose folder ``path`` lies in (the innermost one) and whose names it
     takes, else None."""
-    return owner_of(os.path.abspath(path).split(os.sep))
+    directory, name = os.path.split(path)
+    if name in ("", ".", "..") or (os.altsep and os.altsep in path):
+        return owner_of(os.path.abspath(path).split(os.sep))
+    # Every file of a folder has the folder's answer: asked once per folder (a run asks it
+    # of every file, and an absolute path costs more than the rest).
+    where = directory if os.path.isabs(directory) else os.path.join(os.getcwd(), directory)
+    recorder = _folder_recorder(where)
+    return recorder if recorder is not None and recorder.owns_name(name) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _folder_recorder(directory: str) -> Recorder | None:
+    return folder_of(os.path.abspath(directory).split(os.sep))
 
 
 def named(path: str) -> Recorder | None:

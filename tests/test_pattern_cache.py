@@ -1,0 +1,136 @@
+"""Compiled pattern databases are kept in the user's cache folder, trusted only when they are
+the user's own and whole, and a run never fails for want of them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from recctl import pattern_cache, secrets
+from recctl.scan import PatternSet
+
+hyperscan = pytest.importorskip("hyperscan", reason="no hyperscan wheel on this platform")
+
+PATTERNS = [rb"sk-[a-z]{4}", rb'"content"\s*:\s*"k-', rb"AKIA"]
+FLAGS = hyperscan.HS_FLAG_SINGLEMATCH
+
+
+class Compiler:
+    """A compile step that counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> object:
+        self.calls += 1
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        database.compile(expressions=PATTERNS, ids=[0, 1, 2], elements=len(PATTERNS), flags=FLAGS)
+        return database
+
+
+def _matches(database: object) -> set[int]:
+    found: set[int] = set()
+    text = b'x sk-abcd {"content": "k-"}'
+    database.scan(text, match_event_handler=lambda i, *_: found.add(i))  # type: ignore[attr-defined]
+    return found
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "recctl"
+
+
+def _kept(folder: Path) -> list[Path]:
+    return sorted(folder.glob("hyperscan-*.db")) if folder.is_dir() else []
+
+
+def test_a_database_is_compiled_once_and_loaded_after(cache_home: Path) -> None:
+    compiler = Compiler()
+    first = pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)
+    again = pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)
+    assert compiler.calls == 1
+    assert _matches(first) == _matches(again) == {0, 1}
+    [kept] = _kept(cache_home)
+    if hasattr(os, "getuid"):
+        assert kept.stat().st_mode & 0o077 == 0 and cache_home.stat().st_mode & 0o077 == 0
+    # Other patterns are another database.
+    pattern_cache.database(hyperscan, PATTERNS[:2], FLAGS, compiler)
+    assert compiler.calls == 2 and len(_kept(cache_home)) == 2
+
+
+def test_a_damaged_or_planted_file_is_compiled_again_and_replaced(
+    cache_home: Path, tmp_path: Path
+) -> None:
+    compiler = Compiler()
+    pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)
+    [kept] = _kept(cache_home)
+    data = bytearray(kept.read_bytes())
+    data[-1] ^= 0xFF  # one flipped byte: the checksum fails
+    kept.write_bytes(bytes(data))
+    assert _matches(pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)) == {0, 1}
+    assert compiler.calls == 2
+    # A symlink planted in its place is not followed; the file replaces it.
+    elsewhere = tmp_path / "elsewhere.db"
+    elsewhere.write_bytes(kept.read_bytes())
+    kept.unlink()
+    kept.symlink_to(elsewhere)
+    pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)
+    assert compiler.calls == 3 and not kept.is_symlink()
+    kept.write_bytes(b"")  # cut short
+    pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)
+    assert compiler.calls == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="no file owners on this platform")
+def test_a_folder_others_can_write_to_is_not_used(cache_home: Path) -> None:
+    cache_home.mkdir(parents=True)
+    cache_home.chmod(0o777)
+    compiler = Compiler()
+    for _ in range(2):
+        assert _matches(pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)) == {0, 1}
+    assert compiler.calls == 2 and _kept(cache_home) == []
+
+
+def test_without_a_cache_folder_the_patterns_are_compiled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("HOME", raising=False)
+    compiler = Compiler()
+    assert _matches(pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)) == {0, 1}
+    # A cache folder that is a file: compiled all the same.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert _matches(pattern_cache.database(hyperscan, PATTERNS, FLAGS, compiler)) == {0, 1}
+    assert compiler.calls == 2
+
+
+def test_a_second_run_loads_the_scan_from_the_cache(tmp_path: Path) -> None:
+    """The secret scan's own patterns, in two processes: the second compiles nothing, and
+    both answer as the patterns compiled in this one do."""
+    program = (
+        "import sys, time\n"
+        "from recctl import secrets\n"
+        "start = time.perf_counter()\n"
+        "database = secrets.QUICK._compile()\n"
+        "found = set()\n"
+        "database.scan(sys.stdin.buffer.read(), match_event_handler=lambda i, *_: found.add(i))\n"
+        "print(sorted(found))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    text = b'{"content": "s", "content": "k-proj"} AKIA \\u002f data: "url": "http://a?b"'
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", program], input=text, capture_output=True, env=env, check=True
+        ).stdout
+        for _ in range(2)
+    ]
+    fresh = PatternSet(secrets.QUICK.patterns, compile_after=0)
+    assert runs[0] == runs[1] == f"{sorted(fresh.present(text))}\n".encode()
+    assert len(_kept(tmp_path / "cache" / "recctl")) == 1
