@@ -9,14 +9,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from recctl import masking, normalize, recorders, secrets, store
+from recctl import masking, recorders, secrets, store
 from recctl.check import CheckSettings
 from recctl.findings import FileResult, Finding
-from recctl.hashing import SCHEMES, HashScheme
-from recctl.locate import locate
-from recctl.rehash import classify, naming_message, word_of
 from recctl.schema import Validators
 from recctl.validate import load_finding, schema_findings
+
+# The hash and normalization checks import their modules when they run: a run of the secret
+# check alone (a pre-commit hook's) does without them.
 
 # The checks whose messages quote values from the file (a schema error, a field's old value):
 # those must be masked. A hash finding names only file names and schemes.
@@ -25,6 +25,9 @@ SECRET_ONLY = frozenset({"secret"})
 
 
 def normalization_findings(display: str, recording: store.Recording) -> list[Finding]:
+    from recctl import normalize
+    from recctl.locate import locate
+
     hash12 = normalize.name_hash12(recording.name)
     if hash12 is None or not isinstance(recording.data, dict):
         return []
@@ -42,12 +45,16 @@ def normalization_findings(display: str, recording: store.Recording) -> list[Fin
     return [Finding(display, line, None, first.pointer, "normalization", message)]
 
 
-def hash_findings(display: str, recording: store.Recording, target: HashScheme) -> list[Finding]:
-    verdict = classify(recording, display, target)
+def hash_findings(display: str, recording: store.Recording, target: str) -> list[Finding]:
+    """The hash check: whether the file's name is its request's hash under ``target``."""
+    from recctl.hashing import SCHEMES
+    from recctl.rehash import classify, naming_message, word_of
+
+    verdict = classify(recording, display, SCHEMES[target])
     if verdict.status not in ("outdated", "mismatch"):
         return []
     word = word_of(verdict)
-    message = naming_message(verdict, word, target.name)
+    message = naming_message(verdict, word, target)
     if word != "outdated" or verdict.scheme is None:
         return [Finding(display, None, None, None, "hash", message)]
     outdated = (verdict.scheme, verdict.detail)
@@ -131,7 +138,7 @@ def check_file(
     recording = store.Recording(fixture.path, fixture.raw, fixture.data)
     if "hash" in checks:
         try:
-            findings += hash_findings(display, recording, SCHEMES[settings.target])
+            findings += hash_findings(display, recording, settings.target)
         except store.LoadError as error:
             findings.append(load_finding(display, error))
     if "normalization" in checks:

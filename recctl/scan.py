@@ -83,6 +83,11 @@ class PatternSet:
         self._database.scan(data, match_event_handler=on_match)
         return found
 
+    @property
+    def assumes_hints(self) -> bool:
+        """Whether ``present`` reports every hint without asking (``re`` answers)."""
+        return self._database is None and bool(self.hints)
+
     def present_by_re(self, data: bytes) -> set[int]:
         """The same answer from ``re``, one pass per pattern."""
         if not self._compiled:

@@ -87,7 +87,7 @@ _AWS_SECRET = lazy_pattern(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+
 # Values that are already redacted or plainly placeholders are not secrets.
 # Also what cassette filters leave: FILTERED, <REDACTED>, an environment variable's name
 # (``Bearer OPENAI_API_KEY``), ``X-AMZ-SECURITY-TOKEN-XXX``.
-PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy_pattern(
     r"^(?:(?:bearer|basic|token)\s+)?(?:<redacted:[a-z0-9-]+>|\*+|x+|\.\.\.|none|null|fake|"
     r"test|dummy|placeholder|your[-_ ]?api[-_ ]?key|changeme|redacted|\$\{[A-Z_]+\}|"
     r".*(?:filtered|redacted).*|(?-i:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|.*XXX))$",
@@ -103,6 +103,13 @@ _PLAIN_PLACEHOLDER = lazy_pattern(
 )
 
 
+def __getattr__(name: str) -> Any:
+    # PLACEHOLDER compiles when first asked for: every run imports this module.
+    if name == "PLACEHOLDER":
+        return _PLACEHOLDER()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # What a plain placeholder starts with (lowered), and the mark of a variable's name.
 _PLAIN_FIRST = frozenset("<*x.nftdpycrb$")
 
@@ -112,7 +119,7 @@ def is_placeholder(value: str) -> bool:
     answer, asked only of values that can match it."""
     lowered = value.lower()
     if "xxx" in lowered or "filtered" in lowered or "redacted" in lowered:
-        return PLACEHOLDER.match(value) is not None
+        return _PLACEHOLDER().match(value) is not None
     if not value or (lowered[0] not in _PLAIN_FIRST and "_" not in value):
         return False
     # fullmatch, as PLACEHOLDER's ``$``, also allows one newline at the end.
@@ -492,25 +499,26 @@ _CUTS = [
 ]
 
 
-def _split_hints() -> tuple[list[bytes], list[bytes]]:
+def _split_hints() -> tuple[list[bytes], list[bytes], list[bytes]]:
     """For each start of a prefix (``s`` of ``sk-``), what a key split after it leaves in
     the file's (unhidden) bytes: a string ending with that start on a token boundary
     (``"s"``, `` s"``), and a text field that holds the rest's first letter or digit where
-    the key would (``_covering``), followed by more of a key or by its end. A file
-    with neither pair holds no such key, unless a text field holds a whole prefix (which
-    the rules' own patterns see). Returns a pattern for each start's ends, and one for its
-    rests (the quick pass asks those: ends are common)."""
+    the key would (``_covering``), followed by more of a key or by its end. A file with
+    neither pair holds no such key, unless a text field holds a whole prefix (which the
+    rules' own patterns see). Returns the starts, a pattern for each one's ends and one
+    for its rests."""
     rests_of: dict[bytes, set[bytes]] = {}
     for prefix in _PREFIXES:
         for cut in range(1, len(prefix)):
             rests_of.setdefault(prefix[:cut], set()).add(prefix[cut:])
     field = b'"(?:' + "|".join(sorted(_TEXT_FIELDS)).encode() + rb')"\s*:\s*"'
+    heads = sorted(rests_of)
     ends: list[bytes] = []
     patterns: list[bytes] = []
-    for head, rests in sorted(rests_of.items()):
+    for head in heads:
         starts: set[bytes] = set()
         wholes: set[bytes] = set()
-        for rest in rests:
+        for rest in rests_of[head]:
             rest_starts, rest_wholes = _covering(rest)
             starts |= rest_starts
             wholes |= rest_wholes
@@ -523,7 +531,7 @@ def _split_hints() -> tuple[list[bytes], list[bytes]]:
         # word character, as bytes or as an escape (``\n``, ``\u00e9``), or nothing.
         ends.append(_BOUNDARY + re.escape(head) + b'"')
         patterns.append(field + b"(?:" + b"|".join(options) + b")")
-    return ends, patterns
+    return heads, ends, patterns
 
 
 _BOUNDARY = rb'(?:[^A-Za-z0-9_\-]|\\[bfnrt"\\/]|\\u[0-9a-fA-F]{4})'
@@ -544,14 +552,20 @@ def _covering(rest: bytes) -> tuple[set[bytes], set[bytes]]:
 # which rules' prefixes occur (the first len(RULES) patterns), whether an escape hides
 # something (the next two), whether a credential-named field holds a string (case-blind),
 # whether a stream's lines are SSE text (their JSON is the walk's to read), whether a url
-# holds user info, a query or a percent escape, and where a text field starts with what a
-# prefix's start needs after it (``_split_hints``).
-_SPLIT_ENDS, _SPLIT_RESTS = _split_hints()
+# holds user info, a query or a percent escape, where a text field starts with what a
+# prefix's start needs after it (``_split_hints``), and whether a string ends with a start
+# of two characters or more (a cheap literal: the token boundary before it is asked of the
+# few files that need it). A start of one character ends strings everywhere: its ends are
+# a second pass, over the files whose fields start with its rests.
+_SPLIT_HEADS, _SPLIT_ENDS, _SPLIT_RESTS = _split_hints()
 _HIDES_AT = frozenset(range(len(RULES), len(RULES) + len(_HIDES)))
 FIELD_AT = len(RULES) + len(_HIDES)
 _SSE_AT = FIELD_AT + 1
 _URL_AT = _SSE_AT + 1
 _SPLIT_AT = _URL_AT + 1
+_LONG_HEADS = [index for index, head in enumerate(_SPLIT_HEADS) if len(head) > 1]
+_SHORT_HEADS = [index for index, head in enumerate(_SPLIT_HEADS) if len(head) == 1]
+_END_AT = _SPLIT_AT + len(_SPLIT_RESTS)
 QUICK = PatternSet(
     [
         *(rule.prefix for rule in RULES),
@@ -560,20 +574,48 @@ QUICK = PatternSet(
         b"data:",
         _URL_PATTERN + rb"(?:[^\"\\]|\\.)*[@?%]",
         *_SPLIT_RESTS,
+        *(re.escape(_SPLIT_HEADS[index]) + b'"' for index in _LONG_HEADS),
     ],
-    hints=range(_SPLIT_AT, _SPLIT_AT + len(_SPLIT_RESTS)),
+    hints=range(_SPLIT_AT, _END_AT + len(_LONG_HEADS)),
 )
-_SPLIT_END_SET = PatternSet(_SPLIT_ENDS, hints=range(len(_SPLIT_ENDS)))
+# Where each long start's plain end is in QUICK.
+_PLAIN_END_AT = {head: _END_AT + position for position, head in enumerate(_LONG_HEADS)}
+_SHORT_END_SET = PatternSet(
+    [_SPLIT_ENDS[index] for index in _SHORT_HEADS], hints=range(len(_SHORT_HEADS))
+)
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _ends_a_string(view: bytes, head: bytes) -> bool:
+    """Whether a string in ``view`` ends with ``head`` on a token boundary: ``_BOUNDARY``'s
+    answer, found by the literal (a search for the pattern tries every byte)."""
+    needle = head + b'"'
+    at = view.find(needle)
+    while at >= 0:
+        if at == 0 or view[at - 1] not in _WORD:
+            return True
+        if at >= 2 and view[at - 2] == 0x5C and view[at - 1] in b"bfnrt":
+            return True
+        if at >= 6 and view[at - 6 : at - 4] == b"\\u" and _HEX.issuperset(view[at - 4 : at]):
+            return True
+        at = view.find(needle, at + 1)
+    return False
 
 
 def may_split(view: bytes, quick: set[int]) -> bool:
     """Whether a file (its unhidden bytes, and what the quick pass said of them) can hold a
     key split across a stream's chunks (``stream_split_keys`` then decides, exactly)."""
-    if _SSE_AT in quick or any(index < len(RULES) for index in quick):
+    if _SSE_AT in quick or QUICK.assumes_hints or any(index < len(RULES) for index in quick):
         return True
-    starts = {index - _SPLIT_AT for index in quick if index >= _SPLIT_AT}
-    # The ends are asked only of a file whose fields start with some rest: one in three.
-    return bool(starts) and not starts.isdisjoint(_SPLIT_END_SET.present(view))
+    starts = {index - _SPLIT_AT for index in quick if _SPLIT_AT <= index < _END_AT}
+    if not starts:
+        return False
+    for head in starts:
+        plain = _PLAIN_END_AT.get(head)
+        if plain is not None and plain in quick and _ends_a_string(view, _SPLIT_HEADS[head]):
+            return True
+    short = [position for position, head in enumerate(_SHORT_HEADS) if head in starts]
+    return bool(short) and not _SHORT_END_SET.present(view).isdisjoint(short)
 
 
 def _may_hold_split_key(body: list[Any]) -> bool:

@@ -184,3 +184,32 @@ def test_text_reports_are_coloured_on_a_terminal_unless_no_color(
         render_text(report, out)
         assert ("\x1b[" in out.getvalue()) is (styled and out.isatty())
         assert "a.json:3: /x: bad [schema]" in re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+
+
+def test_the_secret_check_alone_leaves_the_other_checks_unimported(
+    recordings: Path, tmp_path: Path
+) -> None:
+    """A pre-commit hook of the secret check alone reads bytes: no schema engine, no hash
+    check, no normalizer is imported, and the scan still finds the key."""
+    folder = tmp_path / "hook" / "recordings"
+    folder.mkdir(parents=True)
+    one = sorted(recordings.rglob("*.json"))[0]
+    planted = folder / one.name
+    planted.write_text(
+        one.read_text().replace('"model"', '"api_key": "sk-proj-' + "a1B2" * 8 + '", "model"', 1)
+    )
+    probe = (
+        "import sys\n"
+        "from recctl.entry import main\n"
+        "sys.argv = ['recctl', 'check', '--select', 'secret', sys.argv[1]]\n"
+        "code = main()\n"
+        "sys.stdout.flush()\n"
+        "heavy = {'jsonschema_rs', 'recctl.rehash', 'recctl.normalize'}\n"
+        "print(code, sorted(heavy & set(sys.modules)))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, str(planted)], capture_output=True, text=True, check=False
+    )
+    lines = completed.stdout.splitlines()
+    assert lines[-1] == "1 []", completed.stdout + completed.stderr
+    assert any("[secret]" in line for line in lines), lines

@@ -143,15 +143,15 @@ def test_without_hyperscan_hints_are_reported_present(monkeypatch: pytest.Monkey
         PatternSet([rb"sk-", rb"zz"], hints=range(0, 1))
     quick = PatternSet(secrets.QUICK.patterns, compile_after=0, hints=secrets.QUICK.hints)
     monkeypatch.setattr(secrets, "QUICK", quick)
-    ends = secrets._SPLIT_END_SET
-    monkeypatch.setattr(secrets, "_SPLIT_END_SET", PatternSet(ends.patterns, 0, ends.hints))
+    ends = secrets._SHORT_END_SET
+    monkeypatch.setattr(secrets, "_SHORT_END_SET", PatternSet(ends.patterns, 0, ends.hints))
     view, found, _ = secrets._quick_keys(b'{"content": "plain"}')
     assert secrets.may_split(view, found)
 
 
 def _hyperscan_now() -> None:
     """The scan's pattern sets answer by hyperscan from now on (not after 256 KiB)."""
-    secrets.QUICK.compile_after = secrets._SPLIT_END_SET.compile_after = 0
+    secrets.QUICK.compile_after = secrets._SHORT_END_SET.compile_after = 0
 
 
 def test_every_rule_prefix_expands_to_the_texts_it_matches() -> None:
@@ -348,3 +348,22 @@ def test_the_quick_pass_sees_every_rule_split_at_every_cut(before: str) -> None:
                 assert secrets.may_split(view, quick), (rule.kind, cut, pieces)
                 parsed = secrets.scan_places(raw, json.loads(raw))
                 assert secrets.scan_places(raw, None, parse=json.loads) == parsed
+
+
+@given(
+    st.lists(
+        st.sampled_from(['"', "sk", "s", "\\", "\\n", "\\u00e9", "a", " ", "-", "é", "\\\\", "x"]),
+        max_size=10,
+    ).map("".join),
+    st.sampled_from([b"sk", b"gh", b"Bearer"]),
+)
+@settings(max_examples=500, deadline=None)
+def test_a_start_ends_a_string_on_a_token_boundary_as_the_pattern_says(
+    text: str, head: bytes
+) -> None:
+    """The literal search that stands for the boundary pattern gives its answer."""
+    view = (text + head.decode() + '"' + text).encode()
+    pattern = re.compile(secrets._BOUNDARY + re.escape(head) + b'"')
+    assert secrets._ends_a_string(view, head) == (
+        pattern.search(view) is not None or view.startswith(head + b'"')
+    )
