@@ -10,8 +10,9 @@ baseline measured in the same run:
 - start-up: ``recctl --version`` in milliseconds, and ``recctl check ONE.json`` against
   ``check-jsonschema`` on the same file (when it is installed);
 - the corpus replicated 1x and 10x: ``check`` and ``check --select secret`` with the result
-  cache off, against the floor (one process that reads and orjson-parses every file), and
-  ``check`` with a warm cache at 10x;
+  cache off, against the floor (one process that reads and orjson-parses every file), the
+  secret check again with an empty pattern cache folder (a fresh machine compiles the scan's
+  patterns), and ``check`` with a warm cache at 10x;
 - one answer holding 200,000 key-shaped tokens (4 MB): ``check``'s time and peak memory;
 - peak memory of every whole-corpus command at 1x and 10x (``memory.py``'s list), and its
   growth.
@@ -42,7 +43,8 @@ SCHEMA = REPO / "schemas" / "recording.schema.json"
 TOKENS = 200_000
 
 
-Make = Callable[[str | None], tuple[list[str], Path, dict[str, str]]]
+Env = dict[str, str]
+Make = Callable[[str | None], tuple[list[str], Path, Env]]
 """What a row runs under a tree (None: this one): argv, working directory, environment."""
 
 
@@ -220,10 +222,19 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
             f"{size} {name}"
             for name in ("floor", "check", "check --select secret", "check, warm cache")
         )
+        fresh = f"{secret}, no kept patterns"
+
+        def fresh_machine(tree: str | None, root: Path = root) -> tuple[list[str], Path, Env]:
+            # An empty cache folder each run: hyperscan compiles the patterns, as on a fresh
+            # CI runner (the other rows load them from the user's cache folder).
+            argv, cwd, env = recctl_at(root, ["check", "--select", "secret", "."], tree)
+            return argv, cwd, {**env, "XDG_CACHE_HOME": tempfile.mkdtemp(dir=temp)}
+
         commands: dict[str, Make] = {
             floor: functools.partial(floor_at, root),
             check: functools.partial(recctl_at, root, ["check", "."]),
             secret: functools.partial(recctl_at, root, ["check", "--select", "secret", "."]),
+            fresh: fresh_machine,
         }
         alternate(rows, args.rounds, commands, trees)
         names = list(commands)
