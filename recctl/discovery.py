@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from recctl.errors import UsageError
-from recctl.project import Project, missing_path, real_path
+from recctl.project import Project, missing_path, real_path, real_path_of
 from recctl.recorders import RECORDERS, Recorder, folder_of, named
 
 RECORDINGS_DIR = "recordings"
@@ -216,8 +216,9 @@ def find_fixture_names(
         if not os.path.lexists(root):
             raise missing_path(arg)
         if os.path.isdir(root):
+            # A walk's paths are absolute and normalized already (under an absolute root).
             for path in walk_fixtures(root, command):
-                seen.setdefault(real_path(path), path)
+                seen.setdefault(real_path_of(*os.path.split(path)), path)
             continue
         # A file argument is always taken; one that cannot be read is the loader's finding.
         if command is not None:

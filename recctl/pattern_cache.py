@@ -70,7 +70,7 @@ def _usable_folder(folder: Path, create: bool) -> bool:
     return stat.S_ISDIR(st.st_mode) and _owned(st)
 
 
-def load(path: Path) -> bytes | None:
+def load_bytes(path: Path) -> bytes | None:
     """The database bytes kept at ``path``, when they are this user's and whole."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -110,26 +110,42 @@ def store(path: Path, body: bytes) -> None:
             os.unlink(temp)
 
 
+def _path(hyperscan: Any, patterns: Sequence[bytes], flags: int) -> Path | None:
+    """Where the database of ``patterns`` is kept (None: nowhere usable)."""
+    folder = cache_folder()
+    if folder is None or not _usable_folder(folder, create=True):
+        return None
+    key = key_of(hyperscan, patterns, flags, hyperscan.HS_MODE_BLOCK)
+    return folder / f"hyperscan-{key[:32]}.db"
+
+
+def load(hyperscan: Any, patterns: Sequence[bytes], flags: int) -> Any:
+    """The kept database of ``patterns``, when it is there and sound, else None."""
+    path = _path(hyperscan, patterns, flags)
+    body = load_bytes(path) if path is not None else None
+    if body is None:
+        return None
+    try:
+        loaded = hyperscan.loadb(body, hyperscan.HS_MODE_BLOCK)
+        # A database compiled here has its scratch space; a loaded one is given it.
+        loaded.scratch = hyperscan.Scratch(loaded)
+    except hyperscan.error:  # another version's: compiled again
+        return None
+    return loaded
+
+
 def database(
     hyperscan: Any, patterns: Sequence[bytes], flags: int, compile: Callable[[], Any]
 ) -> Any:
     """The compiled database of ``patterns``: loaded from the user's cache folder when it
     is there and sound, else ``compile()``-d and kept there for the next run."""
-    mode = hyperscan.HS_MODE_BLOCK
-    folder = cache_folder()
-    if folder is None or not _usable_folder(folder, create=True):
-        return compile()
-    path = folder / f"hyperscan-{key_of(hyperscan, patterns, flags, mode)[:32]}.db"
-    body = load(path)
-    if body is not None:
-        try:
-            loaded = hyperscan.loadb(body, mode)
-            # A database compiled here has its scratch space; a loaded one is given it.
-            loaded.scratch = hyperscan.Scratch(loaded)
-            return loaded
-        except hyperscan.error:  # another version's: compiled again
-            pass
+    kept = load(hyperscan, patterns, flags)
+    if kept is not None:
+        return kept
     compiled = compile()
+    path = _path(hyperscan, patterns, flags)
+    if path is None:
+        return compiled
     try:
         serialized = hyperscan.dumpb(compiled)
     except hyperscan.error:  # a database that cannot be kept is still used

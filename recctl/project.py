@@ -88,7 +88,12 @@ def real_path(path: str | Path) -> str:
     (of its directories, once per directory, and of the file itself). Commands that pair,
     compare or delete files compare these, so that a folder named twice (once through a
     symlink) never makes a file its own duplicate."""
-    directory, name = os.path.split(os.path.abspath(path))
+    return real_path_of(*os.path.split(os.path.abspath(path)))
+
+
+def real_path_of(directory: str, name: str) -> str:
+    """``real_path`` of the file ``name`` in ``directory``, an absolute, normalized path (a
+    folder walk's): no normalizing again, file after file."""
     real_directory = _real_directory(directory)
     resolved = os.path.join(real_directory, name)
     return os.path.realpath(resolved) if name in _links(real_directory) else resolved

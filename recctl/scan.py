@@ -22,8 +22,15 @@ class PatternSet:
     """Regexes (bytes, in the syntax ``re`` and hyperscan share) asked of a text at once.
 
     Importing hyperscan and compiling the patterns costs a few milliseconds, more than
-    ``re`` spends on the handful of files a pre-commit hook checks: the database is compiled
-    once ``compile_after`` bytes have been scanned, and ``re`` answers until then.
+    ``re`` spends on the handful of files a pre-commit hook checks: the database is set up
+    once ``compile_after`` bytes have been scanned, and ``re`` answers until then. A
+    compiled database is kept between runs (``recctl.pattern_cache``) and loaded.
+
+    Hints are patterns whose match only sends the caller to an exact check. ``re`` does not
+    ask them (asking costs more than the check): it reports them all present. Where no
+    compiled database is kept, the hints are compiled in only once ``hints_compile_after``
+    bytes have been scanned (they cost most of the compile time, and pay for it only over
+    a large corpus); until then they too are reported present.
     """
 
     def __init__(
@@ -31,48 +38,69 @@ class PatternSet:
         patterns: Sequence[bytes],
         compile_after: int = COMPILE_AFTER,
         hints: range = range(0),
+        hints_compile_after: int = 0,
     ) -> None:
-        """``compile_after``: bytes scanned with ``re`` before hyperscan is set up (0: at
-        once). ``hints``: patterns whose match only sends the caller to an exact check,
-        and which ``re`` would cost more to ask than the check: ``re`` reports them all
-        present."""
         if hints and hints.stop != len(patterns):
             raise ValueError("the hints are the last patterns")
         self.patterns = tuple(patterns)
         self.compile_after = compile_after
         self.hints = hints
+        self.hints_compile_after = hints_compile_after
         self._compiled: tuple[re.Pattern[bytes], ...] = ()
         self._database: Any = None
+        self._with_hints = not hints
         self._scanned = 0
         self._tried = False
+        self._hyperscan: Any = None
 
-    def _compile(self) -> Any:
-        self._tried = True
-        try:
-            import hyperscan
-        except ImportError:  # where it has no wheel
-            return None
+    def _set_up(self) -> None:
+        """Load or compile the database once enough has been scanned (with the hints
+        once enough more has)."""
+        if not self._tried:
+            if self._scanned < self.compile_after:
+                return
+            self._tried = True
+            try:
+                import hyperscan
+            except ImportError:  # where it has no wheel
+                return
+            from recctl import pattern_cache
+
+            self._hyperscan = hyperscan
+            kept = pattern_cache.load(hyperscan, self.patterns, _FLAGS)
+            if kept is not None:
+                self._database, self._with_hints = kept, True
+                return
+            if self.hints.start and self._scanned < self.hints_compile_after:
+                self._database = self._compiled_database(self.patterns[: self.hints.start])
+                return
+        elif self._database is None or self._scanned < self.hints_compile_after:
+            return
+        self._database = self._compiled_database(self.patterns)
+        self._with_hints = True
+
+    def _compiled_database(self, patterns: Sequence[bytes]) -> Any:
         from recctl import pattern_cache
+
+        hyperscan = self._hyperscan
 
         def compile_now() -> Any:
             database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             database.compile(
-                expressions=list(self.patterns),
-                ids=list(range(len(self.patterns))),
-                elements=len(self.patterns),
-                flags=hyperscan.HS_FLAG_SINGLEMATCH,
+                expressions=list(patterns),
+                ids=list(range(len(patterns))),
+                elements=len(patterns),
+                flags=_FLAGS,
             )
             return database
 
-        flags = hyperscan.HS_FLAG_SINGLEMATCH
-        return pattern_cache.database(hyperscan, self.patterns, flags, compile_now)
+        return pattern_cache.database(hyperscan, patterns, _FLAGS, compile_now)
 
     def present(self, data: bytes) -> set[int]:
         """The indexes of the patterns that match somewhere in ``data``."""
-        if self._database is None and not self._tried:
+        if not self._tried or not self._with_hints:
             self._scanned += len(data)
-            if self._scanned >= self.compile_after:
-                self._database = self._compile()
+            self._set_up()
         if self._database is None:
             return self.present_by_re(data)
         found: set[int] = set()
@@ -81,20 +109,24 @@ class PatternSet:
             found.add(index)
 
         self._database.scan(data, match_event_handler=on_match)
-        return found
+        return found if self._with_hints else found.union(self.hints)
 
     @property
     def assumes_hints(self) -> bool:
-        """Whether ``present`` reports every hint without asking (``re`` answers)."""
-        return self._database is None and bool(self.hints)
+        """Whether ``present`` reports every hint without asking."""
+        return not self._with_hints or self._database is None
 
     def present_by_re(self, data: bytes) -> set[int]:
-        """The same answer from ``re``, one pass per pattern."""
+        """The same answer from ``re``, one pass per pattern (less the hints, reported)."""
         if not self._compiled:
             asked = self.patterns[: self.hints.start] if self.hints else self.patterns
             self._compiled = tuple(re.compile(pattern) for pattern in asked)
         found = {index for index, pattern in enumerate(self._compiled) if pattern.search(data)}
         return found.union(self.hints)
+
+
+# Each pattern reports once per scan: the question is whether it occurs.
+_FLAGS = 8  # hyperscan.HS_FLAG_SINGLEMATCH, without importing hyperscan to say so
 
 
 def lazy_pattern(pattern: AnyStr, flags: int = 0) -> Callable[[], re.Pattern[AnyStr]]:

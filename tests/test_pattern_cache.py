@@ -112,25 +112,55 @@ def test_without_a_cache_folder_the_patterns_are_compiled(
 
 
 def test_a_second_run_loads_the_scan_from_the_cache(tmp_path: Path) -> None:
-    """The secret scan's own patterns, in two processes: the second compiles nothing, and
-    both answer as the patterns compiled in this one do."""
+    """The secret scan's own patterns, in two processes: the second cannot compile (its
+    hyperscan has no compiler) and answers from the kept database, as the first did and as
+    the patterns compiled here do."""
     program = (
-        "import sys, time\n"
+        "import sys\n"
+        "import hyperscan\n"
         "from recctl import secrets\n"
-        "start = time.perf_counter()\n"
-        "database = secrets.QUICK._compile()\n"
-        "found = set()\n"
-        "database.scan(sys.stdin.buffer.read(), match_event_handler=lambda i, *_: found.add(i))\n"
-        "print(sorted(found))\n"
+        "if sys.argv[1] == 'load':\n"
+        "    hyperscan.Database = None\n"
+        "secrets.QUICK.compile_after = secrets.QUICK.hints_compile_after = 0\n"
+        "print(sorted(secrets.QUICK.present(sys.stdin.buffer.read())))\n"
     )
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     text = b'{"content": "s", "content": "k-proj"} AKIA \\u002f data: "url": "http://a?b"'
     runs = [
         subprocess.run(
-            [sys.executable, "-c", program], input=text, capture_output=True, env=env, check=True
+            [sys.executable, "-c", program, mode],
+            input=text,
+            capture_output=True,
+            env=env,
+            check=True,
         ).stdout
-        for _ in range(2)
+        for mode in ("compile", "load")
     ]
     fresh = PatternSet(secrets.QUICK.patterns, compile_after=0)
     assert runs[0] == runs[1] == f"{sorted(fresh.present(text))}\n".encode()
     assert len(_kept(tmp_path / "cache" / "recctl")) == 1
+
+
+def test_the_flag_recctl_compiles_with_is_hyperscans_single_match() -> None:
+    from recctl import scan
+
+    assert scan._FLAGS == hyperscan.HS_FLAG_SINGLEMATCH
+
+
+def test_hints_are_compiled_in_once_enough_is_scanned_unless_kept(cache_home: Path) -> None:
+    """A machine that keeps no compiled set answers without the hints (reported present)
+    until ``hints_compile_after`` bytes, then compiles them in and keeps the whole set; the
+    next run loads it and answers the hints from the start."""
+    patterns = [rb"sk-", rb"AKIA", rb'"content"\s*:\s*"k-']
+    text = b'sk- {"content": "k-x"}'
+
+    first = PatternSet(patterns, compile_after=0, hints=range(2, 3), hints_compile_after=100)
+    assert first.present(text) == {0, 2} and first.assumes_hints
+    assert first.present(b"AKIA") == {1, 2}  # the hint is reported, not asked
+    first.present(b" " * 100)
+    assert not first.assumes_hints
+    assert first.present(b"AKIA") == {1}
+    assert first.present(text) == {0, 2}
+
+    again = PatternSet(patterns, compile_after=0, hints=range(2, 3), hints_compile_after=100)
+    assert again.present(b"AKIA") == {1} and not again.assumes_hints

@@ -150,8 +150,10 @@ def test_without_hyperscan_hints_are_reported_present(monkeypatch: pytest.Monkey
 
 
 def _hyperscan_now() -> None:
-    """The scan's pattern sets answer by hyperscan from now on (not after 256 KiB)."""
+    """The scan's pattern sets answer by hyperscan from now on, hints included (not after
+    256 KiB, and 64 MiB for the hints)."""
     secrets.QUICK.compile_after = secrets._SHORT_END_SET.compile_after = 0
+    secrets.QUICK.hints_compile_after = 0
 
 
 def test_every_rule_prefix_expands_to_the_texts_it_matches() -> None:
