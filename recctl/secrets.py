@@ -764,7 +764,8 @@ def _quick_keys(
     if unhidden and quick & _HIDES_AT:
         view = unhide(raw, True)
         quick = QUICK.present(view)
-    found: list[Found] = list(shaped_keys(view, quick & _RULES_AT))
+    present = quick & _RULES_AT
+    found: list[Found] = list(shaped_keys(view, present)) if present else []
     if fields and FIELD_AT in quick:
         found += credential_fields(view)
     if any(item.kind == "aws-access-key-id" for item in found):
@@ -834,24 +835,23 @@ def scan_places(
     pointed = {item.pointer for item in found if item.pointer}
     lines_of = locate(view, pointed) if pointed else {}
     gathered = Gathered(salt, allowlist)
-    where_of: dict[str, str] = {}
+    # What each pointer says: where it is, and whether the request hash covers it (which
+    # depends on the key only in a url: None there).
+    place_of: dict[str, tuple[str, bool | None]] = {}
     places = _places(view, found, lines_of)
     found.reverse()  # taken from the end, so that each item is freed once gathered
     while found:
         item = found.pop()
         pointer, line = next(places)
-        where = where_of.get(pointer)
-        if where is None:
-            where = where_of[pointer] = _where(pointer)
-        gathered.add(
-            item.kind,
-            where,
-            pointer,
-            item.value,
-            line,
-            _hashed(where, item.value, request),
-            item.pieces,
-        )
+        place = place_of.get(pointer)
+        if place is None:
+            where = _where(pointer)
+            covered = None if where == "url" else _hashed(where, "", request)
+            place = place_of[pointer] = (where, covered)
+        where, hashed = place
+        if hashed is None:
+            hashed = _hashed(where, item.value, request)
+        gathered.add(item.kind, where, pointer, item.value, line, hashed, item.pieces)
     return gathered.secrets()
 
 

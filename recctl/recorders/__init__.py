@@ -41,12 +41,17 @@ def owner_of(parts: Sequence[str]) -> Recorder | None:
 def in_folder(path: str) -> Recorder | None:
     """The recorder whose folder ``path`` lies in (the innermost one) and whose names it
     takes, else None."""
-    directory, name = os.path.split(path)
+    directory, separator, name = path.rpartition(os.sep)
     if name in ("", ".", "..") or (os.altsep and os.altsep in path):
         return owner_of(os.path.abspath(path).split(os.sep))
     # Every file of a folder has the folder's answer: asked once per folder (a run asks it
     # of every file, and an absolute path costs more than the rest).
-    where = directory if os.path.isabs(directory) else os.path.join(os.getcwd(), directory)
+    if not separator:
+        where = os.getcwd()
+    elif directory.startswith(os.sep) or os.path.isabs(directory + os.sep):
+        where = directory or os.sep
+    else:
+        where = os.path.join(os.getcwd(), directory)
     recorder = _folder_recorder(where)
     return recorder if recorder is not None and recorder.owns_name(name) else None
 
