@@ -503,9 +503,9 @@ def _split_hints() -> tuple[list[bytes], list[bytes], list[bytes]]:
     """For each start of a prefix (``s`` of ``sk-``), what a key split after it leaves in
     the file's (unhidden) bytes: a string ending with that start on a token boundary
     (``"s"``, `` s"``), and a text field that holds the rest's first letter or digit where
-    the key would (``_covering``), followed by more of a key or by its end. A file with
-    neither pair holds no such key, unless a text field holds a whole prefix (which the
-    rules' own patterns see). Returns the starts, a pattern for each one's ends and one
+    the key would (``_covering``), followed by more of a key or by its end. A file in which
+    no start shows both holds no such key, unless a text field holds a whole prefix (which
+    the rules' own patterns see). Returns the starts, a pattern for each one's ends and one
     for its rests."""
     rests_of: dict[bytes, set[bytes]] = {}
     for prefix in _PREFIXES:
@@ -776,12 +776,12 @@ def _quick_keys(
 _URL = lazy_pattern(_URL_PATTERN + rb'((?:[^"\\]++|\\.)*+)"')
 
 
-def _parse_tells_more(view: bytes, quick: set[int], found: Sequence[Found]) -> bool:
+def _parse_tells_more(view: bytes, quick: set[int], found: Sequence[Found], split: bool) -> bool:
     """Whether the parsed recording can add to what its bytes showed: a url that holds user
     info, a query or a percent escape (its credentials are read from the parsed url), a key
     found inside a url (whether the request hash covers it depends on the request), or a
-    key split across a stream's chunks."""
-    if _URL_AT in quick or may_split(view, quick):
+    key split across a stream's chunks (``split``: ``may_split``'s answer)."""
+    if _URL_AT in quick or split:
         return True
     offsets = [item.offset for item in found if item.offset is not None]
     return any(
@@ -816,12 +816,13 @@ def scan_places(
     the parse can add to what they hold (``_parse_tells_more``), most files never; what it
     returns for a file that does not parse (None) is scanned as text."""
     view, quick, found = _quick_keys(raw)
+    split = may_split(view, quick)
     if parse is not None:
-        data = parse(raw) if _parse_tells_more(view, quick, found) else None
+        data = parse(raw) if _parse_tells_more(view, quick, found, split) else None
     request = data.get("request") if isinstance(data, Mapping) else None
     if isinstance(request, Mapping) and isinstance(request.get("url"), str):
         found += url_credentials(request["url"])
-    if isinstance(data, Mapping) and may_split(view, quick):
+    if isinstance(data, Mapping) and split:
         found += stream_split_keys(data)
     if not found:
         return []
