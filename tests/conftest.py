@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -23,8 +24,10 @@ pytest_plugins = ["pytester"]
 # is read-only): every recctl the tests start, in-process or not, inherits this. The cache's
 # own tests turn it back on (RECCTL_NO_CACHE="").
 os.environ["RECCTL_NO_CACHE"] = "1"
-# Compiled scan patterns are kept in the user's cache folder: the suite keeps its own.
+# Compiled scan patterns are kept in the user's cache folder: the suite keeps its own, and
+# removes it when this process ends.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="recctl-tests-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
