@@ -122,7 +122,26 @@ def _path(hyperscan: Any, patterns: Sequence[bytes], flags: int) -> Path | None:
 def load(hyperscan: Any, patterns: Sequence[bytes], flags: int) -> Any:
     """The kept database of ``patterns``, when it is there and sound, else None."""
     path = _path(hyperscan, patterns, flags)
-    body = load_bytes(path) if path is not None else None
+    return _load_from(hyperscan, path) if path is not None else None
+
+
+def database(
+    hyperscan: Any, patterns: Sequence[bytes], flags: int, compile: Callable[[], Any]
+) -> Any:
+    """The compiled database of ``patterns``: loaded from the user's cache folder when it
+    is there and sound, else ``compile()``-d and kept there for the next run."""
+    path = _path(hyperscan, patterns, flags)
+    kept = _load_from(hyperscan, path) if path is not None else None
+    if kept is not None:
+        return kept
+    compiled = compile()
+    if path is not None:
+        _keep(hyperscan, compiled, path)
+    return compiled
+
+
+def _load_from(hyperscan: Any, path: Path) -> Any:
+    body = load_bytes(path)
     if body is None:
         return None
     try:
@@ -134,21 +153,9 @@ def load(hyperscan: Any, patterns: Sequence[bytes], flags: int) -> Any:
     return loaded
 
 
-def database(
-    hyperscan: Any, patterns: Sequence[bytes], flags: int, compile: Callable[[], Any]
-) -> Any:
-    """The compiled database of ``patterns``: loaded from the user's cache folder when it
-    is there and sound, else ``compile()``-d and kept there for the next run."""
-    kept = load(hyperscan, patterns, flags)
-    if kept is not None:
-        return kept
-    compiled = compile()
-    path = _path(hyperscan, patterns, flags)
-    if path is None:
-        return compiled
+def _keep(hyperscan: Any, database: Any, path: Path) -> None:
     try:
-        serialized = hyperscan.dumpb(compiled)
+        serialized = hyperscan.dumpb(database)
     except hyperscan.error:  # a database that cannot be kept is still used
-        return compiled
+        return
     store(path, serialized)
-    return compiled

@@ -45,14 +45,9 @@ def in_folder(path: str) -> Recorder | None:
     if name in ("", ".", "..") or (os.altsep and os.altsep in path):
         return owner_of(os.path.abspath(path).split(os.sep))
     # Every file of a folder has the folder's answer: asked once per folder (a run asks it
-    # of every file, and an absolute path costs more than the rest).
-    if not separator:
-        where = os.getcwd()
-    elif directory.startswith(os.sep) or os.path.isabs(directory + os.sep):
-        where = directory or os.sep
-    else:
-        where = os.path.join(os.getcwd(), directory)
-    recorder = _folder_recorder(where)
+    # of every file, and an absolute path costs more than the rest). The root folder is
+    # the separator; an absolute folder is itself joined to the current one.
+    recorder = _folder_recorder(os.path.join(os.getcwd(), directory or separator))
     return recorder if recorder is not None and recorder.owns_name(name) else None
 
 
