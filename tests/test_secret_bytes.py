@@ -61,3 +61,30 @@ def test_a_file_that_does_not_parse_is_scanned_as_text(tmp_path: Path) -> None:
     checks = sorted(json.loads(line)["check"] for line in full.stdout.splitlines())
     assert full.returncode == 1 and checks == ["schema", "secret"], full.stdout
     assert key not in full.stdout
+
+
+def test_a_cassette_that_does_not_parse_is_scanned_as_text(tmp_path: Path) -> None:
+    """The same for a VCR.py cassette cut short, named through a symlinked folder, in text
+    at 80 columns: the key is reported, masked, by the secret check alone and the full one."""
+    (tmp_path / "pyproject.toml").write_text("")
+    folder = tmp_path / "tests" / "cassettes"
+    folder.mkdir(parents=True)
+    key = plant.KINDS["openai-key"]
+    text = (
+        "interactions:\n- request:\n    body: null\n    headers:\n"
+        f"      Authorization:\n      - Bearer {key}\n    method: POST\n"
+        "  response: {status: {code: 200\n"
+    )
+    (folder / "test_cut_short.yaml").write_text(text)
+    (tmp_path / "mirror").mkdir()
+    (tmp_path / "mirror" / "cassettes").symlink_to(folder, target_is_directory=True)
+    env = {"COLUMNS": "80"}
+
+    alone = recctl("check", "--select", "secret", "mirror/cassettes", cwd=tmp_path, env=env)
+    assert alone.returncode == 1, alone.stderr
+    assert "[secret]" in alone.stdout and key not in alone.stdout + alone.stderr
+
+    full = recctl("check", "-f", "json", "mirror/cassettes", cwd=tmp_path, env=env)
+    checks = sorted(json.loads(line)["check"] for line in full.stdout.splitlines())
+    assert full.returncode == 1 and checks == ["schema", "secret"], full.stdout
+    assert key not in full.stdout
