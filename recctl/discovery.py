@@ -19,7 +19,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from recctl.errors import UsageError
-from recctl.project import Project, missing_path, real_path, real_path_of
+from recctl.project import (
+    Project,
+    links_in,
+    missing_path,
+    real_directory,
+    real_path,
+    real_path_of,
+)
 from recctl.recorders import RECORDERS, Recorder, folder_of, named
 
 RECORDINGS_DIR = "recordings"
@@ -82,6 +89,15 @@ def walk_fixtures(directory: str, command: str | None = None) -> Iterator[str]:
     A directory that cannot be listed is yielded too: the loader reports it, so that no
     command skips a file it could not see.
     """
+    for folder, names in walk_fixture_folders(directory, command):
+        yield from [folder + name for name in names]
+
+
+def walk_fixture_folders(
+    directory: str, command: str | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """``walk_fixtures``' files folder by folder: each folder (ending in a separator) with
+    the names in it, so that what holds for a folder is worked out once for all its files."""
     wanted = recorders_for(command)
     unreadable: list[str] = []
     for dirpath, dirnames, filenames in os.walk(directory, onerror=_collect(unreadable)):
@@ -91,11 +107,13 @@ def walk_fixtures(directory: str, command: str | None = None) -> Iterator[str]:
         if recorder is None or recorder not in wanted:
             continue
         owns = recorder.owns_name
-        # os.path.join per file took a third of a walk over ten thousand files.
-        prefix = _as_prefix(dirpath)
-        yield from [prefix + name for name in filenames if owns(name)]
         # A directory named like a fixture is reported by the loader, not silently skipped.
-        yield from [prefix + name for name in dirnames if owns(name)]
+        # os.path.join per file took a third of a walk over ten thousand files.
+        names = [name for name in filenames if owns(name)] + [
+            name for name in dirnames if owns(name)
+        ]
+        if names:
+            yield _as_prefix(dirpath), names
     yield from _drain(unreadable)
 
 
@@ -103,8 +121,11 @@ def _collect(unreadable: list[str]) -> Callable[[OSError], None]:
     return lambda error: unreadable.append(str(error.filename))
 
 
-def _drain(unreadable: list[str]) -> list[str]:
-    drained = [str(path) for path in unreadable]
+def _drain(unreadable: list[str]) -> list[tuple[str, list[str]]]:
+    drained = []
+    for path in map(str, unreadable):
+        folder, name = os.path.split(path)
+        drained.append((_as_prefix(folder), [name]))
     unreadable.clear()
     return drained
 
@@ -192,6 +213,23 @@ def refuse_other_files(args: Sequence[str], cwd: Path, command: str) -> None:
             )
 
 
+def _add_folder(seen: dict[str, str], folder: str, names: list[str]) -> None:
+    """Add a walk's files of one folder to ``seen``. The walk's paths are absolute and
+    normalized already (under an absolute root): in a folder reached through no symlink, no
+    file of which is one, each path is its own identity and keys itself, one string per
+    file, not two (10,000 files: 1.5 MB), with the folder resolved once, not per file."""
+    directory = folder[: -len(os.sep)] if len(folder) > len(os.sep) else folder
+    if real_directory(directory) == directory and links_in(directory).isdisjoint(names):
+        for name in names:
+            path = folder + name
+            seen.setdefault(path, path)
+        return
+    for name in names:
+        path = folder + name
+        identity = real_path_of(directory, name)
+        seen.setdefault(path if identity == path else identity, path)
+
+
 def find_fixture_names(
     args: Sequence[str], project: Project, cwd: Path, command: str | None = None
 ) -> list[str]:
@@ -219,9 +257,8 @@ def find_fixture_names(
             # A walk's paths are absolute and normalized already (under an absolute root).
             # A path that is its own identity (no symlink on the way) keys itself: one string
             # per file, not two (10,000 files: 1.5 MB).
-            for path in walk_fixtures(root, command):
-                identity = real_path_of(*os.path.split(path))
-                seen.setdefault(path if identity == path else identity, path)
+            for folder, names in walk_fixture_folders(root, command):
+                _add_folder(seen, folder, names)
             continue
         # A file argument is always taken; one that cannot be read is the loader's finding.
         if command is not None:

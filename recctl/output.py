@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from recctl.secret_rules import MAY_HOLD_KEY
+from recctl.secret_rules import may_hold_key
 
 # Characters never written as they are: C0 and DEL, C1, the line and paragraph separators,
 # the bidirectional embeddings, overrides and isolates, and lone surrogates.
@@ -90,7 +90,7 @@ def revealing() -> Iterator[None]:
 def no_key(text: str) -> str:
     """``text`` with every shaped key masked; the scanner is loaded only when one of the
     keys' prefixes occurs (most text has none)."""
-    if _revealing or MAY_HOLD_KEY.search(text) is None:
+    if _revealing or not may_hold_key(text):
         return text
     from recctl.masking import mask_text
 
@@ -102,8 +102,9 @@ def visible(value: object) -> Safe:
     and no key shows."""
     if isinstance(value, Safe):
         return value
-    text = value if isinstance(value, str) else str(value)
-    return Safe(_UNSAFE.sub(_escape, no_key(text)))
+    text = no_key(value if isinstance(value, str) else str(value))
+    # Printable ASCII, most output, holds nothing to escape: no substitution pass.
+    return Safe(text if text.isascii() and text.isprintable() else _UNSAFE.sub(_escape, text))
 
 
 def block(value: object, indent: str = INDENT) -> Safe:
@@ -167,7 +168,8 @@ class Lines:
         return Safe(style(shown, **styles))
 
     def write(self, *parts: object) -> None:
-        self._out.write(no_annotation("".join(visible(part) for part in parts)) + "\n")
+        line = "".join([part if type(part) is Safe else visible(part) for part in parts])
+        self._out.write(no_annotation(line) + "\n")
 
     def write_row(self, cells: Iterable[object]) -> None:
         """One tab-separated line, for pipes: each cell escaped, so no tab or newline from a

@@ -46,7 +46,7 @@ class Project:
         # The root is resolved: so is the path's directory (it may be reached through a
         # symlinked ancestor), not the file itself.
         absolute = os.path.abspath(path)
-        text = os.path.join(_real_directory(os.path.dirname(absolute)), os.path.basename(absolute))
+        text = os.path.join(real_directory(os.path.dirname(absolute)), os.path.basename(absolute))
         prefix = str(self.root).rstrip(os.sep) + os.sep
         return text[len(prefix) :] if text.startswith(prefix) else text
 
@@ -60,17 +60,17 @@ class Project:
 
 
 @functools.lru_cache(maxsize=4096)
-def _real_directory(directory: str) -> str:
+def real_directory(directory: str) -> str:
     """realpath, once per directory: a corpus has thousands of files in a few folders."""
     return os.path.realpath(directory)
 
 
 @functools.lru_cache(maxsize=4096)
-def _links(real_directory: str) -> frozenset[str]:
+def links_in(directory: str) -> frozenset[str]:
     """The names in a directory that are symlinks: one listing for all its files, not a
     stat each (a usage log names ten thousand files of a few folders)."""
     try:
-        with os.scandir(real_directory) as entries:
+        with os.scandir(directory) as entries:
             return frozenset(entry.name for entry in entries if entry.is_symlink())
     except OSError:
         return frozenset()
@@ -79,8 +79,8 @@ def _links(real_directory: str) -> frozenset[str]:
 def forget_file_system() -> None:
     """Drop what is remembered of directories (real paths, symlinks): a process that runs
     several commands (a test suite, a library user) sees the tree as it is now."""
-    _real_directory.cache_clear()
-    _links.cache_clear()
+    real_directory.cache_clear()
+    links_in.cache_clear()
 
 
 def real_path(path: str | Path) -> str:
@@ -94,9 +94,9 @@ def real_path(path: str | Path) -> str:
 def real_path_of(directory: str, name: str) -> str:
     """``real_path`` of the file ``name`` in ``directory``, an absolute, normalized path (a
     folder walk's): no normalizing again, file after file."""
-    real_directory = _real_directory(directory)
-    resolved = os.path.join(real_directory, name)
-    return os.path.realpath(resolved) if name in _links(real_directory) else resolved
+    resolved_directory = real_directory(directory)
+    resolved = os.path.join(resolved_directory, name)
+    return os.path.realpath(resolved) if name in links_in(resolved_directory) else resolved
 
 
 def _ancestors(start: str) -> Iterator[str]:

@@ -46,8 +46,11 @@ def in_folder(path: str) -> Recorder | None:
         return owner_of(os.path.abspath(path).split(os.sep))
     # Every file of a folder has the folder's answer: asked once per folder (a run asks it
     # of every file, and an absolute path costs more than the rest). The root folder is
-    # the separator; an absolute folder is itself joined to the current one.
-    recorder = _folder_recorder(os.path.join(os.getcwd(), directory or separator))
+    # the separator; only a relative folder needs the current one (a system call).
+    folder = directory or separator
+    if not os.path.isabs(folder):
+        folder = os.path.join(os.getcwd(), folder)
+    recorder = _folder_recorder(folder)
     return recorder if recorder is not None and recorder.owns_name(name) else None
 
 
