@@ -8,6 +8,7 @@ every wanted pointer has been found.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -154,17 +155,18 @@ def pointer_at(raw: bytes, offset: int) -> str:
             break
         if ptr is not None and match.end() > offset:
             return ptr
-        if ptr is not None and match.group()[:1] in (b"{", b"["):
+        if ptr is not None and raw[match.start() : match.start() + 1] in (b"{", b"["):
             innermost = ptr
     return innermost
 
 
-def places_of(raw: bytes, offsets: Sequence[int]) -> Iterator[tuple[str, int]]:
-    """(JSON pointer, 1-based line) of each byte offset, ascending, in one pass over ``raw``.
+def place_runs(raw: bytes, offsets: Sequence[int]) -> Iterator[tuple[str, int, int]]:
+    """(JSON pointer, 1-based line, count) for the byte offsets, ascending, in one pass over
+    ``raw``: the next ``count`` offsets are at that place.
 
-    The pointer is that of the innermost value or key whose text covers the offset, as in
-    ``pointer_at``; asking for many offsets costs one scan, not one scan each, and nothing is
-    kept per offset.
+    The pointer is that of the innermost value or key whose text covers an offset, as in
+    ``pointer_at``. The offsets in one token on one line make one run: a string holding a
+    hundred thousand keys costs a run, not one answer each; nothing is kept per offset.
     """
     if not offsets:
         return
@@ -181,16 +183,22 @@ def places_of(raw: bytes, offsets: Sequence[int]) -> Iterator[tuple[str, int]]:
 
     for ptr, match, _ in _tokens(raw, lambda _: True):
         start = match.start()
+        # Between tokens (whitespace, which may hold newlines): one by one.
         while position < count and offsets[position] < start:
-            yield innermost, line_at(offsets[position])
+            yield innermost, line_at(offsets[position]), 1
             position += 1
         if position == count:
             return
         end = match.end()
-        while position < count and ptr is not None and offsets[position] < end:
-            yield ptr, line_at(offsets[position])
-            position += 1
-        if ptr is not None and match.group()[:1] in (b"{", b"["):
+        if ptr is not None and offsets[position] < end:
+            stop = bisect.bisect_left(offsets, end, position)
+            if raw.find(b"\n", start, end) < 0:  # a token on one line (a JSON string is)
+                yield ptr, line_at(offsets[position]), stop - position
+            else:
+                for offset in offsets[position:stop]:
+                    yield ptr, line_at(offset), 1
+            position = stop
+        if ptr is not None and raw[match.start() : match.start() + 1] in (b"{", b"["):
             innermost = ptr
     for offset in offsets[position:]:
-        yield innermost, line_at(min(offset, len(raw)))
+        yield innermost, line_at(min(offset, len(raw))), 1

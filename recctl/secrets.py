@@ -26,13 +26,14 @@ import hashlib
 import hmac
 import itertools
 import json
+import operator
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from recctl.locate import locate, places_of
+from recctl.locate import locate, place_runs
 from recctl.scan import PatternSet, lazy_pattern
 from recctl.secret_rules import PUBLIC_KEY, RULES, literals
 from recctl.urls import split_url
@@ -84,6 +85,9 @@ _STRING = lazy_pattern(rb'"((?:[^"\\]|\\.){0,16384}+)"')
 _SHAPED = lazy_pattern(r"[A-Za-z0-9+/=_.~:-]{16,}")
 _AUTH_SCHEME = lazy_pattern(r"^(Bearer|Basic|Token|Bot)\s+(\S+)$", re.IGNORECASE)
 _AWS_SECRET = lazy_pattern(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# Whether there is a run of 40 such characters at all: ``re`` tries the pattern above at
+# every character (0.1 s for 4 MB), hyperscan answers this in 5 ms.
+_AWS_SECRET_RUN = PatternSet([rb"[A-Za-z0-9/+]{40}"])
 # Values that are already redacted or plainly placeholders are not secrets.
 # Also what cassette filters leave: FILTERED, <REDACTED>, an environment variable's name
 # (``Bearer OPENAI_API_KEY``), ``X-AMZ-SECURITY-TOKEN-XXX``.
@@ -290,7 +294,7 @@ def _overlaps(named: tuple[list[int], list[int]], start: int, end: int) -> bool:
     return (at > 0 and ends[at - 1] > start) or (at < len(starts) and starts[at] < end)
 
 
-def shaped_keys(view: bytes, present: set[int] | None = None) -> Iterator[Found]:
+def shaped_keys(view: bytes, present: set[int] | None = None) -> list[Found]:
     """Keys with a shape, anywhere in the (unhidden) bytes; ``present``: the rules whose
     prefixes the quick pass found."""
     if present is None:
@@ -300,6 +304,12 @@ def shaped_keys(view: bytes, present: set[int] | None = None) -> Iterator[Found]
     # (one sorted list of them all would cost a shift per insertion: quadratic).
     named: list[tuple[list[int], list[int]]] = []
     order = sorted(present)
+    # A list built in place, names bound locally: a file can hold a hundred thousand keys,
+    # and each costs the loop below (a generator's yield cost a fifth more).
+    found: list[Found] = []
+    add = found.append
+    word = _WORD
+    size = len(view)
     for index in order:
         kind = RULES[index].kind
         # The spans are kept for the rules still to come, if any.
@@ -308,22 +318,20 @@ def shaped_keys(view: bytes, present: set[int] | None = None) -> Iterator[Found]
         fixed = kind == "aws-access-key-id"
         starts: list[int] = []
         ends: list[int] = []
-        size = len(view)
         for match in _COMPILED[index]().finditer(view):
             start, end = match.span()
             # On a token boundary: no word character before (an escape such as \n is a
-            # boundary too), and for a fixed-length kind none after. Inline: a file can
-            # hold a hundred thousand keys.
+            # boundary too), and for a fixed-length kind none after.
             if (
                 start > 0
-                and view[start - 1] in _WORD
+                and view[start - 1] in word
                 and not (start >= 2 and view[start - 2] == 0x5C and view[start - 1] in b"ntr")
-            ) or (fixed and end < size and view[end] in _WORD):
+            ) or (fixed and end < size and view[end] in word):
                 continue
             if named and any(_overlaps(spans, start, end) for spans in named):
                 continue  # a longer-prefixed rule (sk-ant-) already named this place
             text = match.group()
-            value = _json_text(text) if b"\\" in text else text.decode("utf-8", "replace")
+            value = _json_text(text) if 0x5C in text else text.decode("utf-8", "replace")
             if bearer:
                 value = value.removeprefix("Bearer ")
                 if not (re.search(r"[0-9]", value) and re.search(r"[A-Za-z]", value)):
@@ -331,9 +339,10 @@ def shaped_keys(view: bytes, present: set[int] | None = None) -> Iterator[Found]
             if keep:
                 starts.append(start)
                 ends.append(end)
-            yield Found(kind, value, start)
+            add(Found(kind, value, start))
         if starts:
             named.append((starts, ends))
+    return found
 
 
 def name_says_credential(name: str) -> bool:
@@ -712,6 +721,8 @@ def _pieces(value: str, pieces: list[Piece], skip: int) -> tuple[str, ...]:
 
 def aws_secret_keys(view: bytes) -> Iterator[Found]:
     """The secret access key that stands beside an access key id: 40 base64 characters."""
+    if not _AWS_SECRET_RUN.present(view):
+        return
     for match in _AWS_SECRET().finditer(view):
         value = match.group().decode()
         text = match.group()
@@ -765,7 +776,7 @@ def _quick_keys(
         view = unhide(raw, True)
         quick = QUICK.present(view)
     present = quick & _RULES_AT
-    found: list[Found] = list(shaped_keys(view, present)) if present else []
+    found: list[Found] = shaped_keys(view, present) if present else []
     if fields and FIELD_AT in quick:
         found += credential_fields(view)
     if any(item.kind == "aws-access-key-id" for item in found):
@@ -839,47 +850,77 @@ def scan_places(
     # What each pointer says: where it is, and whether the request hash covers it (which
     # depends on the key only in a url: None there).
     place_of: dict[str, tuple[str, bool | None]] = {}
-    places = _places(view, found, lines_of)
+    runs = _place_runs(view, found, lines_of)
     found.reverse()  # taken from the end, so that each item is freed once gathered
-    while found:
-        item = found.pop()
-        pointer, line = next(places)
+    for pointer, line, count in runs:
         place = place_of.get(pointer)
         if place is None:
             where = _where(pointer)
             covered = None if where == "url" else _hashed(where, "", request)
             place = place_of[pointer] = (where, covered)
-        where, hashed = place
-        if hashed is None:
-            hashed = _hashed(where, item.value, request)
-        gathered.add(item.kind, where, pointer, item.value, line, hashed, item.pieces)
+        where, covered = place
+
+        if covered is not None and count > 1 and not any(i.pieces for i in _last(found, count)):
+            # Keys in a run at one place: gathered by kind, not one by one.
+            for kind, items in itertools.groupby(_last(found, count), key=_KIND):
+                values = (item.value for item in items)
+                gathered.add_run(kind, where, pointer, values, line, covered)
+        else:
+            for item in _last(found, count):
+                hashed = covered if covered is not None else _hashed(where, item.value, request)
+                gathered.add(item.kind, where, pointer, item.value, line, hashed, item.pieces)
+        del found[-count:]
     return gathered.secrets()
 
 
-def _places(
-    view: bytes, found: list[Found], lines_of: Mapping[str, tuple[int, int]]
-) -> Iterator[tuple[str, int | None]]:
-    """(pointer, line) of each item found, in turn: from its offset in ``view``, else from
-    the pointer it names. Worked out in one pass over the view, in the order of offsets;
-    what it needs is taken now, so that the items may be freed as they are gathered."""
-    offsets = [item.offset for item in found]
-    named = iter([item.pointer or "" for item in found if item.offset is None])
-    known = [offset for offset in offsets if offset is not None]
-    ascending = all(a <= b for a, b in itertools.pairwise(known))
-    wanted = known if ascending else sorted(set(known))
-    in_order = places_of(view, wanted)
-    at = {} if ascending else dict(zip(wanted, in_order, strict=True))
-    del known, wanted
+_KIND = operator.attrgetter("kind")
 
-    def each() -> Iterator[tuple[str, int | None]]:
-        for offset in offsets:
+
+def _last(reversed_items: list[Found], count: int) -> Iterator[Found]:
+    """The last ``count`` items of a reversed list, in their first order, not copied (a run
+    can be a hundred thousand keys)."""
+    return itertools.islice(reversed(reversed_items), count)
+
+
+def _place_runs(
+    view: bytes, found: list[Found], lines_of: Mapping[str, tuple[int, int]]
+) -> Iterator[tuple[str, int | None, int]]:
+    """(pointer, line, count) over the items found, in turn: the next ``count`` items are
+    at that place, from their offsets in ``view``, else from the pointer they name.
+
+    The leading items whose offsets ascend (a pass's keys, in order: all of them in most
+    files) come in runs, one per place, from one pass over the view; the rest (another
+    pass's keys, or keys named by pointer) come one by one. What the runs need is taken
+    now, so that the items may be freed as they are gathered."""
+    offsets = [item.offset for item in found]
+    ascending: list[int] = []
+    for offset in offsets:
+        if offset is None or (ascending and offset < ascending[-1]):
+            break
+        ascending.append(offset)
+    head = len(ascending)
+    in_order = place_runs(view, ascending)
+    rest = offsets[head:]
+    named = iter([item.pointer or "" for item in found[head:] if item.offset is None])
+    known = sorted({offset for offset in rest if offset is not None})
+    at: dict[int, tuple[str, int]] = {}
+    if known:
+        places = (
+            (pointer, line)
+            for pointer, line, count in place_runs(view, known)
+            for _ in range(count)
+        )
+        at = dict(zip(known, places, strict=True))
+    del known
+
+    def each() -> Iterator[tuple[str, int | None, int]]:
+        yield from in_order
+        for offset in rest:
             if offset is None:
                 pointer = next(named)
-                yield pointer, lines_of.get(pointer, (None, None))[0]
-            elif ascending:
-                yield next(in_order)
+                yield pointer, lines_of.get(pointer, (None, None))[0], 1
             else:
-                yield at[offset]
+                yield *at[offset], 1
 
     return each()
 
@@ -932,17 +973,59 @@ class Gathered:
         hashed: bool,
         pieces: tuple[str, ...] = (),
     ) -> None:
+        if self._fresh(where, value):
+            self._put(kind, where, pointer, value, line, hashed, pieces)
+
+    def add_run(
+        self,
+        kind: str,
+        where: str,
+        pointer: str,
+        values: Iterable[str],
+        line: int | None,
+        hashed: bool,
+    ) -> None:
+        """``add`` of each of ``values`` in turn (keys of one kind at one place, none split):
+        the keys after the first go straight to the first's place."""
+        seen = self._seen.setdefault(where, set())
+        salt = self.salt if self.allowlist else None  # no allowlist: no print to compare
+        fresh: list[str] = []
+        # ``_fresh`` of each in turn, inline: a run can be a hundred thousand keys long.
+        for value in values:
+            if value in seen or "<redacted:" in value or is_placeholder(value):
+                continue
+            seen.add(value)
+            if salt and fingerprint(value, salt) in self.allowlist:
+                continue
+            fresh.append(value)
+        if fresh:
+            self._put(kind, where, pointer, fresh[0], line, hashed, ())
+            assert self._last is not None  # _put keeps the place of a key with no pieces
+            self._last[3].extend(itertools.islice(fresh, 1, None))
+
+    def _fresh(self, where: str, value: str) -> bool:
+        """Whether a key is kept: no placeholder, not yet seen at this kind of place, and
+        not accepted by the allowlist."""
         if "<redacted:" in value or is_placeholder(value):
-            return
+            return False
         seen = self._seen.get(where)
         if seen is None:
             seen = self._seen[where] = set()
         elif value in seen:
-            return
+            return False
         seen.add(value)
-        print_ = fingerprint(value, self.salt) if self.salt else None
-        if print_ is not None and print_ in self.allowlist:
-            return
+        return not (self.salt and fingerprint(value, self.salt) in self.allowlist)
+
+    def _put(
+        self,
+        kind: str,
+        where: str,
+        pointer: str,
+        value: str,
+        line: int | None,
+        hashed: bool,
+        pieces: tuple[str, ...],
+    ) -> None:
         last = self._last
         # The same kind at the same pointer (which says where) and alike hashed: that place.
         if last is not None and not pieces and last[:3] == (kind, pointer, hashed):
@@ -951,6 +1034,7 @@ class Gathered:
         place = (kind, where, pointer, hashed, pieces or None)
         if pieces or place not in self._firsts:
             key = (*place, len(self._firsts)) if pieces else place
+            print_ = fingerprint(value, self.salt) if self.salt else None
             self._firsts[key] = Secret(kind, where, pointer, value, print_, line, hashed, pieces)
             if not pieces:
                 self._last = (kind, pointer, hashed, self._others.setdefault(place, []))

@@ -76,3 +76,45 @@ def test_pointer_at_names_the_value_or_key_under_an_offset() -> None:
     assert pointer_at(raw, raw.index(b'"x')) == "/a/b/0"
     assert pointer_at(raw, raw.index(b"c~d")) == "/a/c~0d"
     assert pointer_at(raw, raw.index(b'"z')) == "/e~1f"
+
+
+@given(
+    documents,
+    st.sampled_from([None, 2]),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=30),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_place_runs_name_each_offset_as_pointer_at_does(
+    document: Any, indent: int | None, offsets: list[int], raw_newlines: bool
+) -> None:
+    """Runs, expanded, give each offset the pointer ``pointer_at`` gives and its line; a
+    run never spans two lines (a broken file's string may hold raw newlines)."""
+    from recctl.locate import place_runs, pointer_at
+
+    text = json.dumps(document, indent=indent, ensure_ascii=False)
+    if raw_newlines:
+        text = text.replace("\\n", "\n")  # escaped newlines made raw: not JSON any more
+    raw = text.encode()
+    wanted = sorted(offset for offset in offsets if offset <= len(raw))
+    expanded = [(ptr, line) for ptr, line, count in place_runs(raw, wanted) for _ in range(count)]
+    assert expanded == [
+        (pointer_at(raw, offset), line_of_offset(raw, offset)[0]) for offset in wanted
+    ]
+
+
+def test_a_string_of_many_keys_is_one_run() -> None:
+    from recctl.locate import place_runs
+
+    raw = json.dumps({"a": {"b": " ".join(["AKIA"] * 1000)}}, indent=2).encode()
+    offsets = [index for index in range(len(raw)) if raw.startswith(b"AKIA", index)]
+    assert list(place_runs(raw, offsets)) == [("/a/b", 3, 1000)]
+
+
+def test_a_string_with_raw_newlines_runs_line_by_line() -> None:
+    """A broken file's string can hold raw newlines: its keys keep their own lines."""
+    from recctl.locate import place_runs
+
+    raw = b'{"a": "AKIA one\nAKIA two\nAKIA three"}'
+    offsets = [index for index in range(len(raw)) if raw.startswith(b"AKIA", index)]
+    assert list(place_runs(raw, offsets)) == [("/a", 1, 1), ("/a", 2, 1), ("/a", 3, 1)]

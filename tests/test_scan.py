@@ -399,3 +399,15 @@ def test_a_start_ends_a_string_on_a_token_boundary_as_the_pattern_says(
     assert secrets._ends_a_string(view, head) == (
         pattern.search(view) is not None or view.startswith(head + b'"')
     )
+
+
+@pytest.mark.parametrize("compile_after", [1 << 40, 0])
+def test_an_aws_secret_key_beside_its_id_is_found_by_either_engine(compile_after: int) -> None:
+    """The pass for AWS secret keys runs only where some run of 40 of their characters
+    occurs, which ``re`` or hyperscan says; only a run of exactly 40 is a key."""
+    secrets._AWS_SECRET_RUN.compile_after = compile_after
+    key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq7Lm9Xw2V"
+    for text, expected in ((key, [key]), (key[:-1], []), (key + "A", []), ("no key", [])):
+        raw = f'{{"id": "AKIAIOSFODNN7EXAMPLE", "secret": "{text}", "pad": "{"." * 300}"}}'
+        found = [item.value for item in secrets.aws_secret_keys(raw.encode())]
+        assert found == expected, text

@@ -153,3 +153,40 @@ def test_a_cassette_s_keys_at_one_place_are_one_finding_through_a_symlink(tmp_pa
     assert not any(token in after for token in tokens)
     again = recctl("check", "--select", "secret", "--no-cache", named, cwd=elsewhere)
     assert again.returncode == 0, again.stdout
+
+
+_RUN_VALUES = st.sampled_from(["AKIA1", "AKIA2", "sk-a", "xxx-placeholder", "<redacted:k>", "k3"])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["aws-access-key-id", "openai-key"]),
+            st.sampled_from(["/response/a", "/response/b", "/request/body/c"]),
+            st.lists(_RUN_VALUES, min_size=1, max_size=5),
+            st.booleans(),
+        ),
+        max_size=8,
+    ),
+    st.sampled_from([None, "", "salt"]),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_run_of_keys_is_gathered_as_the_keys_one_by_one(
+    runs: list[tuple[str, str, list[str], bool]], salt: str | None, allow_first: bool
+) -> None:
+    """``add_run`` (a run of keys at one place) leaves what ``add`` of each key leaves:
+    placeholders dropped, each key once per kind of place, allowlisted keys left out."""
+    allowlist = (
+        frozenset({secrets.fingerprint("AKIA1", salt)})
+        if salt is not None and allow_first
+        else frozenset()
+    )
+    by_run = secrets.Gathered(salt, allowlist)
+    one_by_one = secrets.Gathered(salt, allowlist)
+    for kind, pointer, values, hashed in runs:
+        where = secrets._where(pointer)
+        by_run.add_run(kind, where, pointer, values, 7, hashed)
+        for value in values:
+            one_by_one.add(kind, where, pointer, value, 7, hashed)
+    assert by_run.secrets() == one_by_one.secrets()
