@@ -5,7 +5,9 @@
 ``--before`` (default ``HEAD~1``) is checked out in a git worktree and run from it
 (``PYTHONPATH``), in the same rounds as this tree, alternating, so that the machine's drift
 touches both alike. Every row is a median of whole processes; every ratio is against its
-baseline measured in the same run:
+baseline measured in the same run. A baseline that runs the same program whatever the tree
+(the floor, check-jsonschema) is one series, run beside each side in turn: both sides'
+ratios divide by the median of all its runs.
 
 - start-up: ``recctl --version`` in milliseconds, and ``recctl check ONE.json`` against
   ``check-jsonschema`` on the same file (when it is installed);
@@ -75,6 +77,13 @@ class Rows:
         values = self.times.get((name, side))
         return statistics.median(values) if values else None
 
+    def pooled(self, name: str) -> float | None:
+        """The median of a row over every side: for a baseline that runs the same program
+        whatever the tree (the floor, check-jsonschema), whose runs beside each side are
+        one series, not two (the floor alone moves by a quarter between series)."""
+        values = [value for (row, _), times in self.times.items() if row == name for value in times]
+        return statistics.median(values) if values else None
+
 
 def alternate(
     rows: Rows,
@@ -103,7 +112,7 @@ def ratio_table(
         cells = []
         for side in sides:
             value = rows.median(name, side)
-            base_value = rows.median(base, side) or rows.median(base, "now")
+            base_value = rows.pooled(base)
             if value is None or base_value is None:
                 cells.append(f"{'-':>16}{'-':>14}")
                 continue
@@ -184,7 +193,7 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         figures = {}
         for side in sides:
             value = rows.median(name, side)
-            base_value = rows.median(base, side) or rows.median(base, "now")
+            base_value = rows.pooled(base)
             if value is not None and base_value:
                 figures[side] = value / base_value
         return figures

@@ -96,7 +96,7 @@ def check_paths(
     def run(misses: list[str | Path]) -> Iterator[FileResult]:
         from recctl.filecheck import check_item, init_worker
 
-        return process_map(check_item, misses, jobs, init_worker, (settings,))
+        return process_map(check_item, misses, jobs, init_worker, (settings, len(misses)))
 
     if cache is None:
         report = CheckReport.of(run(list(paths)))

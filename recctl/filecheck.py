@@ -12,6 +12,7 @@ from typing import Any
 from recctl import masking, recorders, secrets, store
 from recctl.check import CheckSettings
 from recctl.findings import FileResult, Finding
+from recctl.parallel import PARALLEL_THRESHOLD
 from recctl.schema import Validators
 from recctl.validate import load_finding, schema_findings
 
@@ -167,14 +168,23 @@ def _foreign(
 _worker: dict[str, Any] = {}
 
 
-def init_worker(settings: CheckSettings) -> None:
-    """Prepare this process (before forking: workers inherit it): the schema is compiled
-    only here, when some file is to be checked, never on a run the cache answers."""
+def init_worker(settings: CheckSettings, files: int = 0) -> None:
+    """Prepare this process for checking ``files`` files (before forking: workers inherit
+    it): the schema is compiled only here, when some file is to be checked, never on a run
+    the cache answers; for a run large enough to fork, the scans' patterns are set up now,
+    once."""
     if _worker.get("settings") is settings:
         return  # prepared already (files judged one by one after a damaged cache entry)
     _worker["settings"] = settings
     selected = "schema" in settings.checks
     _worker["validators"] = Validators(settings.schema) if selected else None
+    if files >= PARALLEL_THRESHOLD:
+        if "secret" in settings.checks:
+            secrets.QUICK.set_up_now()
+        if "hash" in settings.checks:
+            from recctl.hashing.canonical import set_up_scans
+
+            set_up_scans()
 
 
 def check_item(path: str | Path) -> FileResult:

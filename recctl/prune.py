@@ -377,7 +377,8 @@ def find_stale(
     by_test = [str(path) for path in paths if not _hash_named(named(str(path)))]
     names = [str(path) for path in paths if _hash_named(named(str(path)))]
     test_ids: dict[str, str] = {}
-    results = process_map(_read_item, names, jobs, _init_worker, initargs)
+    # The facts pile up while every file is parsed: the parses stay in the workers.
+    results = process_map(_read_item, names, jobs, _init_worker, initargs, parent_works=False)
     for name, item in zip(names, results, strict=True):
         if isinstance(item, tuple):
             report.unreadable.append(item)

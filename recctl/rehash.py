@@ -323,7 +323,15 @@ def rehash_paths(
     unchanged files are not read."""
 
     def run(misses: list[str | Path]) -> Iterator[Verdict]:
-        return process_map(_classify_item, misses, jobs, _init_worker, (target.name, max_size))
+        # The verdicts pile up while every file is parsed: the parses stay in the workers.
+        return process_map(
+            _classify_item,
+            misses,
+            jobs,
+            _init_worker,
+            (target.name, max_size),
+            parent_works=False,
+        )
 
     if cache is None:
         return run(list(paths))

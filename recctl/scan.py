@@ -96,6 +96,14 @@ class PatternSet:
 
         return pattern_cache.database(hyperscan, patterns, _FLAGS, compile_now)
 
+    def set_up_now(self) -> None:
+        """Load or compile the database now, as if ``compile_after`` bytes had been scanned
+        already: for a run about to scan far more (set up once, before it forks its
+        workers, where each would answer by ``re`` at first and then set it up itself)."""
+        if not self._tried:
+            self._scanned = max(self._scanned, self.compile_after)
+            self._set_up()
+
     def present(self, data: bytes) -> set[int]:
         """The indexes of the patterns that match somewhere in ``data``."""
         if not self._tried or not self._with_hints:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from recctl.scan import PatternSet
-
 
 class Rule(NamedTuple):
     """One kind of key with a recognizable shape."""
@@ -145,20 +143,6 @@ def _by_first_letter(texts: list[bytes]) -> str:
 MAY_HOLD_KEY = re.compile(
     _by_first_letter([text for rule in RULES for text in literals(rule.prefix)])
 )
-# ``re`` tries the pattern at every letter that starts a literal, most letters of a sentence:
-# 14 µs for a finding's message, where one hyperscan pass over its bytes takes 2 µs. A report
-# of ten thousand findings asks it of megabytes (``PatternSet`` sets hyperscan up once enough
-# has been asked); a short text is quicker asked of ``re``.
-_KEY_PREFIXES = PatternSet([MAY_HOLD_KEY.pattern.encode()])
-_SHORT_TEXT = 64
-
-
-def may_hold_key(text: str) -> bool:
-    """Whether one of the rules' leading literals occurs in ``text``."""
-    if len(text) < _SHORT_TEXT:
-        return MAY_HOLD_KEY.search(text) is not None
-    # The literals are ASCII: a lone surrogate's bytes cannot make or hide one.
-    return bool(_KEY_PREFIXES.present(text.encode("utf-8", "surrogatepass")))
 
 
 # Keys that are published by design: a credential-named field holding one is no finding.

@@ -55,6 +55,22 @@ def test_work_is_spread_over_processes() -> None:
     assert set(process_map(pid_of, range(200), jobs=1)) == {os.getpid()}
 
 
+@pytest.mark.parametrize("count", [64, 65, 200])
+def test_a_parent_that_only_gathers_leaves_every_item_to_its_workers(count: int) -> None:
+    """``parent_works=False``: ``jobs`` workers take every batch, in input order, and the
+    parent runs none of them (it holds the results, not the parses)."""
+    assert list(process_map(square, range(count), 2, parent_works=False)) == [
+        i * i for i in range(count)
+    ]
+    pids = list(process_map(pid_of, range(count), 2, parent_works=False))
+    assert os.getpid() not in pids and len(set(pids)) == 2
+
+
+def test_a_parent_that_only_gathers_reports_a_killed_worker() -> None:
+    with pytest.raises(WorkerError, match="died"):
+        list(process_map(die_on_seven, list(range(8)) * 20, jobs=2, parent_works=False))
+
+
 def test_initializer_prepares_every_worker() -> None:
     seen: list[int] = []
     assert list(process_map(square, range(100), 2, seen.append, (1,))) == [

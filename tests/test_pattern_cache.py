@@ -164,3 +164,27 @@ def test_hints_are_compiled_in_once_enough_is_scanned_unless_kept(cache_home: Pa
 
     again = PatternSet(patterns, compile_after=0, hints=range(2, 3), hints_compile_after=100)
     assert again.present(b"AKIA") == {1} and not again.assumes_hints
+
+
+def test_a_run_large_enough_to_fork_sets_its_scans_up_before_it_forks(
+    cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the workers fork, a large check sets the secret scan and the hash hints up
+    (each worker would answer by ``re`` at first, then load or compile them itself); a
+    small one leaves them to ``compile_after``."""
+    from recctl import check, filecheck
+    from recctl.hashing import canonical
+    from recctl.parallel import PARALLEL_THRESHOLD
+
+    def fresh(scan: PatternSet) -> PatternSet:
+        return PatternSet(scan.patterns, hints=scan.hints, hints_compile_after=1 << 40)
+
+    for files, expected in ((PARALLEL_THRESHOLD - 1, False), (PARALLEL_THRESHOLD, True)):
+        monkeypatch.setattr(secrets, "QUICK", fresh(secrets.QUICK))
+        monkeypatch.setattr(canonical, "_HINTS", fresh(canonical._HINTS))
+        settings = check.CheckSettings(frozenset(check.CHECKS), "4", frozenset(), 1 << 20, None)
+        filecheck.init_worker(settings, files)
+        assert (secrets.QUICK._database is not None) is expected, files
+        assert (canonical._HINTS._database is not None) is expected, files
+        # Set up without the hints (none kept): they are reported, as before.
+        assert secrets.QUICK.present(b"nothing here") >= set(secrets.QUICK.hints)

@@ -180,6 +180,11 @@ _ROUNDING_HINTS = frozenset(range(len(_ROUNDING_PATTERNS)))
 _FILE_SEARCH_HINTS = frozenset(range(len(_ROUNDING_PATTERNS), len(_HINTS.patterns)))
 
 
+def set_up_scans() -> None:
+    """Set up the hints' scan now: a run is about to hash many requests."""
+    _HINTS.set_up_now()
+
+
 class Memo:
     """Per-recording memory shared by the schemes, so that equal work is done once.
 
