@@ -1,12 +1,12 @@
 """Spread per-file work over the machine's cores, keeping results in input order.
 
 Where the OS can fork, this process forks ``jobs - 1`` children and works as a worker
-itself; each worker claims the next batch of files nobody has taken (from a pipe that holds
-their numbers) and sends back only its small results (findings, summaries, never parsed
-recordings) through a pipe of its own, batch by batch. That
-costs a few milliseconds, where ``multiprocessing.Pool`` spent more on feeding batches
-through its queues than the second core won on a corpus of a thousand files (measured in
-bench/README.md). Elsewhere a spawn-based pool does the same job.
+itself (or forks ``jobs`` and only gathers: ``parent_works``); each worker claims the next
+batch of files nobody has taken (from a pipe that holds their numbers) and sends back only
+its small results (findings, summaries, never parsed recordings) through a pipe of its own,
+batch by batch. That costs a few milliseconds, where ``multiprocessing.Pool`` spent more on
+feeding batches through its queues than the second core won on a corpus of a thousand files
+(measured in bench/README.md). Elsewhere a spawn-based pool does the same job.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ import hashlib
 import os
 import platform
 import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -97,6 +96,8 @@ def load_bytes(path: Path) -> bytes | None:
 
 def store(path: Path, body: bytes) -> None:
     """Keep ``body`` at ``path``, atomically (a reader sees the old file or the new one)."""
+    import tempfile  # only to keep a database: a run that loads one does without
+
     try:
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     except OSError:

@@ -183,3 +183,23 @@ def test_the_recorder_of_a_path_is_its_folders_wherever_the_run_stands(
     path = ("/" if absolute else "") + "/".join(parts)
     expected = recorders.owner_of(os.path.abspath(path).split(os.sep))
     assert recorders.in_folder(path) is expected
+
+
+def test_a_file_is_found_once_whatever_names_it_in_a_walk(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A walk resolves each folder once: a file linked to another in its folder, and a
+    folder reached through a link and directly, still give each file once, under the first
+    path that names it; the folders with no link give their paths as they are."""
+    touch(project, "t/recordings/a.json", "t/recordings/b.json", "u/recordings/c.json")
+    (project / "t/recordings/z.json").symlink_to("a.json")
+    (project / "v").symlink_to(project / "u", target_is_directory=True)
+    assert found(project, "t", "u", "v") == [
+        "t/recordings/a.json",
+        "t/recordings/b.json",
+        "u/recordings/c.json",
+    ]
+    assert found(project, "v", "u") == ["v/recordings/c.json"]
+    monkeypatch.chdir(project / "v")
+    result = invoke(["ls", "--summary", ".", "../u", "../t"])
+    assert "(total)\t3\t" in result.output, result.output  # three files, each once

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recctl import bodies
 from recctl.files import LoadError
 from recctl.recorders.base import Fixture, Interaction, NotARecording, Position, Recorder
 
@@ -98,6 +97,9 @@ def _status(response: Any) -> int | None:
 
 def _view(request: Any, response: Any, limit: int) -> tuple[dict[str, Any], str | None]:
     """What provider formats read, and why the answer could not be decoded (None: it could)."""
+    # Loaded with the first cassette's interactions: a run over recordings alone does without.
+    from recctl import bodies
+
     request = request if isinstance(request, dict) else {}
     response = response if isinstance(response, dict) else {}
     request_headers = request.get("headers") or {}
@@ -178,6 +180,8 @@ class Vcr(Recorder):
     def load(self, path: str | Path, raw: bytes, max_size: int, exact: bool = False) -> Fixture:
         text = raw
         if raw[:2] == GZIP_MAGIC:
+            from recctl import bodies
+
             try:
                 text = bodies.decompress(raw, "gzip", max_size)
             except bodies.BodyError as error:
