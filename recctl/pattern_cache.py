@@ -80,7 +80,8 @@ def load_bytes(path: Path) -> bytes | None:
         if not stat.S_ISREG(st.st_mode) or not _owned(st) or st.st_size > MAX_SIZE:
             return None
         with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read(MAX_SIZE + 1)
+            # Sized by the file, not the limit: a read of the limit allocates all of it.
+            data = file.read(st.st_size + 1)
     except OSError:
         return None
     finally:
