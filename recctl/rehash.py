@@ -402,14 +402,26 @@ def naming_message(verdict: Verdict, word: Word, target: str, rename: Rename | N
     )
 
 
-def repaired_content(data: dict[str, Any], old_name: RecordingName, new_hash: str) -> bytes:
-    """The file as the target recorder would have written it."""
+def repaired_data(data: dict[str, Any], old_name: RecordingName, new_hash: str) -> dict[str, Any]:
+    """The recording as the target recorder would have written it (``store.dumps`` writes
+    it out)."""
     repaired = dict(data)
     if old_name.hash is not None and "response" in data:
         repaired["response"] = _rewrite_ids(
             data["response"], f"rec-{old_name.hash[:12]}", f"rec-{new_hash[:12]}"
         )
-    return store.dumps(repaired)
+    return repaired
+
+
+def _holds(existing: store.Recording, repaired: dict[str, Any]) -> bool:
+    """Whether ``existing`` is, byte for byte, ``repaired`` as the recorder writes it. The
+    recorder's text is made only when their data are equal: equal bytes parse to equal data,
+    but for NaN, which equals nothing (the standard parser gives every NaN one object, which
+    containers compare as equal; another parser need not). A dry run over a corpus judges
+    hundreds of targets, and writing the text out was most of the cost."""
+    if existing.data != repaired and b"NaN" not in existing.raw:
+        return False
+    return existing.raw == store.dumps(repaired)
 
 
 def repair_file(
@@ -439,8 +451,9 @@ def repair_file(
         return Rename(
             verdict, "failed", new_display, "the file changed since it was judged; run again"
         )
-    content = repaired_content(recording.data, parse_name(path.name), new_hash)
+    repaired = repaired_data(recording.data, parse_name(path.name), new_hash)
     if not os.path.lexists(new_path):  # a dry run returned above: this is --write
+        content = store.dumps(repaired)
         try:
             # A rename rewrites the file: one its owner protected is left alone, and the
             # new name keeps the old one's mode (a 0600 file stays 0600).
@@ -456,7 +469,7 @@ def repair_file(
         existing = store.load(new_path, exact=True)
     except store.LoadError as error:
         return Rename(verdict, "conflict", new_display, f"{new_path.name}: {error.message}")
-    if existing.raw == content:
+    if _holds(existing, repaired):
         # An earlier (or a concurrent) run wrote the new file and has not removed the old one.
         if not write:
             return Rename(verdict, "would complete", new_display, "the target is this file")

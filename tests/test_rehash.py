@@ -306,6 +306,27 @@ def test_an_interrupted_rename_is_completed(project: Path) -> None:
     assert sorted(p.name for p in directory.iterdir()) == [new_name]
 
 
+@pytest.mark.parametrize("value", [float("nan"), 0.5])
+def test_a_target_that_holds_the_renamed_file_byte_for_byte_completes_it(
+    project: Path, value: float
+) -> None:
+    """A dry run judges the file at the new name by its bytes: the renamed file's own bytes
+    (even with a NaN, which equals nothing once parsed) complete the rename; the same data
+    written otherwise are another file of the same request, a duplicate."""
+    data = _base()
+    data["response"]["body"][0]["__data__"]["score"] = value
+    new_name, new = recorder.record(data, "4")
+    old_name, old = recorder.record(data, "3")
+    directory = _project_with(project, {old_name: old, new_name: new})
+    assert _by_name(invoke(["rehash", "--format", "json"]).stdout)[old_name]["action"] == (
+        "would complete"
+    )
+    (directory / new_name).write_text(json.dumps(json.loads(new), indent=4) + "\n")
+    assert _by_name(invoke(["rehash", "--format", "json"]).stdout)[old_name]["action"] == (
+        "duplicate"
+    )
+
+
 def test_include_mismatch_renames_after_the_stored_request(project: Path) -> None:
     data = _base()
     new_name, _ = recorder.record(data, "4")
