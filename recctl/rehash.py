@@ -418,7 +418,8 @@ def _holds(existing: store.Recording, repaired: dict[str, Any]) -> bool:
     recorder's text is made only when their data are equal: equal bytes parse to equal data,
     but for NaN, which equals nothing (the standard parser gives every NaN one object, which
     containers compare as equal; another parser need not). A dry run over a corpus judges
-    hundreds of targets, and writing the text out was most of the cost."""
+    hundreds of targets, most of which hold other data: the text (the standard library's
+    pure-Python indenting encoder) is written out only for one that may be this file."""
     if existing.data != repaired and b"NaN" not in existing.raw:
         return False
     return existing.raw == store.dumps(repaired)

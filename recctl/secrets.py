@@ -859,7 +859,6 @@ def scan_places(
             covered = None if where == "url" else _hashed(where, "", request)
             place = place_of[pointer] = (where, covered)
         where, covered = place
-
         if covered is not None and count > 1 and not any(i.pieces for i in _last(found, count)):
             # Keys in a run at one place: gathered by kind, not one by one.
             for kind, items in itertools.groupby(_last(found, count), key=_KIND):
