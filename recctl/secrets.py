@@ -972,7 +972,7 @@ class Gathered:
         hashed: bool,
         pieces: tuple[str, ...] = (),
     ) -> None:
-        if self._fresh(where, value):
+        if self._kept(where, (value,)):
             self._put(kind, where, pointer, value, line, hashed, pieces)
 
     def add_run(
@@ -986,34 +986,27 @@ class Gathered:
     ) -> None:
         """``add`` of each of ``values`` in turn (keys of one kind at one place, none split):
         the keys after the first go straight to the first's place."""
+        kept = self._kept(where, values)
+        if kept:
+            self._put(kind, where, pointer, kept[0], line, hashed, ())
+            assert self._last is not None  # _put keeps the place of a key with no pieces
+            self._last[3].extend(itertools.islice(kept, 1, None))
+
+    def _kept(self, where: str, values: Iterable[str]) -> list[str]:
+        """The keys of ``values`` that are kept, in turn: no placeholder, not yet seen at
+        this kind of place (each is seen from then on), and not accepted by the allowlist.
+        One loop for a run: a run can be a hundred thousand keys long."""
         seen = self._seen.setdefault(where, set())
         salt = self.salt if self.allowlist else None  # no allowlist: no print to compare
-        fresh: list[str] = []
-        # ``_fresh`` of each in turn, inline: a run can be a hundred thousand keys long.
+        kept: list[str] = []
         for value in values:
             if value in seen or "<redacted:" in value or is_placeholder(value):
                 continue
             seen.add(value)
             if salt and fingerprint(value, salt) in self.allowlist:
                 continue
-            fresh.append(value)
-        if fresh:
-            self._put(kind, where, pointer, fresh[0], line, hashed, ())
-            assert self._last is not None  # _put keeps the place of a key with no pieces
-            self._last[3].extend(itertools.islice(fresh, 1, None))
-
-    def _fresh(self, where: str, value: str) -> bool:
-        """Whether a key is kept: no placeholder, not yet seen at this kind of place, and
-        not accepted by the allowlist."""
-        if "<redacted:" in value or is_placeholder(value):
-            return False
-        seen = self._seen.get(where)
-        if seen is None:
-            seen = self._seen[where] = set()
-        elif value in seen:
-            return False
-        seen.add(value)
-        return not (self.salt and fingerprint(value, self.salt) in self.allowlist)
+            kept.append(value)
+        return kept
 
     def _put(
         self,
