@@ -118,3 +118,11 @@ def test_a_string_with_raw_newlines_runs_line_by_line() -> None:
     raw = b'{"a": "AKIA one\nAKIA two\nAKIA three"}'
     offsets = [index for index in range(len(raw)) if raw.startswith(b"AKIA", index)]
     assert list(place_runs(raw, offsets)) == [("/a", 1, 1), ("/a", 2, 1), ("/a", 3, 1)]
+
+
+@given(st.binary(max_size=200), st.lists(st.integers(min_value=0, max_value=200), max_size=20))
+def test_lines_at_gives_each_offset_its_line_in_one_pass(raw: bytes, offsets: list[int]) -> None:
+    from recctl.locate import lines_at
+
+    wanted = [offset for offset in offsets if offset <= len(raw)]
+    assert lines_at(raw, wanted) == {offset: line_of_offset(raw, offset)[0] for offset in wanted}

@@ -190,3 +190,94 @@ def test_a_run_of_keys_is_gathered_as_the_keys_one_by_one(
         for value in values:
             one_by_one.add(kind, where, pointer, value, 7, hashed)
     assert by_run.secrets() == one_by_one.secrets()
+
+
+def test_a_cassette_s_keys_keep_their_lines_past_non_ascii_text(tmp_path: Path) -> None:
+    """Keys in a cassette's text after non-ASCII characters, and in a literal block body,
+    are placed and numbered by one pass over the text, each at the line it stands on:
+    through a symlinked folder, from another folder, to a pipe at 80 columns."""
+    real = tmp_path / "real"
+    folder = real / "tests" / "cassettes" / "test_chat"
+    folder.mkdir(parents=True)
+    (real / "pyproject.toml").write_text("")
+    openai, aws = plant.KINDS["openai-key"], plant.KINDS["aws-access-key-id"]
+    many = " ".join(_tokens(300))
+    (folder / "test_lines.yaml").write_text(
+        "interactions:\n"
+        "- request:\n"
+        "    body: null\n"
+        "    headers:\n"
+        "      X-Note:\n"
+        f"      - {'é' * 200}\n"
+        "      X-Trace:\n"
+        f"      - trace {openai}\n"
+        "    method: GET\n"
+        "    uri: https://api.example.com/v1/é\n"
+        "  response:\n"
+        "    body:\n"
+        "      string: |\n"
+        "        first line, é\n"
+        f"        the key {aws}\n"
+        f"        {many}\n"
+        "    headers: {}\n"
+        "    status:\n"
+        "      code: 200\n"
+        "      message: OK\n"
+        "version: 1\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    named = "../link/tests/cassettes"
+    result = recctl(
+        "check",
+        "-f",
+        "json",
+        "--select",
+        "secret",
+        "--no-cache",
+        named,
+        cwd=elsewhere,
+        env={"COLUMNS": "80"},
+    )
+    assert result.returncode == 1, result.stderr
+    records = {
+        (record["pointer"], record["line"], record["count"])
+        for record in map(json.loads, result.stdout.splitlines())
+    }
+    assert records == {
+        ("/interactions/0/request/headers/X-Trace/0", 8, 1),
+        ("/interactions/0/response/body/string", 15, 301),
+    }, result.stdout
+
+
+@given(
+    st.text(max_size=60).map(str.encode) | st.binary(max_size=120),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=12),
+)
+@settings(max_examples=300)
+def test_a_cassette_s_character_offsets_are_those_of_its_decoded_text(
+    raw: bytes, cuts: list[int]
+) -> None:
+    """Byte offsets at ASCII bytes (where keys start) map to their characters' offsets in
+    the decoded text, invalid bytes dropped, as decoding each prefix says."""
+    from recctl.recorders import vcr_secrets
+
+    offsets = sorted({cut for cut in cuts if cut < len(raw) and raw[cut] < 0x80})
+    assert vcr_secrets._char_offsets(raw, offsets) == {
+        offset: len(raw[:offset].decode("utf-8", "ignore")) for offset in offsets
+    }
+
+
+def test_a_key_in_a_literal_block_body_is_on_its_own_line() -> None:
+    """A decoded body written as a literal block: each key at the line it stands on, the
+    block starting on the line after its key."""
+    from recctl.recorders import vcr_secrets
+
+    aws = plant.KINDS["aws-access-key-id"]
+    body = f"first\nsecond {aws}\n\nfourth {aws[:-1]}X\n".encode()
+    hits = list(vcr_secrets._in_body(body, "/b", 10, block=True))
+    assert [(hit.value, hit.line) for hit in hits] == [(aws, 12), (aws[:-1] + "X", 14)]
+    flat = list(vcr_secrets._in_body(body, "/b", 10, block=False))
+    assert [hit.line for hit in flat] == [10, 10]

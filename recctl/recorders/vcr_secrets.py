@@ -19,7 +19,7 @@ import orjson
 import yaml
 
 from recctl import bodies, secrets
-from recctl.locate import escape_segment
+from recctl.locate import escape_segment, lines_at
 from recctl.recorders.base import Fixture
 from recctl.recorders.vcr import body_value, header_items, pairs
 from recctl.recorders.yaml_source import BINARY_TAG, scalars
@@ -77,20 +77,33 @@ def _where(pointer: str) -> str:
     return "file"
 
 
-def _char_offset(text: bytes, offset: int) -> int:
-    return len(text[:offset].decode("utf-8", "ignore"))
+def _char_offsets(text: bytes, offsets: list[int]) -> dict[int, int]:
+    """Each byte offset of ``text`` as the offset of its character in the text decoded
+    (invalid bytes dropped), in one pass. The offsets are ascending and each starts a key:
+    an ASCII byte, which no UTF-8 sequence holds, so the bytes between two of them decode
+    on their own as they do within the whole."""
+    chars: dict[int, int] = {}
+    count, done = 0, 0
+    for offset in offsets:
+        count += len(text[done:offset].decode("utf-8", "ignore"))
+        done = offset
+        chars[offset] = count
+    return chars
 
 
 def _in_text(text: bytes, places: _Places, ascii_only: bool) -> Iterator[_Hit]:
     """Shaped keys anywhere in the file's text, each at its exact line."""
     # Offsets must be the text's own: nothing is unhidden (the bodies are scanned decoded).
     _, found = secrets.keys_in(text, unhidden=False, fields=False)
+    offsets = sorted({item.offset for item in found if item.offset is not None})
+    # Lines and characters in one pass each, not one per key (a body of thousands of keys).
+    lines = lines_at(text, offsets)
+    chars = None if ascii_only else _char_offsets(text, offsets)
     for item in found:
         assert item.offset is not None
-        offset = item.offset if ascii_only else _char_offset(text, item.offset)
-        pointer, binary = places.at(offset)
+        pointer, binary = places.at(item.offset if chars is None else chars[item.offset])
         if not binary:
-            yield _Hit(item.kind, item.value, pointer, text.count(b"\n", 0, item.offset) + 1)
+            yield _Hit(item.kind, item.value, pointer, lines[item.offset])
 
 
 def _header_values(name: str, value: str) -> Iterator[tuple[str, str]]:
@@ -128,10 +141,15 @@ def _in_body(data: bytes, pointer: str, line: int | None, block: bool) -> Iterat
     """Keys in a decoded body: shaped ones and credential-named JSON fields (an SSE event's
     too); in a literal block, at the line they stand on."""
     view, found = secrets.keys_in(data)
+    block_lines = (
+        lines_at(view, [item.offset for item in found if item.offset is not None])
+        if block and line is not None
+        else {}
+    )
     for item in found:
         at = line
-        if block and line is not None and item.offset is not None:
-            at = line + 1 + view.count(b"\n", 0, item.offset)
+        if line is not None and item.offset in block_lines:
+            at = line + block_lines[item.offset]  # the block starts on the line after
         yield _Hit(item.kind, item.value, pointer, at)
 
 
