@@ -827,7 +827,9 @@ def scan_places(
     the parse can add to what they hold (``_parse_tells_more``), most files never; what it
     returns for a file that does not parse (None) is scanned as text."""
     view, quick, found = _quick_keys(raw)
-    split = may_split(view, quick)
+    # Asked only where a parse can follow it: a text scanned alone (a file no recorder
+    # writes) has no stream to walk.
+    split = (parse is not None or isinstance(data, Mapping)) and may_split(view, quick)
     if parse is not None:
         data = parse(raw) if _parse_tells_more(view, quick, found, split) else None
     request = data.get("request") if isinstance(data, Mapping) else None
