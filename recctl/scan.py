@@ -67,11 +67,12 @@ class PatternSet:
             from recctl import pattern_cache
 
             self._hyperscan = hyperscan
-            kept = pattern_cache.load(hyperscan, self.patterns, _FLAGS)
-            if kept is not None:
-                self._database, self._with_hints = kept, True
-                return
             if self.hints.start and self._scanned < self.hints_compile_after:
+                # The whole set when it is kept; else the set less its hints, for now.
+                kept = pattern_cache.load(hyperscan, self.patterns, _FLAGS)
+                if kept is not None:
+                    self._database, self._with_hints = kept, True
+                    return
                 self._database = self._compiled_database(self.patterns[: self.hints.start])
                 return
         elif self._database is None or self._scanned < self.hints_compile_after:
