@@ -46,16 +46,21 @@ def in_folder(path: str) -> Recorder | None:
         return owner_of(os.path.abspath(path).split(os.sep))
     # Every file of a folder has the folder's answer: asked once per folder (a run asks it
     # of every file, and an absolute path costs more than the rest). The root folder is
-    # the separator; only a relative folder needs the current one (a system call).
-    folder = directory or separator
-    if not os.path.isabs(folder):
-        folder = os.path.join(os.getcwd(), folder)
-    recorder = _folder_recorder(folder)
+    # the separator.
+    recorder = _folder_recorder(directory or separator)
     return recorder if recorder is not None and recorder.owns_name(name) else None
 
 
-@functools.lru_cache(maxsize=1024)
 def _folder_recorder(directory: str) -> Recorder | None:
+    # Only a relative folder needs the current one (a system call), and is not kept: the
+    # current folder can change between calls.
+    if not os.path.isabs(directory):
+        return _absolute_folder_recorder(os.path.join(os.getcwd(), directory))
+    return _absolute_folder_recorder(directory)
+
+
+@functools.lru_cache(maxsize=1024)
+def _absolute_folder_recorder(directory: str) -> Recorder | None:
     return folder_of(os.path.abspath(directory).split(os.sep))
 
 
@@ -64,15 +69,30 @@ def named(path: str) -> Recorder | None:
     recorder = in_folder(path)
     if recorder is not None:
         return recorder
-    name = os.path.basename(path)
+    return _by_name(os.path.basename(path))
+
+
+def _by_name(name: str) -> Recorder | None:
     return next((recorder for recorder in RECORDERS if recorder.owns_name(name)), None)
 
 
 def count_phrase(paths: Iterable[str]) -> str:
     """How many files of each kind: "3 recordings", "2 recordings and 40 cassettes"."""
     counts: dict[str, int] = {}
+    folders: dict[str, Recorder | None] = {}
     for path in paths:
-        recorder = named(path)
+        directory, separator, name = path.rpartition(os.sep)
+        if name in ("", ".", "..") or (os.altsep and os.altsep in path):
+            recorder = named(path)
+        else:
+            # ``named``, with each folder's answer asked once for the whole count.
+            folder = directory or separator
+            if folder not in folders:
+                folders[folder] = _folder_recorder(folder)
+            by_folder = folders[folder]
+            if by_folder is None or not by_folder.owns_name(name):
+                by_folder = _by_name(name)
+            recorder = by_folder
         noun = recorder.noun if recorder is not None else "file"
         counts[noun] = counts.get(noun, 0) + 1
     if not counts:
