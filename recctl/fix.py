@@ -86,7 +86,8 @@ def fix_paths(
     normalized = [
         item
         for item in normalize_paths(
-            of("normalize"), root, settings.max_file_size, write, stop, settings.normalize_headers
+            of("normalize"),
+            *(root, settings.max_file_size, write, stop, settings.normalize_headers, jobs),
         )
         if item.action != "unchanged"  # only counted as nothing to do: not kept
     ]
@@ -113,6 +114,7 @@ def fix_paths(
             settings.secret_salt,
             write,
             stop,
+            jobs,
         )
         # Unreadable files and secrets in the hashed request are check's to report.
         if redaction.action in ("redacted", "would redact", "failed")

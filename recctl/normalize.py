@@ -13,6 +13,7 @@ calls, Gemini) are left as recorded, as the recorder leaves them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -226,18 +227,51 @@ def normalize_paths(
     write: bool,
     stop: Interruption | None = None,
     headers: Sequence[str] = (),
+    jobs: int | None = None,
 ) -> Iterator[Normalization]:
     """Normalize file by file (a dry run unless ``write``) until ``stop``, each result as
     its file is done; a file already right is untouched. A recording's ids and timestamps
-    are normalized; a cassette loses the volatile ``headers`` the project names."""
+    are normalized; a cassette loses the volatile ``headers`` the project names.
+
+    Every file is judged over the cores, as a dry run; with ``write``, this process then
+    normalizes the files judged to need it, one at a time, each read and judged again (it
+    may have changed since), so that an interruption stops between two files."""
+    from recctl.parallel import process_map
+
+    items = list(paths)
+    # The parses stay in the workers: this process keeps only the results it hands on.
+    judged = process_map(
+        _judge_item, items, jobs, _init_judge, (root, max_size, tuple(headers)), False
+    )
+    with contextlib.closing(judged):
+        for path, judgement in zip(items, judged, strict=True):
+            if stop is not None and stop.requested:
+                return
+            if write and judgement.action == "would normalize":
+                yield normalize_one(path, root, max_size, True, headers)
+            else:
+                yield judgement
+
+
+def normalize_one(
+    path: str | Path, root: Path, max_size: int, write: bool, headers: Sequence[str]
+) -> Normalization:
+    """One file, by its recorder: a cassette's headers, a recording's ids and timestamps."""
     from recctl.recorders import named
 
-    for path in paths:
-        if stop is not None and stop.requested:
-            return
-        recorder = named(str(path))
-        if recorder is not None and not recorder.hash_named:
-            yield normalize_cassette(Path(path), str(path), root, max_size, write, headers)
-        else:
-            # A path string: a Path per file would intern every file name for the run.
-            yield normalize_file(path, str(path), root, max_size, write)
+    recorder = named(str(path))
+    if recorder is not None and not recorder.hash_named:
+        return normalize_cassette(Path(path), str(path), root, max_size, write, headers)
+    # A path string: a Path per file would intern every file name for the run.
+    return normalize_file(path, str(path), root, max_size, write)
+
+
+_judging: dict[str, Any] = {}
+
+
+def _init_judge(root: Path, max_size: int, headers: tuple[str, ...]) -> None:
+    _judging.update(root=root, max_size=max_size, headers=headers)
+
+
+def _judge_item(path: str | Path) -> Normalization:
+    return normalize_one(path, _judging["root"], _judging["max_size"], False, _judging["headers"])

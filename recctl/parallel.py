@@ -16,7 +16,7 @@ import gc
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, BinaryIO, TypeVar
 
 Item = TypeVar("Item")
@@ -46,7 +46,7 @@ def process_map(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     parent_works: bool = True,
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """``map(func, items)`` over ``jobs`` processes, yielding results in input order.
 
     ``jobs=None`` means one process per CPU (one process for a handful of items).

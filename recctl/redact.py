@@ -8,6 +8,7 @@ re-record".
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,9 @@ def redact_file(
     wherever else it stands, in the file's own format, then verified by scanning the result
     once more."""
     try:
-        fixture = recorders.load(path, max_size, exact=True)
+        # What a write puts back keeps every integer as it was (the exact parse); what a
+        # dry run reports depends on no integer (the fast one).
+        fixture = recorders.load(path, max_size, exact=write)
     except recorders.NotARecording:
         return []  # no recorder writes it: check reports its keys, a person removes them
     except store.LoadError as error:
@@ -183,10 +186,46 @@ def redact_paths(
     salt: str | None,
     write: bool,
     stop: Interruption | None = None,
+    jobs: int | None = None,
 ) -> list[Redaction]:
-    actions = []
-    for path in paths:
-        if stop is not None and stop.requested:
-            break
-        actions += redact_file(Path(path), str(path), root, max_size, allowlist, salt, write)
+    """Redact file by file (a dry run unless ``write``) until ``stop``.
+
+    Every file is judged over the cores, as a dry run; with ``write``, this process then
+    redacts the files judged to hold a secret it can replace, one at a time, each read and
+    scanned again (it may have changed since), so that an interruption stops between two
+    files."""
+    from recctl.parallel import process_map
+
+    items = list(paths)
+    settings = (root, max_size, allowlist, salt)
+    # The parses stay in the workers: this process keeps only the actions it reports.
+    judged = process_map(_judge_item, items, jobs, _init_judge, settings, False)
+    actions: list[Redaction] = []
+    with contextlib.closing(judged):
+        for path, found in zip(items, judged, strict=True):
+            if stop is not None and stop.requested:
+                break
+            if write and any(action.action == "would redact" for action in found):
+                found = redact_file(Path(path), str(path), root, max_size, allowlist, salt, True)
+            actions += found
     return actions
+
+
+_judging: dict[str, Any] = {}
+
+
+def _init_judge(root: Path, max_size: int, allowlist: frozenset[str], salt: str | None) -> None:
+    _judging.update(root=root, max_size=max_size, allowlist=allowlist, salt=salt)
+
+
+def _judge_item(path: str | Path) -> list[Redaction]:
+    settings = _judging
+    return redact_file(
+        Path(path),
+        str(path),
+        settings["root"],
+        settings["max_size"],
+        settings["allowlist"],
+        settings["salt"],
+        False,
+    )

@@ -166,21 +166,31 @@ def test_ctrl_c_finishes_the_file_in_hand(
     from recctl import normalize
 
     real = normalize.normalize_file
-    calls: list[str] = []
+    writes: list[str] = []
 
-    def interrupting(path: Path, *args: Any) -> Any:
-        result = real(path, *args)
-        calls.append(result.path)
-        if len(calls) == 3:
-            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the third file is in hand
+    def interrupting(path: Path, display: str, root: Path, max_size: int, write: bool) -> Any:
+        result = real(path, display, root, max_size, write)
+        if write:  # the files are judged first (over the cores), then written one by one
+            writes.append(os.path.relpath(result.path, work))
+            if len(writes) == 3:
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the third file is in hand
         return result
 
     monkeypatch.setattr(normalize, "normalize_file", interrupting)
+    before = {path: path.read_bytes() for path in work.rglob("*.json")}
     result = invoke(["normalize", "--write", "-f", "json", "tests"])
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
-    assert len(calls) == 3  # the third file finished, no fourth started
-    assert len(result.stdout.splitlines()) == 3  # the summary of what was done
+    assert len(writes) == 3  # the third file finished, no fourth started
+    # The report says what was done, up to the file in hand and no further.
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    normalized = [record["path"] for record in records if record["action"] == "normalized"]
+    assert normalized == writes
+    assert records[-1]["path"] == writes[-1]
+    changed = sorted(
+        str(path.relative_to(work)) for path in before if path.read_bytes() != before[path]
+    )
+    assert changed == sorted(writes)
 
 
 def _normalize_plan(

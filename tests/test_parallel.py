@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from recctl.parallel import WorkerError, process_map
-from tests.conftest import invoke
+from tests import plant, recorder
+from tests.conftest import chat, invoke, recctl, unnormalize
 
 
 def square(value: int) -> int:
@@ -97,3 +98,34 @@ def test_parallel_and_serial_validate_print_the_same(recordings: Path) -> None:
     assert serial.exit_code == parallel.exit_code == 1
     assert serial.stdout == parallel.stdout
     assert len(serial.stdout.splitlines()) == 70 * 3
+
+
+def test_repairs_judge_on_every_core_and_write_as_one_process_does(tmp_path: Path) -> None:
+    """normalize, redact and fix judge every file over the cores, then write the files to
+    change one at a time: the same report as one process gives, and a write that converges.
+    Run from another folder, through a symlink to the project."""
+    project = tmp_path / "project"
+    folder = project / "recordings"
+    folder.mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    key = plant.SHAPED["openai-key"]
+    for index in range(70):  # enough files to fork (PARALLEL_THRESHOLD)
+        data = chat(f"test_{index}", f"question {index}")
+        if index % 5 == 0:
+            plant._response_chunk(data, key)
+        path = recorder.write(folder, data)
+        if index % 3 == 0:
+            unnormalize(path)
+    (tmp_path / "link").symlink_to(project, target_is_directory=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    named = str(tmp_path / "link" / "recordings")
+    for command in ("normalize", "redact", "fix"):
+        serial = recctl(command, "-j", "1", "-f", "json", named, cwd=elsewhere)
+        spread = recctl(command, "-j", "2", "-f", "json", named, cwd=elsewhere)
+        assert serial.returncode == 1, serial.stderr
+        assert (spread.returncode, spread.stdout) == (serial.returncode, serial.stdout)
+    assert recctl("fix", "--write", "-j", "2", named, cwd=elsewhere).returncode == 1
+    assert recctl("fix", named, cwd=elsewhere).returncode == 0
+    clean = recctl("check", "--select", "normalization,secret", named, cwd=elsewhere)
+    assert clean.returncode == 0, clean.stdout

@@ -8,6 +8,7 @@ import typer
 from recctl.cli._options import (
     ChangeFormat,
     ChangeFormatOption,
+    Jobs,
     Paths,
     Root,
     Write,
@@ -22,6 +23,7 @@ def normalize(
     paths: Paths = None,
     write: Write = False,
     output: ChangeFormatOption = ChangeFormat.text,
+    jobs: Jobs = None,
     root: Root = None,
 ) -> None:
     """Normalize response ids and timestamps.
@@ -55,6 +57,7 @@ def normalize(
             write,
             stop,
             found.config.normalize_headers,
+            jobs,
         )
         NORMALIZE_REPORTERS[output.value](noted(results), sys.stdout)
     stop_if_interrupted(stop)

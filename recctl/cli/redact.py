@@ -7,6 +7,7 @@ import typer
 from recctl.cli._options import (
     ChangeFormat,
     ChangeFormatOption,
+    Jobs,
     Paths,
     Root,
     Write,
@@ -21,6 +22,7 @@ def redact(
     paths: Paths = None,
     write: Write = False,
     output: ChangeFormatOption = ChangeFormat.text,
+    jobs: Jobs = None,
     root: Root = None,
 ) -> None:
     """Redact secrets in headers, urls and responses.
@@ -48,6 +50,7 @@ def redact(
             settings.secret_salt,
             write,
             stop,
+            jobs,
         )
     REDACT_REPORTERS[output.value](actions, sys.stdout)
     stop_if_interrupted(stop)
