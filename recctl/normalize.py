@@ -23,7 +23,7 @@ from typing import Any, Literal
 from recctl import store
 from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
-from recctl.locate import pointer
+from recctl.locate import escape_segment
 
 EPOCH = "1970-01-01T00:00:00.000000Z"
 
@@ -89,12 +89,13 @@ def changes(recording: dict[str, Any], hash12: str) -> list[Change]:
         ollama = _is_ollama(item)
         if (normal and not ollama) or data.get("object") == "model":
             continue
+        # The pointer's head, once per object: a stream's every chunk can have changes.
+        at = "/response/body" if index is None else f"/response/body/{index}"
         for name in _normalized_names(data, ollama):
             value, expected = data[name], _expected(data, name, hash12, ollama)
             if value != expected or type(value) is not type(expected):
-                path: list[str | int] = ["response", "body"]
-                path += [] if index is None else [index]
-                found.append(Change(pointer([*path, "__data__", name]), name, value, expected))
+                field_pointer = f"{at}/__data__/{escape_segment(name)}"
+                found.append(Change(field_pointer, name, value, expected))
     return found
 
 
