@@ -95,22 +95,25 @@ def _trie_pattern(words: Iterable[str]) -> str:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def build(node: dict[str, Any]) -> str:
-        branches = []
-        for char, child in sorted(node.items()):
-            if char == "":
-                continue
-            literal = [char]
-            while len(child) == 1 and "" not in child:
-                ((next_char, child),) = child.items()
-                literal.append(next_char)
-            branches.append(re.escape("".join(literal)) + build(child))
-        if not branches:
-            return ""
-        group = "(?:" + "|".join(branches) + ")"
-        return group + "?" if "" in node else group
+    return _trie_group(trie)
 
-    return build(trie)
+
+# Module level, not nested in ``_trie_pattern``: a nested function that calls itself is a
+# reference cycle, which workers (running without the cyclic collector) would never free.
+def _trie_group(node: dict[str, Any]) -> str:
+    branches = []
+    for char, child in sorted(node.items()):
+        if char == "":
+            continue
+        literal = [char]
+        while len(child) == 1 and "" not in child:
+            ((next_char, child),) = child.items()
+            literal.append(next_char)
+        branches.append(re.escape("".join(literal)) + _trie_group(child))
+    if not branches:
+        return ""
+    group = "(?:" + "|".join(branches) + ")"
+    return group + "?" if "" in node else group
 
 
 @dataclass(frozen=True)

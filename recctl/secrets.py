@@ -659,17 +659,22 @@ def _may_hold_split_key(body: list[Any]) -> bool:
     # or whole short pieces spell the rest up to one that does (``s`` | ``k`` | ``-proj``).
     lasts = {piece[-1:] for piece in pieces}
     firsts = {piece[:1] for piece in pieces}
-
-    def spelled(rest: bytes) -> bool:
-        return b"\x00" + rest in joined or any(
-            b"\x00" + rest[:end] + b"\x00" in joined and spelled(rest[end:])
-            for end in range(1, len(rest))
-        )
-
     for last, first, head, rest in _CUTS:
-        if last in lasts and first in firsts and head in joined and spelled(rest):
+        if last in lasts and first in firsts and head in joined and _spelled(rest, joined):
             return True
     return False
+
+
+# Module level, not nested in ``_may_hold_split_key``: a nested function that calls itself is
+# a reference cycle (holding the joined pieces), which workers, running without the cyclic
+# collector, would never free.
+def _spelled(rest: bytes, joined: bytes) -> bool:
+    """Whether NUL-bounded pieces of ``joined`` start with ``rest``, or spell it whole up to
+    one that does (``k`` | ``-proj``)."""
+    return b"\x00" + rest in joined or any(
+        b"\x00" + rest[:end] + b"\x00" in joined and _spelled(rest[end:], joined)
+        for end in range(1, len(rest))
+    )
 
 
 def stream_split_keys(data: Mapping[str, Any]) -> Iterator[Found]:

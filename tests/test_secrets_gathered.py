@@ -281,3 +281,28 @@ def test_a_key_in_a_literal_block_body_is_on_its_own_line() -> None:
     assert [(hit.value, hit.line) for hit in hits] == [(aws, 12), (aws[:-1] + "X", 14)]
     flat = list(vcr_secrets._in_body(body, "/b", 10, block=False))
     assert [hit.line for hit in flat] == [10, 10]
+
+
+def test_the_scans_leave_no_reference_cycle_for_workers_without_the_collector() -> None:
+    """Workers run with the cyclic collector off: a helper that makes a cycle (a nested
+    function calling itself holds its enclosing scope) leaks on every file."""
+    import gc
+
+    from recctl import masking, secrets
+    from tests import plant
+
+    data = plant.base()
+    chunks = [chunk for chunk in data["response"]["body"] if chunk["__data__"]["choices"]]
+    chunks[0]["__data__"]["choices"][0]["delta"]["content"] = "xs"  # a prefix cut: s | k-
+    chunks[1]["__data__"]["choices"][0]["delta"]["content"] = "k-"
+    chunks[2]["__data__"]["choices"][0]["delta"]["content"] = "proj rest"
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        assert secrets._may_hold_split_key(data["response"]["body"])
+        assert masking._trie_pattern(["sk-abc", "sk-abd", "xoxb-1"])
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
