@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -146,10 +146,10 @@ class DiffReport:
         return len(self.pairs) + sum(self.same.values())
 
 
-def _names(directory: Path) -> set[str]:
+def _names(directory: Path) -> Iterator[str]:
     """The recordings below ``directory``, relative to it."""
     prefix = str(directory).rstrip(os.sep) + os.sep
-    return {path.removeprefix(prefix) for path in walk_fixtures(str(directory), "diff")}
+    return (path.removeprefix(prefix) for path in walk_fixtures(str(directory), "diff"))
 
 
 def _pair_dirs(
@@ -163,10 +163,21 @@ def _pair_dirs(
 ) -> None:
     """Two directories, one pair of files in memory at a time: the same paths are compared
     as they come; a pair judged the same is counted and handed to ``each_same``, not kept."""
-    old_names, new_names = _names(first), _names(second)
+    # One copy of each name: a name of both trees is the first tree's string, taken out of
+    # its table as the second tree's walk meets it (two sets held every name twice).
+    only_old = {name: name for name in _names(first)}
+    both: list[str] = []
+    only_new: list[str] = []
+    for relative in _names(second):
+        known = only_old.pop(relative, None)
+        if known is None:
+            only_new.append(relative)
+        else:
+            both.append(known)
+    both.sort()
     unreadable = report.unreadable
     pairs = []
-    for path in sorted(old_names & new_names):
+    for path in both:
         sides = Side(path, source=str(first / path)), Side(path, source=str(second / path))
         pair = _compared(*sides, noise, unreadable, target=target)
         if pair is None:
@@ -178,8 +189,8 @@ def _pair_dirs(
         if each_same is not None:
             name = Side(path)
             each_same(Pair(pair.status, name, name))
-    removed = {p: Side(p, source=str(first / p)) for p in sorted(old_names - new_names)}
-    added = {p: Side(p, source=str(second / p)) for p in sorted(new_names - old_names)}
+    removed = {p: Side(p, source=str(first / p)) for p in sorted(only_old)}
+    added = {p: Side(p, source=str(second / p)) for p in sorted(only_new)}
     pairs += pair_sides(removed, added, (), noise, unreadable, target=target)
     report.pairs = _ordered(pairs)
 
@@ -600,7 +611,7 @@ def hash_moves(
     """Each request change with ``hash``: whether it alone moves the target scheme's request
     hash (``moves``: replay looks for another file) or not (``stays``)."""
     from recctl.hashing import get_scheme
-    from recctl.rehash import compute_hashes
+    from recctl.verdicts import compute_hashes
 
     scheme = get_scheme(target)
     try:
