@@ -22,7 +22,7 @@ from recctl.parallel import process_map
 
 if TYPE_CHECKING:
     from recctl.hashing import HashScheme
-    from recctl.rehash import Verdict
+    from recctl.verdicts import Verdict
 
 __all__ = ["CHECKS", "CheckSettings", "check_paths", "selected_checks"]
 
@@ -127,16 +127,17 @@ def settle_renames(report: CheckReport, settings: CheckSettings) -> None:
     ]
     if not taken:
         return
-    from recctl import rehash
+    from recctl import verdicts as naming
     from recctl.hashing import SCHEMES
+    from recctl.renames import settle
 
     target = SCHEMES[settings.target]
     verdicts = [_verdict(result, index, target, settings.max_size) for result, index in taken]
-    renames = rehash.settle(verdicts, target, Path(settings.root or os.sep))
+    renames = settle(verdicts, target, Path(settings.root or os.sep))
     for (result, index), verdict in zip(taken, verdicts, strict=True):
         rename = renames.get(verdict.path)
-        message = rehash.naming_message(
-            verdict, rehash.word_of(verdict, rename), settings.target, rename
+        message = naming.naming_message(
+            verdict, naming.word_of(verdict, rename), settings.target, rename
         )
         result.findings[index] = replace(result.findings[index], message=message)
 
@@ -144,12 +145,12 @@ def settle_renames(report: CheckReport, settings: CheckSettings) -> None:
 def _verdict(result: FileResult, index: int, target: HashScheme, max_size: int) -> Verdict:
     """The rename verdict a finding stands for: from the finding, as the check (or the
     cache) left it, else from the file again."""
-    from recctl import rehash
+    from recctl import verdicts
 
     finding = result.findings[index]
     if finding.outdated is None or finding.renames_to is None:
-        return rehash.classify_file(Path(result.path), result.path, target, max_size)
+        return verdicts.classify_file(result.path, result.path, target, max_size)
     scheme, detail = finding.outdated
     name = os.path.basename(result.path)
     expected = finding.renames_to
-    return rehash.Verdict(result.path, "outdated", scheme, expected, name, detail, "rename")
+    return verdicts.Verdict(result.path, "outdated", scheme, expected, name, detail, "rename")

@@ -49,7 +49,7 @@ def normalization_findings(display: str, recording: store.Recording) -> list[Fin
 def hash_findings(display: str, recording: store.Recording, target: str) -> list[Finding]:
     """The hash check: whether the file's name is its request's hash under ``target``."""
     from recctl.hashing import SCHEMES
-    from recctl.rehash import classify, naming_message, word_of
+    from recctl.verdicts import classify, naming_message, word_of
 
     verdict = classify(recording, display, SCHEMES[target])
     if verdict.status not in ("outdated", "mismatch"):

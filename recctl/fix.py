@@ -18,7 +18,7 @@ from recctl.interrupt import Interruption
 from recctl.normalize import Normalization, normalize_paths
 from recctl.project import Project
 from recctl.redact import Redaction, redact_paths
-from recctl.rehash import Rename
+from recctl.renames import Rename
 
 # The actions that change (or, on a dry run, would change) a file.
 CHANGING = frozenset(

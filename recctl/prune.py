@@ -43,9 +43,10 @@ from recctl.hashing.names import parse_name
 from recctl.interrupt import Interruption
 from recctl.parallel import process_map
 from recctl.project import Project, real_path
-from recctl.rehash import Repair, Verdict, classify, settle, word_of
+from recctl.renames import settle
 from recctl.test_source import definitions
 from recctl.usage import UsageLog
+from recctl.verdicts import Repair, Verdict, classify, word_of
 
 Reason = Literal["orphan", "unreachable", "misplaced", "duplicate", "unused", "unplayed"]
 
@@ -233,7 +234,7 @@ class _Seen:
         return Stale(self.path, reason, masking.mask_text(detail), self.size, self.digest)
 
 
-def _read(path: Path, target: HashScheme, max_size: int, variants: bool, digests: bool) -> _Seen:
+def _read(path: str, target: HashScheme, max_size: int, variants: bool, digests: bool) -> _Seen:
     """What the verdicts need of one file, and no more: the request's text only for
     ``variants``, the digest of its bytes only for a deletion (``digests``). Raises
     LoadError for a file that cannot be read."""
@@ -247,7 +248,7 @@ def _read(path: Path, target: HashScheme, max_size: int, variants: bool, digests
         str(path),
         verdict.status,
         verdict.repair,
-        "" if verdict.expected == path.name else verdict.expected,
+        "" if verdict.expected == os.path.basename(path) else verdict.expected,
         verdict.detail if verdict.status == "mismatch" else "",
         test_id,
         recorded_endpoint(request) if variants else None,
@@ -270,8 +271,9 @@ def _read_item(path: str) -> _Seen | tuple[str, str]:
     """A file's facts, or (path, why it cannot be read)."""
     worker = _worker
     try:
+        # A path string: a Path per file would intern every file name for the run.
         return _read(
-            Path(path),
+            path,
             worker["target"],
             worker["max_size"],
             worker["variants"],

@@ -48,7 +48,7 @@ class Redaction:
 
 
 def redact_file(
-    path: Path,
+    path: str | Path,
     display: str,
     root: Path,
     max_size: int,
@@ -97,7 +97,7 @@ def redact_file(
         failure = (error.message, {s.value for s in keys})
     if failure is None:
         try:
-            store.write(path, content, expected=fixture.raw, root=root)
+            store.write(Path(path), content, expected=fixture.raw, root=root)
         except store.WriteError as error:
             failure = (str(error), {s.value for s in keys})
     if failure is None:
@@ -220,8 +220,9 @@ def _init_judge(root: Path, max_size: int, allowlist: frozenset[str], salt: str 
 
 def _judge_item(path: str | Path) -> list[Redaction]:
     settings = _judging
+    # A path string: a Path per file would intern every file name for the run.
     return redact_file(
-        Path(path),
+        path,
         str(path),
         settings["root"],
         settings["max_size"],

@@ -31,7 +31,8 @@ from recctl.hashing.canonical import url_parts
 from recctl.hashing.names import parse_name
 from recctl.jsondiff import kinds_of_changes
 from recctl.project import Project
-from recctl.rehash import as_recording, classify, compute_hashes
+from recctl.rehash import as_recording
+from recctl.verdicts import classify, compute_hashes
 
 _HASH = re.compile(r"[0-9a-f]{8,64}")
 NEAREST_CHANGES = 30

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from recctl.hashing import SCHEMES, canonical_json
 from recctl.hashing.canonical import Memo, may_be_lossy
 from recctl.hashing.names import models_digest, parse_name
-from recctl.rehash import compute_hashes
+from recctl.verdicts import compute_hashes
 from tests import recorder
 from tests.conftest import DATA, invoke
 

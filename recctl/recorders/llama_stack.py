@@ -63,7 +63,7 @@ class LlamaStack(Recorder):
     def redacted(self, fixture: Fixture, found: Sequence[Secret]) -> bytes:
         from recctl.hashing import SCHEMES
         from recctl.redact import redacted_data
-        from recctl.rehash import compute_hashes
+        from recctl.verdicts import compute_hashes
 
         data: Any = fixture.data
         if not isinstance(data, dict):

@@ -44,7 +44,7 @@ def render_fixes(report: FixReport, out: TextIO) -> None:
 
 
 def render_fix_text(report: FixReport, out: TextIO) -> None:
-    from recctl.rehash import ADVICE
+    from recctl.verdicts import ADVICE
 
     _fix_lines(report, "", out)
     lines = Lines(out)
@@ -73,7 +73,7 @@ def render_fix_json(report: FixReport, out: TextIO) -> None:
         if done.action != "unchanged":
             record = {"fix": "normalize", **done.record(), "path": display(done.path)}
             out.write(json_text(record) + "\n")
-    from recctl.rehash import word_of
+    from recctl.verdicts import word_of
 
     for rename in report.renames:
         record = {"fix": "rename", **rename.record(), "path": display(rename.verdict.path)}

@@ -40,7 +40,7 @@ def usage_lines(report: PruneReport, display: Display) -> list[str]:
 
 def not_stale(report: PruneReport) -> list[str]:
     """The files that are not stale though not ok, in rehash's words, with what changes them."""
-    from recctl.rehash import ADVICE
+    from recctl.verdicts import ADVICE
 
     return [
         f"{plural(count, word + ' recording')} {'is' if count == 1 else 'are'} not stale: "

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, TextIO
 from recctl.reporters import Display, Lines, escape_data, escape_property, json_text, plural
 
 if TYPE_CHECKING:
-    from recctl.rehash import RehashResult, Verdict
+    from recctl.rehash import RehashResult
+    from recctl.verdicts import Verdict
 
 
 def render_rehash_text(result: RehashResult, out: TextIO) -> None:
-    from recctl.rehash import ADVICE, MEANING, WORDS
+    from recctl.verdicts import ADVICE, MEANING, WORDS
 
     lines = Lines(out)
     style = lines.style
@@ -82,7 +83,7 @@ def render_rehash_json(result: RehashResult, out: TextIO) -> None:
 
 
 def render_rehash_github(result: RehashResult, out: TextIO) -> None:
-    from recctl.rehash import naming_message
+    from recctl.verdicts import naming_message
 
     display = Display()
     words = result.words
@@ -99,8 +100,8 @@ def render_rehash_github(result: RehashResult, out: TextIO) -> None:
 
 def render_rehash_markdown(result: RehashResult, out: TextIO) -> None:
     """A pull-request comment: counts by status, then every file that is not ok."""
-    from recctl.rehash import ADVICE, MEANING, WORDS
     from recctl.reporters.markdown import Markdown, markdown_code, markdown_text
+    from recctl.verdicts import ADVICE, MEANING, WORDS
 
     document = Markdown("recctl rehash")
     counts = result.counts()
