@@ -206,7 +206,7 @@ def redact_paths(
             if stop is not None and stop.requested:
                 break
             if write and any(action.action == "would redact" for action in found):
-                found = redact_file(Path(path), str(path), root, max_size, allowlist, salt, True)
+                found = redact_file(path, str(path), root, max_size, allowlist, salt, True)
             actions += found
     return actions
 
