@@ -87,7 +87,12 @@ def fix_paths(
         item
         for item in normalize_paths(
             of("normalize"),
-            *(root, settings.max_file_size, write, stop, settings.normalize_headers, jobs),
+            root,
+            settings.max_file_size,
+            write,
+            stop,
+            settings.normalize_headers,
+            jobs,
         )
         if item.action != "unchanged"  # only counted as nothing to do: not kept
     ]
