@@ -59,7 +59,8 @@ def _normalized_names(data: dict[str, Any], ollama: bool) -> list[str]:
 
 
 def _is_ollama(item: dict[str, Any]) -> bool:
-    return str(item.get("__type__", "")).startswith("ollama.")
+    kind = item.get("__type__")
+    return type(kind) is str and kind.startswith("ollama.")
 
 
 def _expected(data: dict[str, Any], name: str, hash12: str, ollama: bool) -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import pickle
 import sys
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, BinaryIO, TypeVar
@@ -101,6 +100,10 @@ def _claim(tasks: int) -> int | None:
 def _forked_map(
     func: Callable[[Item], Result], items: Sequence[Item], jobs: int, parent_works: bool
 ) -> Iterator[Result]:
+    # Imported here, once before the fork rather than by each worker; a run too small to
+    # fork never needs it (a pre-commit hook's start-up).
+    import pickle  # noqa: F401
+
     batches = _batches(len(items), jobs)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -194,6 +197,8 @@ def _child(
     tasks: int,
     write_end: int,
 ) -> None:  # pragma: no cover - runs in the child, measured by its output
+    import pickle
+
     code = 0
     try:
         with os.fdopen(write_end, "wb") as pipe:
@@ -217,6 +222,8 @@ def _child(
 
 def _receive(pid: int, reader: BinaryIO) -> tuple[int, list[Any]] | None:
     """One batch's results from a worker, or None when it has taken its last."""
+    import pickle
+
     try:
         kind, index, value = pickle.load(reader)
     except EOFError:
