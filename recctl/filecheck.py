@@ -180,7 +180,7 @@ def init_worker(settings: CheckSettings, files: int = 0) -> None:
     _worker["validators"] = Validators(settings.schema) if selected else None
     if files >= PARALLEL_THRESHOLD:
         if "secret" in settings.checks:
-            secrets.QUICK.set_up_now()
+            secrets.set_up_scans()
         if "hash" in settings.checks:
             from recctl.hashing.canonical import set_up_scans
 

@@ -39,6 +39,7 @@ class PatternSet:
         compile_after: int = COMPILE_AFTER,
         hints: range = range(0),
         hints_compile_after: int = 0,
+        every_match: bool = False,
     ) -> None:
         if hints and hints.stop != len(patterns):
             raise ValueError("the hints are the last patterns")
@@ -46,6 +47,9 @@ class PatternSet:
         self.compile_after = compile_after
         self.hints = hints
         self.hints_compile_after = hints_compile_after
+        # Each pattern reports once per scan (the question is whether it occurs), unless
+        # the set is asked where its patterns occur (``ends``).
+        self._flags = 0 if every_match else _SINGLE_MATCH
         self._compiled: tuple[re.Pattern[bytes], ...] = ()
         self._database: Any = None
         self._with_hints = not hints
@@ -69,7 +73,7 @@ class PatternSet:
             self._hyperscan = hyperscan
             if self.hints.start and self._scanned < self.hints_compile_after:
                 # The whole set when it is kept; else the set less its hints, for now.
-                kept = pattern_cache.load(hyperscan, self.patterns, _FLAGS)
+                kept = pattern_cache.load(hyperscan, self.patterns, self._flags)
                 if kept is not None:
                     self._database, self._with_hints = kept, True
                     return
@@ -91,11 +95,11 @@ class PatternSet:
                 expressions=list(patterns),
                 ids=list(range(len(patterns))),
                 elements=len(patterns),
-                flags=_FLAGS,
+                flags=self._flags,
             )
             return database
 
-        return pattern_cache.database(hyperscan, patterns, _FLAGS, compile_now)
+        return pattern_cache.database(hyperscan, patterns, self._flags, compile_now)
 
     def set_up_now(self) -> None:
         """Load or compile the database now, as if ``compile_after`` bytes had been scanned
@@ -120,6 +124,28 @@ class PatternSet:
         self._database.scan(data, match_event_handler=on_match)
         return found if self._with_hints else found.union(self.hints)
 
+    def ends(self, data: bytes, limit: int) -> list[tuple[int, int]] | None:
+        """(pattern index, end offset) of every match in ``data``, in one pass, for a set
+        made with ``every_match``; None while ``re`` answers (hyperscan not set up: the
+        caller's own search is cheaper then) and past ``limit`` matches (the caller's own
+        search costs less than a call per match)."""
+        self._scanned += len(data)
+        self._set_up()
+        if self._database is None:
+            return None
+        matches: list[tuple[int, int]] = []
+        add = matches.append
+
+        def on_match(index: int, start: int, end: int, flags: int, context: object) -> bool:
+            add((index, end))
+            return len(matches) > limit  # True stops the scan
+
+        try:
+            self._database.scan(data, match_event_handler=on_match)
+        except self._hyperscan.ScanTerminated:
+            return None
+        return matches
+
     @property
     def assumes_hints(self) -> bool:
         """Whether ``present`` reports every hint without asking."""
@@ -134,8 +160,7 @@ class PatternSet:
         return found.union(self.hints)
 
 
-# Each pattern reports once per scan: the question is whether it occurs.
-_FLAGS = 8  # hyperscan.HS_FLAG_SINGLEMATCH, without importing hyperscan to say so
+_SINGLE_MATCH = 8  # hyperscan.HS_FLAG_SINGLEMATCH, without importing hyperscan to say so
 
 
 def lazy_pattern(pattern: AnyStr, flags: int = 0) -> Callable[[], re.Pattern[AnyStr]]:

@@ -144,7 +144,7 @@ def test_a_second_run_loads_the_scan_from_the_cache(tmp_path: Path) -> None:
 def test_the_flag_recctl_compiles_with_is_hyperscans_single_match() -> None:
     from recctl import scan
 
-    assert scan._FLAGS == hyperscan.HS_FLAG_SINGLEMATCH
+    assert scan._SINGLE_MATCH == hyperscan.HS_FLAG_SINGLEMATCH
 
 
 def test_hints_are_compiled_in_once_enough_is_scanned_unless_kept(cache_home: Path) -> None:
@@ -169,7 +169,7 @@ def test_hints_are_compiled_in_once_enough_is_scanned_unless_kept(cache_home: Pa
 def test_a_run_large_enough_to_fork_sets_its_scans_up_before_it_forks(
     cache_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Before the workers fork, a large check sets the secret scan and the hash hints up
+    """Before the workers fork, a large check sets the secret scans and the hash hints up
     (each worker would answer by ``re`` at first, then load or compile them itself); a
     small one leaves them to ``compile_after``."""
     from recctl import check, filecheck
@@ -182,9 +182,12 @@ def test_a_run_large_enough_to_fork_sets_its_scans_up_before_it_forks(
     for files, expected in ((PARALLEL_THRESHOLD - 1, False), (PARALLEL_THRESHOLD, True)):
         monkeypatch.setattr(secrets, "QUICK", fresh(secrets.QUICK))
         monkeypatch.setattr(canonical, "_HINTS", fresh(canonical._HINTS))
+        ends = PatternSet(secrets._LITERAL_ENDS.patterns, compile_after=1 << 40, every_match=True)
+        monkeypatch.setattr(secrets, "_LITERAL_ENDS", ends)
         settings = check.CheckSettings(frozenset(check.CHECKS), "4", frozenset(), 1 << 20, None)
         filecheck.init_worker(settings, files)
         assert (secrets.QUICK._database is not None) is expected, files
         assert (canonical._HINTS._database is not None) is expected, files
+        assert (secrets._LITERAL_ENDS._database is not None) is expected, files
         # Set up without the hints (none kept): they are reported, as before.
         assert secrets.QUICK.present(b"nothing here") >= set(secrets.QUICK.hints)

@@ -7,14 +7,16 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recctl import secrets
 from recctl.hashing import canonical
 from recctl.scan import PatternSet
+from recctl.secret_rules import RULES, Rule, literals
 from tests.conftest import recording_files
 
 pieces = st.sampled_from(
@@ -157,8 +159,6 @@ def _hyperscan_now() -> None:
 
 
 def test_every_rule_prefix_expands_to_the_texts_it_matches() -> None:
-    from recctl.secret_rules import RULES, literals
-
     for rule in RULES:
         texts = literals(rule.prefix)
         assert texts and all(re.fullmatch(rule.prefix, text) for text in texts), rule.kind
@@ -332,8 +332,6 @@ def test_the_quick_pass_sees_every_rule_split_at_every_cut(before: str) -> None:
     """Each rule's example, cut after every character of its prefix (and the rest spread
     over one-character chunks too), after any boundary: the quick pass lets the walk look,
     and the scan from bytes finds the key the parsed scan finds."""
-    from recctl.secret_rules import RULES, literals
-
     _hyperscan_now()
     for rule in RULES:
         key = rule.example
@@ -384,3 +382,59 @@ def test_an_aws_secret_key_beside_its_id_is_found_by_either_engine(
         raw = f'{{"id": "AKIAIOSFODNN7EXAMPLE", "secret": "{text}", "pad": "{"." * 300}"}}'
         found = [item.value for item in secrets.aws_secret_keys(raw.encode())]
         assert found == expected, text
+
+
+def test_a_set_asked_where_reports_every_match_until_its_limit() -> None:
+    """``ends``: each match's pattern and end, once hyperscan answers; None while ``re``
+    would (the caller searches itself then) and past the limit."""
+    patterns = PatternSet([rb"sk-", rb"dapi"], compile_after=0, every_match=True)
+    assert sorted(patterns.ends(b"sk- dapi sk-sk-", 10) or []) == [(0, 3), (0, 12), (0, 15), (1, 8)]
+    assert patterns.ends(b"nothing", 10) == []
+    assert patterns.ends(b"sk-" * 11, 10) is None
+    assert patterns.ends(b"sk-" * 10, 10) is not None
+    late = PatternSet([rb"sk-"], compile_after=100, every_match=True)
+    assert late.ends(b"sk-", 10) is None and late._database is None
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.prefix.decode())
+@given(data=st.data())
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_match_of_a_rule_starts_with_a_literal_of_its_prefix(
+    rule: Rule, data: st.DataObject
+) -> None:
+    """What lets a long text be searched from where the prefixes' literals occur: no match
+    of a rule's pattern starts anywhere else."""
+    text = data.draw(st.from_regex(rule.pattern, fullmatch=True))
+    assert text.startswith(tuple(literals(rule.prefix)))
+
+
+_shaped_piece = st.sampled_from(
+    [
+        *(rule.example for rule in RULES),
+        *(literal.decode() for literal in secrets._LITERALS),
+        *("sk-ant-", "sk-proj-", "-", "_", ".", " ", '"', "\\n", "\\u002d", "A", "KIA", "eyJ"),
+        *("PRIVATE KEY-----", "-----END PRIVATE KEY-----", "0123456789abcdef", "QUJD" * 5),
+        # A token of four parts: a match starts at its second part too, inside the first.
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.eyJpYXQiOjE1MTYyMzkwMjJ9.SflKxwRJ",
+    ]
+)
+_shaped_texts = st.lists(
+    _shaped_piece | st.text(alphabet="0aZ9_-. ", max_size=12), max_size=40
+).map(lambda parts: "".join(parts).encode())
+
+
+@given(_shaped_texts, st.sampled_from([2, 4096]))
+@settings(max_examples=600, deadline=None)
+def test_keys_searched_from_the_literals_are_the_keys_of_a_whole_search(
+    text: bytes, limit: int
+) -> None:
+    """``shaped_keys`` from where the prefixes' literals start (hyperscan) finds what a
+    search of the whole text finds, keys inside keys and past the limit included."""
+    ends = PatternSet(secrets._LITERAL_ENDS.patterns, compile_after=0, every_match=True)
+    whole = secrets.shaped_keys(text)
+    with (
+        patch.object(secrets, "_LITERAL_ENDS", ends),
+        patch.object(secrets, "_STARTS_FROM_SIZE", 0),
+        patch.object(secrets, "_MAX_STARTS", limit),
+    ):
+        assert secrets.shaped_keys(text) == whole

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests import plant
+from recctl import secrets
+from recctl.parallel import PARALLEL_THRESHOLD
+from tests import plant, recorder
 from tests.conftest import recctl
 
 
@@ -88,3 +90,40 @@ def test_a_cassette_that_does_not_parse_is_scanned_as_text(tmp_path: Path) -> No
     checks = sorted(json.loads(line)["check"] for line in full.stdout.splitlines())
     assert full.returncode == 1 and checks == ["schema", "secret"], full.stdout
     assert key not in full.stdout
+
+
+def test_a_long_answer_in_a_large_run_holds_the_keys_a_small_run_finds(tmp_path: Path) -> None:
+    """A run large enough to fork searches a long text from where the rules' prefixes occur
+    (one hyperscan pass); a run of one file searches it whole (``re``). The two agree on a
+    70 KB answer whose filler holds every prefix by chance before its keys: a key inside
+    another kind's match (sk-ant-), an AWS key id and a Databricks token near its end. Run
+    from another folder, through a symlinked folder."""
+    top = tmp_path / "project"
+    folder = top / "recordings"
+    folder.mkdir(parents=True)
+    (top / "pyproject.toml").write_text("")
+    for number in range(PARALLEL_THRESHOLD):
+        data = plant.base()
+        data["test_id"] = f"tests/test_long.py::test_filler_{number}"
+        name, text = recorder.record(data, "4")
+        (folder / name).write_text(text)
+    decoys = " ".join(literal.decode() for literal in secrets._LITERALS)
+    keys = [plant.KINDS[kind] for kind in ("anthropic-key", "aws-access-key-id")]
+    keys.append(plant.KINDS["databricks-token"])
+    filler = f"{decoys} {'QUJD' * 17_000} {decoys}"
+    assert len(filler) > 64 * 1024
+    data = plant.base()
+    data["test_id"] = "tests/test_long.py::test_long_answer"
+    data["request"]["body"]["messages"][0]["content"] += f" {filler} {' '.join(keys)} ok"
+    name, text = recorder.record(data, "4")
+    (folder / name).write_text(text)
+    (tmp_path / "link").symlink_to(top, target_is_directory=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    large = _secret_findings("--select", "secret", "../link/recordings", cwd=elsewhere)
+    small = _secret_findings("--select", "secret", f"../link/recordings/{name}", cwd=elsewhere)
+    assert large == small
+    kinds = sorted(record["message"].split(" ", 1)[0] for record in small)
+    assert kinds == ["anthropic-key", "aws-access-key-id", "databricks-token"], small
+    assert all(key not in json.dumps(large) for key in keys)
