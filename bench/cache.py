@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import CACHED_ENV, CORPUS_2025, ENV, floor_argv, worktree
+from common import CACHED_ENV, CORPUS_2025, ENV, finished, floor_argv, worktree
 from scale import replicate
 
 EDITED = 20
@@ -40,8 +40,12 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str], before: str | None = 
     if before is not None:
         env = {**env, "PYTHONPATH": before}
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    completed = subprocess.run(
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    elapsed = time.perf_counter() - start
+    finished(argv, completed.returncode, completed.stderr)
+    return elapsed
 
 
 def git(root: Path, *args: str) -> None:

@@ -51,7 +51,9 @@ Make = Callable[[str | None], tuple[list[str], Path, Env]]
 
 
 def env_for(tree: str | None, env: dict[str, str] = ENV) -> dict[str, str]:
-    return env if tree is None else {**env, "PYTHONPATH": tree}
+    """The environment that runs recctl from ``tree`` (None: this checkout, whatever is
+    installed)."""
+    return {**env, "PYTHONPATH": tree or str(REPO)}
 
 
 def floor_at(root: Path, _: str | None) -> tuple[list[str], Path, dict[str, str]]:

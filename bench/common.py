@@ -25,6 +25,15 @@ CACHED_ENV = dict(ENV)
 ENV["RECCTL_NO_CACHE"] = "1"
 
 
+def finished(argv: list[str], code: int, stderr: str) -> None:
+    """Stop the benchmark when a measured command failed: an exit code other than 0 (clean)
+    or 1 (findings), or a traceback, which recctl never prints (a missing module exits 1,
+    as findings do). The time of a failure is no figure of the work."""
+    if code not in (0, 1) or "Traceback (most recent call last)" in stderr:
+        last = stderr.strip().splitlines()[-1:] or ["(nothing on standard error)"]
+        raise SystemExit(f"bench: `{' '.join(argv)}` exited with {code}: {last[0]}")
+
+
 def floor_argv(corpus: Path | str) -> list[str]:
     """The floor (``floor.py``): one process that reads and orjson-parses every file."""
     return [sys.executable, str(HERE / "floor.py"), str(corpus)]

@@ -20,14 +20,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import CORPUS_2025, ENV, floor_argv
+from common import CORPUS_2025, ENV, finished, floor_argv
 
 MEASURE = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+run = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 elapsed = time.perf_counter() - start
-print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.stderr.buffer.write(run.stderr)
+print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, run.returncode)
 """
 
 
@@ -41,8 +42,10 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str] = ENV) -> tuple[floa
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.split()
-    return float(output[0]), int(output[1])
+    )
+    elapsed, peak, code = output.stdout.split()
+    finished(argv, int(code), output.stderr)
+    return float(elapsed), int(peak)
 
 
 def replicate(source: Path, target: Path, copies: int) -> int:
