@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ENV, REPO, SHARED_CORPUS, floor_argv
+from common import ENV, REPO, SHARED_CORPUS, floor_argv, folder
 
 SCHEMA = REPO / "schemas" / "recording.schema.json"
 
@@ -227,7 +227,7 @@ def report(title: str, times: dict[str, list[float]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], default=[])
-    parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS)
+    parser.add_argument("--corpus", type=folder, default=SHARED_CORPUS)
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import CACHED_ENV, CORPUS_2025, ENV, finished, floor_argv, worktree
+from common import CACHED_ENV, CORPUS_2025, ENV, finished, floor_argv, folder, worktree
 from scale import replicate
 
 EDITED = 20
@@ -80,7 +80,7 @@ def _adder(rows: dict[str, list[float]]) -> Callable[[str, float], None]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS_2025)
+    parser.add_argument("--corpus", type=folder, default=CORPUS_2025)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--before", help="also time prune at this revision of recctl")
     args = parser.parse_args()

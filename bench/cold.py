@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cache import timed
-from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv, worktree
+from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv, folder, worktree
 from memory import COMMANDS as MEMORY_COMMANDS
 from scale import measure, replicate
 
@@ -155,7 +155,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="HEAD~1", help="the revision to compare with")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--corpus", type=Path, default=CORPUS_2025)
+    parser.add_argument("--corpus", type=folder, default=CORPUS_2025)
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="recctl-cold-") as temp_name:

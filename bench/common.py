@@ -34,6 +34,11 @@ def finished(argv: list[str], code: int, stderr: str) -> None:
         raise SystemExit(f"bench: `{' '.join(argv)}` exited with {code}: {last[0]}")
 
 
+def folder(text: str) -> Path:
+    """A ``--corpus`` argument, absolute: the measured commands run in other folders."""
+    return Path(text).resolve()
+
+
 def floor_argv(corpus: Path | str) -> list[str]:
     """The floor (``floor.py``): one process that reads and orjson-parses every file."""
     return [sys.executable, str(HERE / "floor.py"), str(corpus)]

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import CORPUS_2025
+from common import CORPUS_2025, folder
 from scale import measure, replicate
 
 COMMANDS: dict[str, list[str]] = {
@@ -37,7 +37,7 @@ COMMANDS: dict[str, list[str]] = {
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS_2025)
+    parser.add_argument("--corpus", type=folder, default=CORPUS_2025)
     parser.add_argument("--only", action="append", help="only these commands (repeatable)")
     args = parser.parse_args()
     chosen = {name: argv for name, argv in COMMANDS.items() if not args.only or name in args.only}

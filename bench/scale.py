@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import CORPUS_2025, ENV, finished, floor_argv
+from common import CORPUS_2025, ENV, finished, floor_argv, folder
 
 MEASURE = """
 import resource, subprocess, sys, time
@@ -59,7 +59,7 @@ def replicate(source: Path, target: Path, copies: int) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS_2025)
+    parser.add_argument("--corpus", type=folder, default=CORPUS_2025)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     rows = {}
