@@ -9,7 +9,7 @@ from typing import Any
 
 from recctl import secrets
 from recctl.parallel import PARALLEL_THRESHOLD
-from tests import plant, recorder
+from tests import cassette_kit, plant, recorder
 from tests.conftest import recctl
 
 
@@ -95,9 +95,10 @@ def test_a_cassette_that_does_not_parse_is_scanned_as_text(tmp_path: Path) -> No
 def test_a_long_answer_in_a_large_run_holds_the_keys_a_small_run_finds(tmp_path: Path) -> None:
     """A run large enough to fork searches a long text from where the rules' prefixes occur
     (one hyperscan pass); a run of one file searches it whole (``re``). The two agree on a
-    70 KB answer whose filler holds every prefix by chance before its keys: a key inside
-    another kind's match (sk-ant-), an AWS key id and a Databricks token near its end. Run
-    from another folder, through a symlinked folder."""
+    70 KB answer, in a recording and in a cassette, whose filler holds every prefix by
+    chance before its keys: an Anthropic key (where the OpenAI rule's sk- matches too), an
+    AWS key id and a Databricks token. Run from another folder, through a symlinked folder;
+    the text report, through a pipe at 80 columns, shows none of them."""
     top = tmp_path / "project"
     folder = top / "recordings"
     folder.mkdir(parents=True)
@@ -112,18 +113,33 @@ def test_a_long_answer_in_a_large_run_holds_the_keys_a_small_run_finds(tmp_path:
     keys.append(plant.KINDS["databricks-token"])
     filler = f"{decoys} {'QUJD' * 17_000} {decoys}"
     assert len(filler) > 64 * 1024
+    answer = f" {filler} {' '.join(keys)} ok"
     data = plant.base()
     data["test_id"] = "tests/test_long.py::test_long_answer"
-    data["request"]["body"]["messages"][0]["content"] += f" {filler} {' '.join(keys)} ok"
+    data["request"]["body"]["messages"][0]["content"] += answer
     name, text = recorder.record(data, "4")
     (folder / name).write_text(text)
+    body = cassette_kit.chat_body(answer)
+    cassette = cassette_kit.write(
+        folder / "cassettes" / "test_long_answer.yaml",
+        [cassette_kit.interaction("https://api.openai.com/v1/chat/completions", "{}", body)],
+    )
     (tmp_path / "link").symlink_to(top, target_is_directory=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    expected = ["anthropic-key", "aws-access-key-id", "databricks-token"]
 
     large = _secret_findings("--select", "secret", "../link/recordings", cwd=elsewhere)
-    small = _secret_findings("--select", "secret", f"../link/recordings/{name}", cwd=elsewhere)
-    assert large == small
-    kinds = sorted(record["message"].split(" ", 1)[0] for record in small)
-    assert kinds == ["anthropic-key", "aws-access-key-id", "databricks-token"], small
+    for path in (folder / name, cassette):
+        shown = f"../link/recordings/{path.relative_to(folder)}"
+        small = _secret_findings("--select", "secret", shown, cwd=elsewhere)
+        assert [record for record in large if record["path"] == shown] == small
+        kinds = sorted(record["message"].split(" ", 1)[0] for record in small)
+        assert kinds == expected, small
     assert all(key not in json.dumps(large) for key in keys)
+
+    argv = ("check", "--no-cache", "--select", "secret", "../link/recordings")
+    report = recctl(*argv, cwd=elsewhere, env={"COLUMNS": "80"})
+    assert report.returncode == 1, report.stderr
+    assert report.stdout.count("[secret]") == 2 * len(expected), report.stdout
+    assert not any(key in report.stdout + report.stderr for key in keys)
