@@ -15,6 +15,8 @@ ratios divide by the median of all its runs.
   cache off, against the floor (one process that reads and orjson-parses every file), the
   secret check again with an empty pattern cache folder (a fresh machine compiles the scan's
   patterns), and ``check`` with a warm cache at 10x;
+- beside them, the least a secret check can cost (``least_read.py``: Python, typer and
+  every file read), against the same floor: a limit under it is out of any run's reach;
 - one answer holding 200,000 key-shaped tokens (4 MB): ``check``'s time and peak memory;
 - peak memory of every whole-corpus command at 1x and 10x (``memory.py``'s list), and its
   growth.
@@ -34,7 +36,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cache import timed
-from common import CACHED_ENV, CORPUS_2025, ENV, REPO, floor_argv, folder, worktree
+from common import (
+    CACHED_ENV,
+    CORPUS_2025,
+    ENV,
+    REPO,
+    floor_argv,
+    folder,
+    least_read_argv,
+    worktree,
+)
 from memory import COMMANDS as MEMORY_COMMANDS
 from scale import measure, replicate
 
@@ -58,6 +69,10 @@ def env_for(tree: str | None, env: dict[str, str] = ENV) -> dict[str, str]:
 
 def floor_at(root: Path, _: str | None) -> tuple[list[str], Path, dict[str, str]]:
     return floor_argv(root), root, ENV
+
+
+def least_read_at(root: Path, _: str | None) -> tuple[list[str], Path, dict[str, str]]:
+    return least_read_argv(root), root, ENV
 
 
 def recctl_at(
@@ -168,6 +183,9 @@ def main() -> int:
 Target = tuple[str, dict[str, float], float, str]
 """An issue target: what, its figure by side, the limit, the unit."""
 
+Bound = tuple[str, float, str, float]
+"""What no run can beat: what, its ratio to the floor, the target it bounds, that limit."""
+
 
 def print_targets(targets: list[Target], sides: list[str]) -> None:
     print("\n## issue #30's targets")
@@ -185,11 +203,19 @@ def print_targets(targets: list[Target], sides: list[str]) -> None:
     print("(! = over the limit)")
 
 
+def print_bounds(bounds: list[Bound]) -> None:
+    print("\n## what no run can beat, against the same floor")
+    for label, figure, target, limit in bounds:
+        verdict = "out of reach" if figure > limit else "within reach"
+        print(f"{label:<44}{figure:>9.2f}x  ({target}: limit {limit:.2f}x, {verdict})")
+
+
 def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> None:
     sides = list(trees)
     print(f"{os.cpu_count()} CPUs; rounds: {args.rounds}; before: {args.before}")
     rows = Rows()
     targets: list[Target] = []
+    bounds: list[Bound] = []
 
     def ratio(name: str, base: str) -> dict[str, float]:
         figures = {}
@@ -229,9 +255,15 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         files = replicate(args.corpus, root, copies)
         (root / "pyproject.toml").write_text("[tool.recctl]\n")
         size = f"{copies}x"
-        floor, check, secret, warm = (
+        floor, least, check, secret, warm = (
             f"{size} {name}"
-            for name in ("floor", "check", "check --select secret", "check, warm cache")
+            for name in (
+                "floor",
+                "python + typer + read",
+                "check",
+                "check --select secret",
+                "check, warm cache",
+            )
         )
         fresh = f"{secret}, no kept patterns"
 
@@ -243,6 +275,7 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
 
         commands: dict[str, Make] = {
             floor: functools.partial(floor_at, root),
+            least: functools.partial(least_read_at, root),
             check: functools.partial(recctl_at, root, ["check", "."]),
             secret: functools.partial(recctl_at, root, ["check", "--select", "secret", "."]),
             fresh: fresh_machine,
@@ -262,6 +295,10 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         ratio_table(f"{size}: {files} files, cold (no result cache)", rows, names, floor, sides)
         targets.append((f"{size} cold check / floor", ratio(check, floor), 2.0, "x"))
         targets.append((f"{size} check --select secret / floor", ratio(secret, floor), 0.8, "x"))
+        least_median, floor_median = rows.pooled(least), rows.pooled(floor)
+        if least_median is not None and floor_median:
+            label = f"{size} python + typer + read / floor"
+            bounds.append((label, least_median / floor_median, f"{size} secret check", 0.8))
         if copies == 10:
             targets.append(("10x warm check / floor", ratio(warm, floor), 0.3, "x"))
         if copies == 1:
@@ -283,6 +320,7 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
 
     if args.skip_memory:
         print_targets(targets, sides)
+        print_bounds(bounds)
         return
     print("\n## peak memory of every whole-corpus command, 10x over 1x")
     small = temp / "m1"
@@ -306,6 +344,7 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         print(f"{name:<16}" + "".join(cells))
     targets.append(("largest memory growth, 10x / 1x", growth, 1.2, "x"))
     print_targets(targets, sides)
+    print_bounds(bounds)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,11 @@ def floor_argv(corpus: Path | str) -> list[str]:
     return [sys.executable, str(HERE / "floor.py"), str(corpus)]
 
 
+def least_read_argv(corpus: Path | str) -> list[str]:
+    """The least a secret check costs (``least_read.py``): Python, typer, every file read."""
+    return [sys.executable, str(HERE / "least_read.py"), str(corpus)]
+
+
 @contextlib.contextmanager
 def worktree(revision: str, path: Path) -> Iterator[str]:
     """This repository at ``revision``, checked out at ``path`` for as long as it is needed:
