@@ -144,10 +144,13 @@ def warm_rows(rows: Rows, name: str, root: Path, trees: dict[str, str | None], r
     files, so the same identities and page cache), with a cache folder of its own."""
     argv = [*RECCTL, "check", "."]
     roots = {side: root.with_name(f"{root.name}-warm-{side}") for side in trees}
-    for side, tree in trees.items():
-        shutil.copytree(root, roots[side], copy_function=os.link)
-        timed(argv, roots[side], env_for(tree, CACHED_ENV))  # fills its cache
+    # Every copy first: a new link changes the files' ctime, which the cache's identities
+    # hold, so a cache filled before the last copy was made would be stale.
+    for copy in roots.values():
+        shutil.copytree(root, copy, copy_function=os.link)
     try:
+        for side, tree in trees.items():
+            timed(argv, roots[side], env_for(tree, CACHED_ENV))  # fills its cache
         for _ in range(rounds):
             for side, tree in trees.items():
                 rows.add(name, side, timed(argv, roots[side], env_for(tree, CACHED_ENV)))
