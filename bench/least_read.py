@@ -8,19 +8,17 @@ check, however fast its scan.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer  # noqa: F401  (imported for its cost, which every recctl command pays)
+from floor import recording_paths
 
 
 def main(root: str) -> int:
     size = 0
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            if name.endswith(".json"):
-                with open(os.path.join(dirpath, name), "rb") as handle:
-                    size += len(handle.read())
+    for path in recording_paths(root):
+        with open(path, "rb") as handle:
+            size += len(handle.read())
     return size
 
 
