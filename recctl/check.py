@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recctl.cache import ResultCache, cached_map, file_digest, settings_key
+from recctl.cache import ResultCache, Settlements, cached_map, file_digest, settings_key
 from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.errors import UsageError
 from recctl.findings import CHECKS, CheckReport, FileResult
@@ -102,17 +102,22 @@ def check_paths(
         report = CheckReport.of(run(list(paths)))
     else:
         report = CheckReport.of(
-            cached_map(paths, cache, FileResult.payload, FileResult.from_payload, run)
+            cached_map(paths, cache, FileResult.payload, FileResult.from_payload, run, save=False)
         )
-    settle_renames(report, settings)
+    settle_renames(report, settings, cache)
+    if cache is not None:
+        cache.save()
     return report
 
 
-def settle_renames(report: CheckReport, settings: CheckSettings) -> None:
+def settle_renames(
+    report: CheckReport, settings: CheckSettings, cache: ResultCache | None = None
+) -> None:
     """Word the findings of files a rename would repair as ``rehash`` settles them: a file
     whose new name another file already holds (or another file of this run takes first) is
     a duplicate or a conflict, and its advice says so. A verdict on one file alone cannot
-    know it; only the files whose new name is wanted twice or taken are read again."""
+    know it; only the files whose new name is wanted twice or taken are read again, and
+    with a ``cache``, only those whose answer it does not keep."""
     pending = [
         (result, index, os.path.join(os.path.dirname(result.path), finding.renames_to))
         for result in report.failed
@@ -133,7 +138,8 @@ def settle_renames(report: CheckReport, settings: CheckSettings) -> None:
 
     target = SCHEMES[settings.target]
     verdicts = [_verdict(result, index, target, settings.max_size) for result, index in taken]
-    renames = settle(verdicts, target, Path(settings.root or os.sep))
+    settlements = Settlements(cache) if cache is not None and cache.path is not None else None
+    renames = settle(verdicts, target, Path(settings.root or os.sep), settlements)
     for (result, index), verdict in zip(taken, verdicts, strict=True):
         rename = renames.get(verdict.path)
         message = naming.naming_message(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from recctl import masking, store
-from recctl.cache import ResultCache, cached_map
+from recctl.cache import ResultCache, Settlements, cached_map
 from recctl.errors import NotARecordingError, UsageError
 from recctl.hashing import SCHEMES, HashScheme
 from recctl.interrupt import Interruption
@@ -59,7 +59,8 @@ def rehash_paths(
     cache: ResultCache | None = None,
 ) -> Iterator[Verdict]:
     """A verdict for every file, in path order, named by the path given; with a cache,
-    unchanged files are not read."""
+    unchanged files are not read, and the caller writes the cache (``rehash`` keeps its
+    settlements there too)."""
 
     def run(misses: list[str | Path]) -> Iterator[Verdict]:
         # The verdicts pile up while every file is parsed: the parses stay in the workers.
@@ -74,7 +75,7 @@ def rehash_paths(
 
     if cache is None:
         return run(list(paths))
-    return cached_map(paths, cache, verdict_payload, verdict_of, run)
+    return cached_map(paths, cache, verdict_payload, verdict_of, run, save=False)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,12 @@ def rehash(
         else:
             detail = details.setdefault(verdict.detail, verdict.detail)
             kept.append(verdict if detail is verdict.detail else replace(verdict, detail=detail))
-    renames = list(repairs(kept, target, root, write, include_mismatch, stop))
+    # A dry run keeps what it read two files to settle; a write reads them anew.
+    use = cache if cache is not None and cache.path is not None and not write else None
+    settlements = Settlements(use) if use is not None else None
+    renames = list(repairs(kept, target, root, write, include_mismatch, stop, settlements))
+    if cache is not None:
+        cache.save()
     return RehashResult(target.name, kept, renames, write, ok)
 
 

@@ -9,13 +9,16 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from recctl import store
 from recctl.hashing import HashScheme
 from recctl.hashing.names import RecordingName, parse_name
 from recctl.interrupt import Interruption
 from recctl.verdicts import Verdict, compute_hashes
+
+if TYPE_CHECKING:
+    from recctl.cache import Settlements
 
 Action = Literal[
     "renamed", "would rename", "completed", "would complete", "duplicate", "conflict", "failed"
@@ -51,11 +54,18 @@ def _rewrite_ids(value: Any, old: str, new: str) -> Any:
     return value
 
 
-def settle(verdicts: Sequence[Verdict], target: HashScheme, root: Path) -> dict[str, Rename]:
+def settle(
+    verdicts: Sequence[Verdict],
+    target: HashScheme,
+    root: Path,
+    settlements: Settlements | None = None,
+) -> dict[str, Rename]:
     """What a rename would do to each renamable verdict, judged against the files there now
     (``repairs``, as a dry run): the renames ``word_of`` settles the verdicts by."""
     renamable = [v for v in verdicts if v.status == "outdated" and v.repair == "rename"]
-    planned = repairs(renamable, target, root, write=False, include_mismatch=False)
+    planned = repairs(
+        renamable, target, root, write=False, include_mismatch=False, settlements=settlements
+    )
     return {rename.verdict.path: rename for rename in planned}
 
 
@@ -83,18 +93,42 @@ def _holds(existing: store.Recording, repaired: dict[str, Any]) -> bool:
 
 
 def repair_file(
-    path: Path, verdict: Verdict, target: HashScheme, root: Path, write: bool
+    path: Path,
+    verdict: Verdict,
+    target: HashScheme,
+    root: Path,
+    write: bool,
+    settlements: Settlements | None = None,
 ) -> Rename:
     """Rename one file to its target name (dry run unless ``write``), never overwriting.
 
     Another run renaming the same files at once is no failure: whichever creates the target
-    first wins, and the other finds its work done.
+    first wins, and the other finds its work done. A dry run whose target name is taken
+    reads both files, unless ``settlements`` knows the answer for these two files.
     """
     assert verdict.expected is not None
     new_path = path.with_name(verdict.expected)
+    if not write:
+        if not os.path.lexists(new_path):
+            return Rename(verdict, "would rename", str(new_path))
+        if settlements is not None:
+            return settlements.settled(
+                verdict, path, new_path, lambda: _repair(path, new_path, verdict, target, root)
+            )
+    return _repair(path, new_path, verdict, target, root, write)
+
+
+def _repair(
+    path: Path,
+    new_path: Path,
+    verdict: Verdict,
+    target: HashScheme,
+    root: Path,
+    write: bool = False,
+) -> Rename:
+    """``repair_file``, past the cases that need no read."""
+    assert verdict.expected is not None
     new_display = str(new_path)
-    if not os.path.lexists(new_path) and not write:
-        return Rename(verdict, "would rename", new_display)
     new_hash = parse_name(verdict.expected).hash
     assert new_hash is not None
     try:
@@ -110,7 +144,9 @@ def repair_file(
             verdict, "failed", new_display, "the file changed since it was judged; run again"
         )
     repaired = repaired_data(recording.data, parse_name(path.name), new_hash)
-    if not os.path.lexists(new_path):  # a dry run returned above: this is --write
+    if not os.path.lexists(new_path):
+        if not write:  # the target went while this file was read: a dry run writes nothing
+            return Rename(verdict, "would rename", new_display)
         content = store.dumps(repaired)
         try:
             # A rename rewrites the file: one its owner protected is left alone, and the
@@ -162,11 +198,13 @@ def repairs(
     write: bool,
     include_mismatch: bool,
     stop: Interruption | None = None,
+    settlements: Settlements | None = None,
 ) -> Iterator[Rename]:
     """Repair every file that a rename can repair, one file at a time, until ``stop``.
 
     Two files of one request (recorded under two schemes) both want the same new name: the
-    first takes it, the second is a duplicate, in a dry run as in a real one.
+    first takes it, the second is a duplicate, in a dry run as in a real one. A dry run
+    asks ``settlements`` before reading two files whose answer a run kept.
     """
     claimed: dict[Path, str] = {}
     for verdict in verdicts:
@@ -187,7 +225,7 @@ def repairs(
                 f"{os.path.basename(claimed[new_path])} takes that name first",
             )
             continue
-        rename = repair_file(path, verdict, target, root, write)
+        rename = repair_file(path, verdict, target, root, write, settlements)
         if rename.action in ("renamed", "would rename", "completed", "would complete"):
             claimed[new_path] = verdict.path
         yield rename

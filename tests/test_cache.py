@@ -347,3 +347,64 @@ def test_check_changed_reads_only_what_git_says_changed(
 def test_check_changed_outside_git_is_a_usage_error(corpus_project: Path) -> None:
     result = invoke(["check", "--changed"])
     assert result.exit_code == 2 and "recctl: error:" in result.stderr
+
+
+def _renamed_into_taken_names(project: Path) -> Path:
+    """Three outdated files whose new names other files hold: the renamed file itself (an
+    interrupted rename), the same request written otherwise (a duplicate) and another
+    request (a conflict). Only reading both files of each pair tells which. Returns the
+    duplicate's target."""
+    from tests.test_rehash import _base as rehash_base
+
+    directory = project / "recordings"
+    directory.mkdir()
+    targets = {}
+    for kind, scheme in [("complete", "4b"), ("duplicate", "3"), ("conflict", "4b")]:
+        data = rehash_base()
+        data["test_id"] += f"-{kind}"
+        new_name, new = recorder.record(data, "4")
+        old_name, old = recorder.record(data, scheme)
+        (directory / old_name).write_text(old)
+        if kind == "duplicate":
+            new = json.dumps(json.loads(new), indent=4) + "\n"
+        elif kind == "conflict":
+            new = _another_request(new)
+        targets[kind] = directory / new_name
+        targets[kind].write_text(new)
+    return targets["duplicate"]
+
+
+def _another_request(content: str) -> str:
+    data = json.loads(content)
+    data["request"]["body"]["messages"][0]["content"] = "Which planet is red?"
+    return json.dumps(data, indent=2) + "\n"
+
+
+SAME_FILE = "the target is this file"
+SAME_REQUEST = "the target holds the same request"
+ANOTHER_REQUEST = "the target holds another request"
+
+
+@pytest.mark.parametrize(
+    "args", [["check"], ["check", "-f", "json"], ["rehash"], ["rehash", "-f", "json"]]
+)
+def test_renames_into_taken_names_are_settled_from_the_cache(
+    project: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """A warm run words a duplicate, a conflict and an interrupted rename as a cold one,
+    without reading the two files of each; a change to either file is read again."""
+    duplicate_target = _renamed_into_taken_names(project)
+    fresh = invoke([*args, "--no-cache"], env=ON)
+    for detail in (SAME_FILE, SAME_REQUEST, ANOTHER_REQUEST):
+        assert fresh.stdout.count(detail) == 1, (detail, fresh.stdout)
+    assert invoke(args, env=ON).stdout == fresh.stdout
+    reads = Reads(monkeypatch)
+    again = invoke(args, env=ON)
+    assert (again.exit_code, again.stdout) == (fresh.exit_code, fresh.stdout)
+    assert reads.count == 0
+    # The duplicate's target now holds another request: a conflict, read from the files.
+    duplicate_target.write_text(_another_request(duplicate_target.read_text()))
+    after = invoke(args, env=ON)
+    assert reads.count == 3  # the changed file judged anew, then the two files of its pair
+    assert after.stdout == invoke([*args, "--no-cache"], env=ON).stdout
+    assert SAME_REQUEST not in after.stdout and after.stdout.count(ANOTHER_REQUEST) == 2

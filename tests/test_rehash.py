@@ -530,3 +530,30 @@ def test_hash_never_waits_on_a_terminal(project: Path) -> None:
         os.close(terminal)
     assert done.returncode == 2
     assert "no input: name a recording, or pipe a request in" in done.stderr
+
+
+def test_a_dry_run_whose_target_goes_while_it_reads_writes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new name was taken when the dry run looked and is gone once the file is read (a
+    concurrent rename, a checkout): the dry run says it would rename, and creates nothing."""
+    from recctl import renames, store
+    from recctl.verdicts import classify_file
+
+    data = _base()
+    new_name, new = recorder.record(data, "4")
+    old_name, old = recorder.record(data, "3")
+    directory = _project_with(project, {old_name: old, new_name: new})
+    verdict = classify_file(directory / old_name, old_name, SCHEMES["4"], 1 << 20)
+    assert verdict.status == "outdated"
+    load = store.load
+
+    def load_then_target_goes(path: Any, *args: Any, **kwargs: Any) -> store.Recording:
+        loaded = load(path, *args, **kwargs)
+        (directory / new_name).unlink(missing_ok=True)
+        return loaded
+
+    monkeypatch.setattr(store, "load", load_then_target_goes)
+    rename = renames.repair_file(directory / old_name, verdict, SCHEMES["4"], project, False)
+    assert rename.action == "would rename"
+    assert sorted(p.name for p in directory.iterdir()) == [old_name]
