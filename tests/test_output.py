@@ -11,6 +11,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import CASSETTES, CLI_ENV, DATA, invoke, recording_files
 
@@ -140,3 +142,23 @@ def test_show_prints_long_tool_arguments_whole_in_a_pipe(
     monkeypatch.chdir(tmp_path)
     shown = invoke(["show", "recordings/a.json"], env={"COLUMNS": "80"}).stdout
     assert long_value in shown
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", ":b", "::error x", "..", ".", "", "rec.json", "é", " "]),
+        max_size=4,
+    ).map("/".join),
+    st.sampled_from(["/work/p", "/work/p/", "/"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_report_shows_a_path_as_display_path_does(tail: str, cwd: str) -> None:
+    """A report's paths are cut below where the user stands without asking ``display_path``
+    each time; what it shows is what ``display_path`` would, a name that starts with a
+    colon (a CI log command) included."""
+    from recctl.discovery import display_path
+    from recctl.reporters import Display
+
+    path = cwd.rstrip("/") + "/" + tail
+    assert Display(Path(cwd))(path) == display_path(path, Path(cwd))
+    assert Display(Path(cwd))(Path(path)) == display_path(Path(path), Path(cwd))

@@ -55,12 +55,21 @@ class Display:
     per report."""
 
     def __init__(self, cwd: Path | None = None) -> None:
-        self.cwd = cwd or Path.cwd()
-
-    def __call__(self, path: str | Path) -> str:
         from recctl.discovery import display_path
 
-        return display_path(path, self.cwd)
+        self.cwd = cwd or Path.cwd()
+        self._display_path = display_path
+        base = str(self.cwd)
+        self._below = base if base.endswith(os.sep) else base + os.sep
+
+    def __call__(self, path: str | Path) -> str:
+        # Most paths of a report lie below where the user stands: cut, not worked out
+        # (``display_path`` says what the others, and a name that starts with ":", show).
+        if type(path) is str and path.startswith(self._below):
+            shown = path[len(self._below) :]
+            if shown and shown[0] not in (":", os.sep):
+                return shown
+        return self._display_path(path, self.cwd)
 
 
 def printable(text: str) -> str:
