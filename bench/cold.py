@@ -16,7 +16,9 @@ ratios divide by the median of all its runs.
   secret check again with an empty pattern cache folder (a fresh machine compiles the scan's
   patterns), and ``check`` with a warm cache at 10x (each tree in a copy of its own);
 - beside them, the least a secret check can cost (``least_read.py``: Python, typer and
-  every file read), against the same floor: a limit under it is out of any run's reach;
+  every file read), and the least a warm check can cost (``least_warm.py``: Python, typer,
+  every file's stat and the result cache read), against the same floor: a limit under
+  either is out of any run's reach;
 - one answer holding 200,000 key-shaped tokens (4 MB): ``check``'s time and peak memory;
 - peak memory of every whole-corpus command at 1x and 10x (``memory.py``'s list), and its
   growth.
@@ -44,6 +46,7 @@ from common import (
     floor_argv,
     folder,
     least_read_argv,
+    least_warm_argv,
     worktree,
 )
 from memory import COMMANDS as MEMORY_COMMANDS
@@ -138,10 +141,14 @@ def ratio_table(
         print(f"{name:<32}" + "".join(cells))
 
 
-def warm_rows(rows: Rows, name: str, root: Path, trees: dict[str, str | None], rounds: int) -> None:
+def warm_rows(
+    rows: Rows, name: str, least: str, root: Path, trees: dict[str, str | None], rounds: int
+) -> None:
     """``check`` with a warm result cache, the trees alternating round by round as in the
     other rows. Each tree runs in its own copy of the replica, made of hard links (the same
-    files, so the same identities and page cache), with a cache folder of its own."""
+    files, so the same identities and page cache), with a cache folder of its own. Beside
+    them, row ``least``: the least a warm check costs (``least_warm.py``), on this tree's
+    copy and cache."""
     argv = [*RECCTL, "check", "."]
     roots = {side: root.with_name(f"{root.name}-warm-{side}") for side in trees}
     # Every copy first: a new link changes the files' ctime, which the cache's identities
@@ -154,6 +161,8 @@ def warm_rows(rows: Rows, name: str, root: Path, trees: dict[str, str | None], r
         for _ in range(rounds):
             for side, tree in trees.items():
                 rows.add(name, side, timed(argv, roots[side], env_for(tree, CACHED_ENV)))
+            least_root = roots[next(iter(trees))]
+            rows.add(least, "now", timed(least_warm_argv(least_root), least_root, ENV))
     finally:
         for copy in roots.values():
             shutil.rmtree(copy, ignore_errors=True)
@@ -276,7 +285,7 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         files = replicate(args.corpus, root, copies)
         (root / "pyproject.toml").write_text("[tool.recctl]\n")
         size = f"{copies}x"
-        floor, least, check, secret, warm = (
+        floor, least, check, secret, warm, least_warm = (
             f"{size} {name}"
             for name in (
                 "floor",
@@ -284,6 +293,7 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
                 "check",
                 "check --select secret",
                 "check, warm cache",
+                "python + typer + stat + cache",
             )
         )
         fresh = f"{secret}, no kept patterns"
@@ -304,8 +314,8 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         alternate(rows, args.rounds, commands, trees)
         names = list(commands)
         if copies == 10:
-            warm_rows(rows, warm, root, trees, args.rounds)
-            names.append(warm)
+            warm_rows(rows, warm, least_warm, root, trees, args.rounds)
+            names += [warm, least_warm]
         ratio_table(f"{size}: {files} files, cold (no result cache)", rows, names, floor, sides)
         targets.append((f"{size} cold check / floor", ratio(check, floor), 2.0, "x"))
         targets.append((f"{size} check --select secret / floor", ratio(secret, floor), 0.8, "x"))
@@ -315,6 +325,10 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
             bounds.append((label, least_median / floor_median, f"{size} secret check", 0.8))
         if copies == 10:
             targets.append(("10x warm check / floor", ratio(warm, floor), 0.3, "x"))
+            least_median = rows.pooled(least_warm)
+            if least_median is not None and floor_median:
+                label = "10x python + typer + stat + cache / floor"
+                bounds.append((label, least_median / floor_median, "10x warm check", 0.3))
         if copies == 1:
             shutil.rmtree(root)
 

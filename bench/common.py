@@ -49,6 +49,12 @@ def least_read_argv(corpus: Path | str) -> list[str]:
     return [sys.executable, str(HERE / "least_read.py"), str(corpus)]
 
 
+def least_warm_argv(corpus: Path | str) -> list[str]:
+    """The least a warm check costs (``least_warm.py``): Python, typer, every file's stat,
+    the result cache read."""
+    return [sys.executable, str(HERE / "least_warm.py"), str(corpus)]
+
+
 @contextlib.contextmanager
 def worktree(revision: str, path: Path) -> Iterator[str]:
     """This repository at ``revision``, checked out at ``path`` for as long as it is needed:
