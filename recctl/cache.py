@@ -27,14 +27,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from recctl import __version__
 from recctl.config import root_relative
-
-if TYPE_CHECKING:
-    from recctl.renames import Rename
-    from recctl.verdicts import Verdict
 
 CACHE_DIR = ".recctl_cache"
 FORMAT_VERSION = 4
@@ -124,7 +120,7 @@ class ResultCache:
 
     def remember(self, key: str, identity: Identity, payload: Any) -> None:
         """Store an entry known by its stat alone: no git blob stands in for a key that
-        names no single file (``Settlements``)."""
+        names no single file (``renames.Settlements``)."""
         if self.path is None:
             return
         self.entries[key] = [identity, None, payload, self.today]
@@ -302,7 +298,7 @@ def cached_map(
     before it is read, so a change made while it is judged misses next time. Results stream:
     only the hits' payloads (already in the cache) and the misses' identities are held.
     ``save``: the cache is written once the results are all out; False leaves it to the
-    caller, who stores more (``Settlements``) and writes it once."""
+    caller, who stores more (``renames.Settlements``) and writes it once."""
     if cache.path is None:
         yield from run(list(paths))
         return
@@ -314,7 +310,7 @@ def cached_map(
     for index, path in enumerate(paths):
         text = path if type(path) is str else os.fspath(path)
         relative = text[len(prefix) :] if text.startswith(prefix) else root_relative(text, root)
-        identity = _identity(text)
+        identity = file_identity(text)
         if identity is None:
             misses.append(index)  # the check says why it cannot be read
             continue
@@ -356,52 +352,14 @@ def _judge_late(
     """One file whose cached payload would not decode, judged after all (rare: a damaged
     cache), and stored anew."""
     text = os.fspath(path)
-    identity = _identity(text)
+    identity = file_identity(text)
     result = next(run([path]))
     if identity is not None:
         cache.store(root_relative(text, cache.root), identity, encode(result))
     return result
 
 
-class Settlements:
-    """Renames a dry run judged by reading two files, kept in a command's result cache.
-
-    A file whose new name another file holds already is a duplicate, a conflict or a rename
-    an earlier run left half done: only reading both files tells which (``renames``). The
-    answer is kept under both paths, known by both files' stat, so that a run over the same
-    files settles it without reading either; any change to either file is a miss."""
-
-    _ACTIONS = frozenset({"would complete", "duplicate", "conflict", "failed"})
-
-    def __init__(self, cache: ResultCache) -> None:
-        self._cache = cache
-
-    def settled(
-        self, verdict: Verdict, path: Path, new_path: Path, judge: Callable[[], Rename]
-    ) -> Rename:
-        """What ``judge`` (which reads both files) says, unless the cache knows already."""
-        from recctl.renames import Rename
-
-        root = self._cache.root
-        key = f"rename\0{root_relative(path, root)}\0{root_relative(new_path, root)}"
-        # Both taken before either file is read: a change made meanwhile misses next time.
-        old, new = _identity(str(path)), _identity(str(new_path))
-        identity = old + new if old is not None and new is not None else None
-        known = self._cache.lookup(key, identity) if identity is not None else None
-        if (
-            type(known) is list
-            and len(known) == 2
-            and known[0] in self._ACTIONS
-            and isinstance(known[1], str)
-        ):
-            return Rename(verdict, known[0], str(new_path), known[1])
-        rename = judge()
-        if identity is not None and rename.action in self._ACTIONS:
-            self._cache.remember(key, identity, [rename.action, rename.detail])
-        return rename
-
-
-def _identity(path: str) -> Identity | None:
+def file_identity(path: str) -> Identity | None:
     """What tells a file's version apart without reading it (None: it cannot be stat-ed),
     taken before the file is read."""
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recctl.cache import ResultCache, Settlements, cached_map, file_digest, settings_key
+from recctl.cache import ResultCache, cached_map, file_digest, settings_key
 from recctl.config import NO_PATH_IGNORES, PathIgnores
 from recctl.errors import UsageError
 from recctl.findings import CHECKS, CheckReport, FileResult
@@ -134,7 +134,7 @@ def settle_renames(
         return
     from recctl import verdicts as naming
     from recctl.hashing import SCHEMES
-    from recctl.renames import settle
+    from recctl.renames import Settlements, settle
 
     target = SCHEMES[settings.target]
     verdicts = [_verdict(result, index, target, settings.max_size) for result, index in taken]

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from recctl import masking, store
-from recctl.cache import ResultCache, Settlements, cached_map
+from recctl.cache import ResultCache, cached_map
 from recctl.errors import NotARecordingError, UsageError
 from recctl.hashing import SCHEMES, HashScheme
 from recctl.interrupt import Interruption
 from recctl.jsondiff import json_changes, shown
 from recctl.parallel import process_map
-from recctl.renames import Rename, repairs
+from recctl.renames import Rename, Settlements, repairs
 from recctl.verdicts import (
     Verdict,
     Word,

@@ -6,19 +6,18 @@ to the new hash; a dry run says what a write would do, judged against the files 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from recctl import store
+from recctl.cache import ResultCache, file_identity
+from recctl.config import root_relative
 from recctl.hashing import HashScheme
 from recctl.hashing.names import RecordingName, parse_name
 from recctl.interrupt import Interruption
 from recctl.verdicts import Verdict, compute_hashes
-
-if TYPE_CHECKING:
-    from recctl.cache import Settlements
 
 Action = Literal[
     "renamed", "would rename", "completed", "would complete", "duplicate", "conflict", "failed"
@@ -41,6 +40,42 @@ class Rename:
             "new_path": self.new_path,
             "action_detail": self.detail,
         }
+
+
+class Settlements:
+    """Renames a dry run judged by reading two files, kept in a command's result cache.
+
+    A file whose new name another file holds already is a duplicate, a conflict or a rename
+    an earlier run left half done: only reading both files tells which (``repair_file``). The
+    answer is kept under both paths, known by both files' stat, so that a run over the same
+    files settles it without reading either; any change to either file is a miss."""
+
+    _ACTIONS = frozenset({"would complete", "duplicate", "conflict", "failed"})
+
+    def __init__(self, cache: ResultCache) -> None:
+        self._cache = cache
+
+    def settled(
+        self, verdict: Verdict, path: Path, new_path: Path, judge: Callable[[], Rename]
+    ) -> Rename:
+        """What ``judge`` (which reads both files) says, unless the cache knows already."""
+        root = self._cache.root
+        key = f"rename\0{root_relative(path, root)}\0{root_relative(new_path, root)}"
+        # Both taken before either file is read: a change made meanwhile misses next time.
+        old, new = file_identity(str(path)), file_identity(str(new_path))
+        identity = old + new if old is not None and new is not None else None
+        known = self._cache.lookup(key, identity) if identity is not None else None
+        if (
+            type(known) is list
+            and len(known) == 2
+            and known[0] in self._ACTIONS
+            and isinstance(known[1], str)
+        ):
+            return Rename(verdict, known[0], str(new_path), known[1])
+        rename = judge()
+        if identity is not None and rename.action in self._ACTIONS:
+            self._cache.remember(key, identity, [rename.action, rename.detail])
+        return rename
 
 
 def _rewrite_ids(value: Any, old: str, new: str) -> Any:
