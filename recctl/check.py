@@ -138,8 +138,7 @@ def settle_renames(
 
     target = SCHEMES[settings.target]
     verdicts = [_verdict(result, index, target, settings.max_size) for result, index in taken]
-    settlements = Settlements(cache) if cache is not None and cache.path is not None else None
-    renames = settle(verdicts, target, Path(settings.root or os.sep), settlements)
+    renames = settle(verdicts, target, Path(settings.root or os.sep), Settlements.of(cache))
     for (result, index), verdict in zip(taken, verdicts, strict=True):
         rename = renames.get(verdict.path)
         message = naming.naming_message(

@@ -159,8 +159,7 @@ def rehash(
             detail = details.setdefault(verdict.detail, verdict.detail)
             kept.append(verdict if detail is verdict.detail else replace(verdict, detail=detail))
     # A dry run keeps what it read two files to settle; a write reads them anew.
-    dry_run_cache = None if write or cache is None or cache.path is None else cache
-    settlements = Settlements(dry_run_cache) if dry_run_cache is not None else None
+    settlements = None if write else Settlements.of(cache)
     renames = list(repairs(kept, target, root, write, include_mismatch, stop, settlements))
     if cache is not None:
         cache.save()

@@ -55,6 +55,12 @@ class Settlements:
     def __init__(self, cache: ResultCache) -> None:
         self._cache = cache
 
+    @classmethod
+    def of(cls, cache: ResultCache | None) -> Settlements | None:
+        """The settlements kept in ``cache``; None when there is no cache to keep them in
+        (``--no-cache``), so that no file is stat-ed for nothing."""
+        return cls(cache) if cache is not None and cache.path is not None else None
+
     def settled(
         self, verdict: Verdict, path: Path, new_path: Path, judge: Callable[[], Rename]
     ) -> Rename:
