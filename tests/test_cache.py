@@ -16,7 +16,7 @@ import pytest
 
 from recctl import store
 from tests import recorder
-from tests.conftest import invoke
+from tests.conftest import invoke, recctl
 from tests.test_check import SECRETS, _base, _plant
 
 ON = {"RECCTL_NO_CACHE": ""}
@@ -408,3 +408,46 @@ def test_renames_into_taken_names_are_settled_from_the_cache(
     assert reads.count == 3  # the changed file judged anew, then the two files of its pair
     assert after.stdout == invoke([*args, "--no-cache"], env=ON).stdout
     assert SAME_REQUEST not in after.stdout and after.stdout.count(ANOTHER_REQUEST) == 2
+
+
+@pytest.mark.parametrize("payload", [["renamed", ""], ["duplicate", 5], ["conflict"], "conflict"])
+def test_a_settlement_of_the_wrong_shape_is_judged_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch, payload: Any
+) -> None:
+    """A cache is never trusted: a kept settlement that is not one a dry run can give is a
+    miss, and both files are read again."""
+    _renamed_into_taken_names(project)
+    fresh = invoke(["check", "--no-cache"], env=ON)
+    invoke(["check"], env=ON)
+    (cache_file,) = (project / ".recctl_cache").glob("check-*")
+    document = json.loads(cache_file.read_text())
+    kept = [key for key in document["entries"] if key.startswith("rename\0")]
+    assert len(kept) == 3
+    for key in kept:
+        document["entries"][key][2] = payload
+    cache_file.write_text(json.dumps(document))
+    reads = Reads(monkeypatch)
+    again = invoke(["check"], env=ON)
+    assert (again.exit_code, again.stdout) == (fresh.exit_code, fresh.stdout)
+    assert reads.count == 6  # the two files of each of the three pairs
+
+
+def test_settlements_hold_from_another_folder_through_a_symlink_in_a_pipe(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """As a user runs it: from outside the project, naming it through a symlink, output to
+    a pipe at 80 columns; the warm run words every pair as the cold one."""
+    _renamed_into_taken_names(project)
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "link").symlink_to(project)
+    env = {**ON, "COLUMNS": "80"}
+    fresh = recctl("check", "--no-cache", "link/recordings", cwd=elsewhere, env=env)
+    first = recctl("check", "link/recordings", cwd=elsewhere, env=env)
+    again = recctl("check", "link/recordings", cwd=elsewhere, env=env)
+    assert fresh.returncode == first.returncode == again.returncode == 1, fresh.stderr
+    assert fresh.stdout == first.stdout == again.stdout
+    for detail in (SAME_FILE, SAME_REQUEST, ANOTHER_REQUEST):
+        assert detail in again.stdout
+    (cache_file,) = (project / ".recctl_cache").glob("check-*")
+    entries = json.loads(cache_file.read_text())["entries"]
+    assert sum(key.startswith("rename\0") for key in entries) == 3
