@@ -160,11 +160,15 @@ def _by_rarest_letter(texts: list[bytes]) -> str:
     return "|".join(branches)
 
 
+# Every text a rule's prefix stands for (sk-, AKIA, ASIA, ghp_, ...), each once, in the
+# rules' order.
+PREFIX_LITERALS: tuple[bytes, ...] = tuple(
+    dict.fromkeys(text for rule in RULES for text in literals(rule.prefix))
+)
+
 # Whether a text may hold a shaped key: one of the rules' leading literals occurs in it. Every
 # line of output asks it.
-MAY_HOLD_KEY = re.compile(
-    _by_rarest_letter([text for rule in RULES for text in literals(rule.prefix)])
-)
+MAY_HOLD_KEY = re.compile(_by_rarest_letter(list(PREFIX_LITERALS)))
 
 
 # Keys that are published by design: a credential-named field holding one is no finding.

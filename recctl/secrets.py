@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, unquote
 
 from recctl.locate import locate, place_runs
 from recctl.scan import PatternSet, lazy_pattern
-from recctl.secret_rules import PUBLIC_KEY, RULES, literals
+from recctl.secret_rules import PREFIX_LITERALS, PUBLIC_KEY, RULES, literals
 from recctl.urls import split_url
 
 _COMPILED = tuple(lazy_pattern(rule.pattern) for rule in RULES)
@@ -45,12 +45,11 @@ _PREFILTER = PatternSet([rule.prefix for rule in RULES])
 # over all of them finds where a rule's pattern can start, where ``re`` takes a pass per rule
 # whose prefix occurs (a 600 KB answer whose base64 holds "AKIA" and "dapi" by chance: 1.2 ms
 # against 0.3 ms). Set up by a large run before it forks, or after 16 MiB asked.
-_LITERALS = tuple(dict.fromkeys(text for rule in RULES for text in literals(rule.prefix)))
 _RULE_LITERALS = tuple(
-    frozenset(_LITERALS.index(text) for text in literals(rule.prefix)) for rule in RULES
+    frozenset(PREFIX_LITERALS.index(text) for text in literals(rule.prefix)) for rule in RULES
 )
 _LITERAL_ENDS = PatternSet(
-    [re.escape(text) for text in _LITERALS], compile_after=16 * 2**20, every_match=True
+    [re.escape(text) for text in PREFIX_LITERALS], compile_after=16 * 2**20, every_match=True
 )
 # A text this long is searched from where its prefixes occur, unless they occur this often
 # (a call per occurrence then costs more than ``re``'s pass).
@@ -377,8 +376,8 @@ def set_up_scans() -> None:
 
 
 def _starts(ends: list[tuple[int, int]], wanted: frozenset[int]) -> list[int]:
-    """Where the literals ``wanted`` (indexes into ``_LITERALS``) start, ascending."""
-    return sorted({end - len(_LITERALS[index]) for index, end in ends if index in wanted})
+    """Where the literals ``wanted`` (indexes into ``PREFIX_LITERALS``) start, ascending."""
+    return sorted({end - len(PREFIX_LITERALS[index]) for index, end in ends if index in wanted})
 
 
 def _matches_from(
@@ -543,8 +542,8 @@ def sse_data(line: str) -> Any:
     return None
 
 
-# Every text a rule's prefix stands for (sk-, AKIA, ASIA, ghp_, ...), longest first.
-_PREFIXES = sorted({text for rule in RULES for text in literals(rule.prefix)}, key=len)[::-1]
+# Every text a rule's prefix stands for, longest first.
+_PREFIXES = sorted(PREFIX_LITERALS, key=len)[::-1]
 # A text field's value in compact JSON (orjson's: no space after the colon).
 _PIECE = lazy_pattern(
     b'"(?:' + "|".join(sorted(_TEXT_FIELDS)).encode() + rb')":"((?:[^"\\]++|\\.)*+)"'

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recctl import secrets
+from recctl import secret_rules, secrets
 from recctl.hashing import canonical
 from recctl.scan import PatternSet
 from recctl.secret_rules import RULES, Rule, literals
@@ -419,7 +419,7 @@ def test_every_match_of_a_rule_starts_with_a_literal_of_its_prefix(
 _shaped_piece = st.sampled_from(
     [
         *(rule.example for rule in RULES),
-        *(literal.decode() for literal in secrets._LITERALS),
+        *(literal.decode() for literal in secret_rules.PREFIX_LITERALS),
         *("sk-ant-", "sk-proj-", "-", "_", ".", " ", '"', "\\n", "\\u002d", "A", "KIA", "eyJ"),
         *("PRIVATE KEY-----", "-----END PRIVATE KEY-----", "0123456789abcdef", "QUJD" * 5),
         # A token of four parts: a match starts at its second part too, inside the first.

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from recctl import secrets
+from recctl import secret_rules
 from recctl.parallel import PARALLEL_THRESHOLD
 from tests import cassette_kit, plant, recorder
 from tests.conftest import recctl
@@ -108,7 +108,7 @@ def test_a_long_answer_in_a_large_run_holds_the_keys_a_small_run_finds(tmp_path:
         data["test_id"] = f"tests/test_long.py::test_filler_{number}"
         name, text = recorder.record(data, "4")
         (folder / name).write_text(text)
-    decoys = " ".join(literal.decode() for literal in secrets._LITERALS)
+    decoys = " ".join(literal.decode() for literal in secret_rules.PREFIX_LITERALS)
     keys = [plant.KINDS[kind] for kind in ("anthropic-key", "aws-access-key-id")]
     keys.append(plant.KINDS["databricks-token"])
     filler = f"{decoys} {'QUJD' * 17_000} {decoys}"
