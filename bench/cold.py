@@ -16,9 +16,10 @@ ratios divide by the median of all its runs.
   secret check again with an empty pattern cache folder (a fresh machine compiles the scan's
   patterns), and ``check`` with a warm cache at 10x (each tree in a copy of its own);
 - beside them, the least a secret check can cost (``least_read.py``: Python, typer and
-  every file read), and the least a warm check can cost (``least_warm.py``: Python, typer,
-  every file's stat and the result cache read), against the same floor: a limit under
-  either is out of any run's reach;
+  every file read, in one process; ``least_scan.py``: Python, typer and hyperscan, every
+  file read and scanned once for the rules' literals, on every core), and the least a warm
+  check can cost (``least_warm.py``: Python, typer, every file's stat and the result cache
+  read), against the same floor: a limit under any of them is out of any run's reach;
 - one answer holding 200,000 key-shaped tokens (4 MB): ``check``'s time and peak memory;
 - peak memory of every whole-corpus command at 1x and 10x (``memory.py``'s list), and its
   growth.
@@ -46,6 +47,7 @@ from common import (
     floor_argv,
     folder,
     least_read_argv,
+    least_scan_argv,
     least_warm_argv,
     worktree,
 )
@@ -76,6 +78,10 @@ def floor_at(root: Path, _: str | None) -> tuple[list[str], Path, dict[str, str]
 
 def least_read_at(root: Path, _: str | None) -> tuple[list[str], Path, dict[str, str]]:
     return least_read_argv(root), root, ENV
+
+
+def least_scan_at(root: Path, _: str | None) -> tuple[list[str], Path, dict[str, str]]:
+    return least_scan_argv(root), root, ENV
 
 
 def recctl_at(
@@ -127,7 +133,7 @@ def ratio_table(
     """Each row's median as a ratio of the ``base`` row's (same side), sides beside."""
     print(f"\n## {title}")
     header = "".join(f"{side + ' median':>16}{side + ' ratio':>14}" for side in sides)
-    print(f"{'':<32}{header}")
+    print(f"{'':<40}{header}")
     for name in names:
         cells = []
         for side in sides:
@@ -138,7 +144,7 @@ def ratio_table(
                 continue
             shown = f"{value * scale:.1f} ms" if scale != 1.0 else f"{value:.3f} s"
             cells.append(f"{shown:>16}{value / base_value:>13.2f}x")
-        print(f"{name:<32}" + "".join(cells))
+        print(f"{name:<40}" + "".join(cells))
 
 
 def warm_rows(
@@ -237,7 +243,7 @@ def print_bounds(bounds: list[Bound]) -> None:
     print("\n## what no run can beat, against the same floor")
     for label, figure, target, limit in bounds:
         verdict = "out of reach" if figure > limit else "within reach"
-        print(f"{label:<44}{figure:>9.2f}x  ({target}: limit {limit:.2f}x, {verdict})")
+        print(f"{label:<48}{figure:>9.2f}x  ({target}: limit {limit:.2f}x, {verdict})")
 
 
 def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> None:
@@ -285,11 +291,12 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         files = replicate(args.corpus, root, copies)
         (root / "pyproject.toml").write_text("[tool.recctl]\n")
         size = f"{copies}x"
-        floor, least, check, secret, warm, least_warm = (
+        floor, least, least_scan, check, secret, warm, least_warm = (
             f"{size} {name}"
             for name in (
                 "floor",
                 "python + typer + read",
+                f"python + typer + scan, {len(os.sched_getaffinity(0))} cores",
                 "check",
                 "check --select secret",
                 "check, warm cache",
@@ -307,6 +314,7 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         commands: dict[str, Make] = {
             floor: functools.partial(floor_at, root),
             least: functools.partial(least_read_at, root),
+            least_scan: functools.partial(least_scan_at, root),
             check: functools.partial(recctl_at, root, ["check", "."]),
             secret: functools.partial(recctl_at, root, ["check", "--select", "secret", "."]),
             fresh: fresh_machine,
@@ -319,10 +327,12 @@ def run(args: argparse.Namespace, temp: Path, trees: dict[str, str | None]) -> N
         ratio_table(f"{size}: {files} files, cold (no result cache)", rows, names, floor, sides)
         targets.append((f"{size} cold check / floor", ratio(check, floor), 2.0, "x"))
         targets.append((f"{size} check --select secret / floor", ratio(secret, floor), 0.8, "x"))
-        least_median, floor_median = rows.pooled(least), rows.pooled(floor)
-        if least_median is not None and floor_median:
-            label = f"{size} python + typer + read / floor"
-            bounds.append((label, least_median / floor_median, f"{size} secret check", 0.8))
+        floor_median = rows.pooled(floor)
+        for bound in (least, least_scan):
+            least_median = rows.pooled(bound)
+            if least_median is not None and floor_median:
+                label = f"{bound} / floor"
+                bounds.append((label, least_median / floor_median, f"{size} secret check", 0.8))
         if copies == 10:
             targets.append(("10x warm check / floor", ratio(warm, floor), 0.3, "x"))
             least_median = rows.pooled(least_warm)

@@ -49,6 +49,12 @@ def least_read_argv(corpus: Path | str) -> list[str]:
     return [sys.executable, str(HERE / "least_read.py"), str(corpus)]
 
 
+def least_scan_argv(corpus: Path | str) -> list[str]:
+    """The least a secret check on every core costs (``least_scan.py``): Python, typer,
+    hyperscan, every file read and scanned once for the rules' literals."""
+    return [sys.executable, str(HERE / "least_scan.py"), str(corpus)]
+
+
 def least_warm_argv(corpus: Path | str) -> list[str]:
     """The least a warm check costs (``least_warm.py``): Python, typer, every file's stat,
     the result cache read."""
