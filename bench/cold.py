@@ -133,7 +133,7 @@ def ratio_table(
     """Each row's median as a ratio of the ``base`` row's (same side), sides beside."""
     print(f"\n## {title}")
     header = "".join(f"{side + ' median':>16}{side + ' ratio':>14}" for side in sides)
-    print(f"{'':<40}{header}")
+    print(f"{'':<44}{header}")
     for name in names:
         cells = []
         for side in sides:
@@ -144,7 +144,7 @@ def ratio_table(
                 continue
             shown = f"{value * scale:.1f} ms" if scale != 1.0 else f"{value:.3f} s"
             cells.append(f"{shown:>16}{value / base_value:>13.2f}x")
-        print(f"{name:<40}" + "".join(cells))
+        print(f"{name:<44}" + "".join(cells))
 
 
 def warm_rows(
