@@ -1,8 +1,9 @@
 """The least a secret check on this machine's cores can cost: Python starts, imports typer
 (the command line's framework, which issue #30 keeps) and hyperscan (the fastest engine
-``scan_engines.py`` measured), compiles the secret rules' leading literals, forks one
-process per CPU, and each process reads its share of the recordings (as ``floor.py`` finds
-them) and scans every byte once; the parent waits. Nothing is verified, decoded or reported.
+``scan_engines.py`` measured), compiles the secret rules' leading literals, forks as
+many workers as ``recctl check`` runs (``default_jobs``), and each reads its share of the
+recordings (as ``floor.py`` finds them) and scans every byte once; the parent scans a share
+too, then waits for the others. Nothing is verified, decoded or reported.
 
 Unlike ``least_read.py`` (one process, no scan), this is a bound for a run that spreads its
 files over every core, as ``recctl check`` does: ``cold.py`` times it beside the floor, and
@@ -18,6 +19,7 @@ import hyperscan
 import typer  # noqa: F401  (imported for its cost, which every recctl command pays)
 from floor import recording_paths
 
+from recctl.parallel import default_jobs
 from recctl.secret_rules import RULES
 
 
@@ -50,7 +52,7 @@ def scan_share(database: hyperscan.Database, paths: list[str]) -> int:
 def main(root: str) -> int:
     database = scanner()
     paths = list(recording_paths(root))
-    workers = len(os.sched_getaffinity(0))
+    workers = default_jobs()  # as many as recctl check forks
     children = []
     for share in range(1, workers):
         pid = os.fork()
